@@ -1,0 +1,57 @@
+"""Optout: a self-hosted e-mail preference and opt-out center."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
+    are Flask settings (``TESTING``, ``DEBUG``)."""
+    from . import db, errors, pages, schema, security
+    from .config import environment, load_settings
+    from .extensions import babel, csrf
+    from .i18n import DEFAULT, select_locale
+    from .paths import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
+    from .preferences.views import bp as preferences_bp
+    from .public import bp as public_bp
+    from .tokens import TokenService
+    from .unsubscribe.views import bp as unsubscribe_bp
+
+    config = dict(config or {})
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR),
+                static_folder=str(STATIC_DIR))
+    app.config.update({k: v for k, v in config.items() if not k.startswith("OPTOUT_")})
+    settings = load_settings(
+        {**environment(), **{k: v for k, v in config.items() if k.startswith("OPTOUT_")}},
+        instance_path=Path(app.instance_path),
+        development=app.debug or app.testing,
+    )
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_keys[-1],
+        SECRET_KEY_FALLBACKS=list(settings.secret_keys[:-1]),
+        SESSION_COOKIE_NAME="__Host-optout" if settings.https else "optout_session",
+        SESSION_COOKIE_SECURE=settings.https,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open for hours must still save (WCAG 2.2.1)
+        MAX_CONTENT_LENGTH=64 * 1024,
+        PREFERRED_URL_SCHEME="https" if settings.https else "http",
+    )
+    app.extensions["optout.settings"] = settings
+    app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
+    db.init_app(app, settings.database_url)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT,
+                   default_translation_directories=str(TRANSLATIONS_DIR))
+    schema.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    pages.init_app(app)
+    for blueprint in (public_bp, unsubscribe_bp, preferences_bp):
+        app.register_blueprint(blueprint)
+    return app

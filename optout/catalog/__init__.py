@@ -1,0 +1,1 @@
+"""Topics, partners and campaigns: the data that links and choices refer to."""

@@ -1,0 +1,111 @@
+"""Create and look up topics, partners and campaigns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Campaign, Partner, Topic
+from ..tokens import LANGUAGES
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")
+
+
+class CatalogError(ValueError):
+    """A catalog request that cannot be carried out; the message says why."""
+
+
+def check_slug(slug: str) -> str:
+    """Return *slug* if it is lower-case letters, digits and inner hyphens, at most 64 long."""
+    if not SLUG.match(slug):
+        raise CatalogError(f"{slug!r} is not a valid slug: use a-z, 0-9 and '-', at most 64 characters.")
+    return slug
+
+
+def topics(session: Session) -> Sequence[Topic]:
+    """Every topic, in display order."""
+    return session.scalars(select(Topic).order_by(Topic.position, Topic.id)).all()
+
+
+def topic_by_key(session: Session, key: str) -> Topic:
+    """The topic *key*, or :class:`CatalogError`."""
+    topic = session.scalar(select(Topic).where(Topic.key == key))
+    if topic is None:
+        known = ", ".join(t.key for t in topics(session))
+        raise CatalogError(f"unknown topic {key!r} (known: {known}).")
+    return topic
+
+
+def partner_by_slug(session: Session, slug: str) -> Partner:
+    """The partner *slug*, or :class:`CatalogError`."""
+    partner = session.scalar(select(Partner).where(Partner.slug == slug))
+    if partner is None:
+        raise CatalogError(f"unknown partner {slug!r}.")
+    return partner
+
+
+def campaign_by_slug(session: Session, slug: str) -> Campaign:
+    """The campaign *slug*, or :class:`CatalogError`."""
+    campaign = session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        raise CatalogError(f"unknown campaign {slug!r}.")
+    return campaign
+
+
+def campaign_by_id(session: Session, campaign_id: int) -> Campaign | None:
+    """The campaign with this id, if any."""
+    return session.get(Campaign, campaign_id)
+
+
+def add_partner(session: Session, slug: str, name: str) -> Partner:
+    """Create a partner."""
+    check_slug(slug)
+    if not name.strip():
+        raise CatalogError("a partner needs a name.")
+    if session.scalar(select(Partner.id).where(Partner.slug == slug)) is not None:
+        raise CatalogError(f"partner {slug!r} exists already.")
+    partner = Partner(slug=slug, name=name.strip())
+    session.add(partner)
+    session.flush()
+    return partner
+
+
+def add_campaign(
+    session: Session, slug: str, *, topic_key: str | None, partner_slug: str | None, lang: str = "nb"
+) -> Campaign:
+    """Create a campaign; a partner campaign's topic is the partner-offers topic."""
+    check_slug(slug)
+    if lang not in LANGUAGES:
+        raise CatalogError(f"unknown language {lang!r}: use nb or en.")
+    if session.scalar(select(Campaign.id).where(Campaign.slug == slug)) is not None:
+        raise CatalogError(f"campaign {slug!r} exists already.")
+    partner = partner_by_slug(session, partner_slug) if partner_slug else None
+    if topic_key is None:
+        if partner is None:
+            raise CatalogError("give --topic, or --partner for a partner campaign.")
+        topic = session.scalar(select(Topic).where(Topic.for_partners.is_(True)).order_by(Topic.id))
+        if topic is None:
+            raise CatalogError("no topic is marked for partner offers.")
+    else:
+        topic = topic_by_key(session, topic_key)
+    if partner is not None and not topic.for_partners:
+        raise CatalogError(f"a partner campaign's topic must be a partner-offers topic, not {topic.key!r}.")
+    if partner is None and topic.for_partners:
+        raise CatalogError(f"topic {topic.key!r} is for partner offers: give --partner.")
+    campaign = Campaign(slug=slug, topic=topic, partner=partner, lang=lang)
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def campaigns(session: Session) -> Sequence[Campaign]:
+    """Every campaign, oldest first."""
+    return session.scalars(select(Campaign).order_by(Campaign.id)).all()
+
+
+def partners(session: Session) -> Sequence[Partner]:
+    """Every partner, by slug."""
+    return session.scalars(select(Partner).order_by(Partner.slug)).all()

@@ -1,0 +1,30 @@
+"""The ``optout`` command: Flask's own commands (run, routes, shell) beside ours."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import FlaskGroup
+
+from .. import create_app
+from ..config import ConfigError
+from .catalog import campaign_group, partner_group, topic_group
+from .database import db_group
+from .demo import demo_command, keys_group
+from .recipients import links_command, recipient_group
+
+cli = FlaskGroup(create_app=create_app, help="Optout: e-mail preference and opt-out center.")
+for command in (
+    db_group, topic_group, partner_group, campaign_group, links_command, recipient_group, demo_command, keys_group
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point; configuration errors end with their message, not a traceback."""
+    try:
+        cli.main(prog_name="optout")
+    except ConfigError as exc:
+        click.echo(f"optout: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,62 @@
+"""``optout demo`` (a working center on SQLite in one command) and ``optout keys generate``."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from sqlalchemy import select
+
+from .. import create_app, schema
+from ..catalog import service as catalog
+from ..db import get_database, get_session
+from ..extensions import get_settings, get_tokens
+from ..identity import pseudonymous_id
+from ..links import links_for
+from ..models import Campaign
+
+DEMO_ADDRESS = "kari.nordmann@example.no"
+
+
+def _seed_demo() -> None:
+    session = get_session()
+    if session.scalar(select(Campaign.id).where(Campaign.slug == "newsletter-demo")) is None:
+        catalog.add_partner(session, "fjordreiser", "Fjordreiser AS")
+        catalog.add_campaign(session, "newsletter-demo", topic_key="periodic", partner_slug=None, lang="nb")
+        catalog.add_campaign(session, "fjordreiser-demo", topic_key=None, partner_slug="fjordreiser", lang="nb")
+        session.commit()
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--serve/--no-serve", default=True, help="Start the development server afterwards.")
+def demo_command(host: str, port: int, serve: bool) -> None:
+    """Set up a demo center on SQLite (instance folder), print its links and serve it."""
+    app = create_app({"DEBUG": True, "OPTOUT_BASE_URL": f"http://{host}:{port}"})
+    with app.app_context():
+        schema.upgrade(get_database().engine)
+        _seed_demo()
+        settings, tokens = get_settings(), get_tokens()
+        pid = pseudonymous_id(settings.id_key, DEMO_ADDRESS)
+        click.echo(f"Demo center on {settings.database_url}\nDemo recipient: {DEMO_ADDRESS}\n")
+        for slug in ("newsletter-demo", "fjordreiser-demo"):
+            campaign = catalog.campaign_by_slug(get_session(), slug)
+            links = links_for(tokens, settings.base_url, pid, campaign.id, campaign.lang)
+            click.echo(f"{slug}:\n  preference page:  {links.preferences_url}\n"
+                       f"  unsubscribe page: {links.unsubscribe_url}")
+    if serve:
+        click.echo("\nServing on the development server; stop it with Ctrl-C.")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Signing and id keys."""
+
+
+@keys_group.command("generate")
+def keys_generate_cmd() -> None:
+    """Print fresh OPTOUT_SECRET_KEYS and OPTOUT_ID_KEY lines for an environment file."""
+    click.echo(f"OPTOUT_SECRET_KEYS={secrets.token_urlsafe(32)}")
+    click.echo(f"OPTOUT_ID_KEY={secrets.token_urlsafe(32)}")

@@ -1,0 +1,126 @@
+"""``optout links`` and ``optout recipient``: links for addresses, and one recipient's record."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from ..catalog import service as catalog
+from ..consent import scopes
+from ..consent import service as consent
+from ..extensions import get_settings, get_tokens
+from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..links import links_for
+from ..models import Action, Channel, Source
+from ..tokens import LANGUAGES
+from .common import echo_json, fail, session
+
+
+def _normalized(addresses: tuple[str, ...]) -> list[str]:
+    bad = []
+    good = []
+    for address in addresses:
+        try:
+            good.append(normalize(address))
+        except AddressInvalid:
+            bad.append(address)
+    if bad:
+        fail("not an e-mail address: " + ", ".join(repr(b) for b in bad), code=2)
+    return good
+
+
+@click.command("links")
+@click.option("--campaign", "campaign_slug", required=True, help="The campaign the links belong to.")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Page language (default: the campaign's).")
+@click.argument("emails", nargs=-1, required=True)
+@with_appcontext
+def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...]) -> None:
+    """Print the links and List-Unsubscribe headers for each EMAIL, one JSON object per line."""
+    try:
+        campaign = catalog.campaign_by_slug(session(), campaign_slug)
+    except catalog.CatalogError as exc:
+        fail(str(exc))
+    settings, tokens = get_settings(), get_tokens()
+    for email in _normalized(emails):
+        links = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id,
+                          lang or campaign.lang)
+        echo_json({
+            "email": email,
+            "unsubscribe_url": links.unsubscribe_url,
+            "preferences_url": links.preferences_url,
+            "list_unsubscribe": links.list_unsubscribe,
+            "list_unsubscribe_post": links.list_unsubscribe_post,
+        })
+
+
+@click.group("recipient", cls=AppGroup)
+def recipient_group() -> None:
+    """One recipient's choices and history (found through the pseudonymous id)."""
+
+
+@recipient_group.command("show")
+@click.argument("email")
+def recipient_show_cmd(email: str) -> None:
+    """Print EMAIL's current choices and full history as JSON."""
+    db = session()
+    normal = _normalized((email,))[0]
+    pid = pseudonymous_id(get_settings().id_key, normal).hex()
+    choices = consent.choices_of(db, pid)
+    campaigns = {c.id: c.slug for c in catalog.campaigns(db)}
+    echo_json({
+        "email": normal,
+        "pseudonymous_id": pid,
+        "choices": dict(sorted(choices.statuses.items())),
+        "receives": {t.key: choices.receives(t) for t in catalog.topics(db)},
+        "history": [
+            {
+                "id": e.id,
+                "at": e.created_at.isoformat(),
+                "scope": e.scope,
+                "channel": e.channel,
+                "action": e.action,
+                "source": e.source,
+                "campaign": campaigns.get(e.campaign_id) if e.campaign_id else None,
+                "lang": e.lang,
+                "policy_version": e.policy_version,
+                "change_id": e.change_id,
+            }
+            for e in consent.history(db, pid)
+        ],
+    })
+
+
+def _check_scope(scope: str) -> str:
+    db = session()
+    kind, key = scopes.split(scope)
+    try:
+        if kind == "topic":
+            catalog.topic_by_key(db, key)
+        elif kind == "partner":
+            catalog.partner_by_slug(db, key)
+        elif kind == "channel":
+            Channel(key)
+        elif scope != scopes.EVERYTHING:
+            raise ValueError(scope)
+    except (catalog.CatalogError, ValueError):
+        fail(f"unknown scope {scope!r}: use everything, topic:KEY, partner:SLUG or channel:email|phone.", code=2)
+    return scope
+
+
+@recipient_group.command("opt-out")
+@click.argument("email")
+@click.option("--scope", "scope_list", multiple=True, default=[scopes.EVERYTHING], show_default=True,
+              help="everything, topic:KEY, partner:SLUG or channel:email|phone (repeatable).")
+def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
+    """Record an opt-out for EMAIL (for a request received by letter, phone or e-mail)."""
+    db = session()
+    normal = _normalized((email,))[0]
+    checked = [_check_scope(s) for s in scope_list]
+    pid = pseudonymous_id(get_settings().id_key, normal).hex()
+    change = consent.record(
+        db, pid, [(s, Action.OPT_OUT) for s in checked],
+        consent.Context(source=Source.CLI, policy_version=get_settings().policy_version),
+    )
+    db.commit()
+    done = ", ".join(scope for scope, _action in change.actions) or "nothing (already opted out)"
+    click.echo(f"Recorded opt-out: {done}.")

@@ -1,0 +1,159 @@
+"""Settings from ``OPTOUT_*`` environment variables, validated once at start-up.
+
+Every error names the variable, so an operator can fix a deployment from the message alone.
+Outside debug and testing a missing key is an error; in debug and testing, keys are generated
+and kept in the instance folder so that links survive a restart of the development server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MIN_KEY_LENGTH = 32
+KEYGEN_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Officer:
+    """The privacy officer's contact details, shown on every page."""
+
+    organisation: str
+    attention: str
+    street: str
+    postcode_city: str
+    country: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; the only object the rest of the code reads configuration from."""
+
+    database_url: str
+    secret_keys: tuple[bytes, ...]
+    id_key: bytes
+    base_url: str
+    officer: Officer
+    policy_url: str
+    policy_version: str
+    policy_date: dt.date
+
+    @property
+    def https(self) -> bool:
+        """True when links and cookies are served over HTTPS."""
+        return self.base_url.startswith("https://")
+
+
+DEFAULTS: dict[str, str] = {
+    "OPTOUT_OFFICER_ORGANISATION": "Mesier AS",
+    "OPTOUT_OFFICER_ATTENTION": "Attn: Privacy And Cookie Policy Officer",
+    "OPTOUT_OFFICER_STREET": "Mosseveien 148",
+    "OPTOUT_OFFICER_POSTCODE_CITY": "1172 Oslo",
+    "OPTOUT_OFFICER_COUNTRY": "Norway",
+    "OPTOUT_OFFICER_EMAIL": "post@mesier.com",
+    "OPTOUT_OFFICER_PHONE": "+47 (98) 26 05 80",
+    "OPTOUT_POLICY_URL": "https://mesier.com/personvern",
+    "OPTOUT_POLICY_DATE": "2020-02-28",
+}
+
+
+def _keys(name: str, raw: str) -> tuple[bytes, ...]:
+    keys = tuple(part.encode() for part in raw.replace(",", " ").split())
+    if not keys:
+        raise ConfigError(f"{name} is empty: give one or more signing keys, newest last ({KEYGEN_HINT}).")
+    for key in keys:
+        if len(key) < MIN_KEY_LENGTH:
+            raise ConfigError(
+                f"{name}: every key must be at least {MIN_KEY_LENGTH} characters long ({KEYGEN_HINT})."
+            )
+    return keys
+
+
+def _base_url(raw: str, *, allow_http: bool) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(f"OPTOUT_BASE_URL must be an absolute URL such as https://optout.example.no, not {raw!r}.")
+    if parts.scheme == "http" and not allow_http:
+        raise ConfigError("OPTOUT_BASE_URL must use https: RFC 8058 requires an HTTPS unsubscribe link.")
+    if parts.query or parts.fragment:
+        raise ConfigError("OPTOUT_BASE_URL must not carry a query or a fragment.")
+    return raw.strip().rstrip("/")
+
+
+def _date(name: str, raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a date written YYYY-MM-DD, not {raw!r}.") from None
+
+
+def _dev_keys(instance_path: Path) -> dict[str, str]:
+    """Generate (once) and return development keys kept in the instance folder."""
+    path = instance_path / "dev-keys.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    keys = {
+        "OPTOUT_SECRET_KEYS": secrets.token_urlsafe(32),
+        "OPTOUT_ID_KEY": secrets.token_urlsafe(32),
+    }
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys))
+    path.chmod(0o600)
+    return keys
+
+
+def load_settings(source: Mapping[str, str], *, instance_path: Path, development: bool) -> Settings:
+    """Build :class:`Settings` from ``OPTOUT_*`` values, raising :class:`ConfigError` on any problem."""
+    env = {**DEFAULTS, **{k: v for k, v in source.items() if k.startswith("OPTOUT_")}}
+    missing = [name for name in ("OPTOUT_SECRET_KEYS", "OPTOUT_ID_KEY") if not env.get(name, "").strip()]
+    if missing and development:
+        env = {**_dev_keys(instance_path), **{k: v for k, v in env.items() if v.strip()}}
+    elif missing:
+        raise ConfigError(
+            f"{missing[0]} is not set. Outside debug and testing every key must be given ({KEYGEN_HINT})."
+        )
+    if not env.get("OPTOUT_BASE_URL", "").strip():
+        if not development:
+            raise ConfigError("OPTOUT_BASE_URL is not set: give the public origin used in links.")
+        env["OPTOUT_BASE_URL"] = "http://127.0.0.1:5000"
+    id_keys = _keys("OPTOUT_ID_KEY", env["OPTOUT_ID_KEY"])
+    if len(id_keys) != 1:
+        raise ConfigError("OPTOUT_ID_KEY must be exactly one key: it is never rotated.")
+    policy_date = _date("OPTOUT_POLICY_DATE", env["OPTOUT_POLICY_DATE"])
+    database_url = env.get("OPTOUT_DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'optout.sqlite3'}"
+    return Settings(
+        database_url=database_url,
+        secret_keys=_keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"]),
+        id_key=id_keys[0],
+        base_url=_base_url(env["OPTOUT_BASE_URL"], allow_http=development),
+        officer=Officer(
+            organisation=env["OPTOUT_OFFICER_ORGANISATION"],
+            attention=env["OPTOUT_OFFICER_ATTENTION"],
+            street=env["OPTOUT_OFFICER_STREET"],
+            postcode_city=env["OPTOUT_OFFICER_POSTCODE_CITY"],
+            country=env["OPTOUT_OFFICER_COUNTRY"],
+            email=env["OPTOUT_OFFICER_EMAIL"],
+            phone=env["OPTOUT_OFFICER_PHONE"],
+        ),
+        policy_url=env["OPTOUT_POLICY_URL"],
+        policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
+        policy_date=policy_date,
+    )
+
+
+def environment() -> dict[str, str]:
+    """The process environment's ``OPTOUT_*`` variables."""
+    return {k: v for k, v in os.environ.items() if k.startswith("OPTOUT_")}

@@ -1,0 +1,205 @@
+"""Record choices and read them back.
+
+Every change is one conditional upsert of the ``choice`` row plus one ledger event, in the same
+transaction. The upsert only matches when the stored status differs, and both SQLite (one writer
+at a time) and PostgreSQL (the conflicting row is locked and re-checked) evaluate that condition
+against the latest committed row. So two concurrent requests for the same recipient can neither
+lose a decision nor record it twice, and a repeated opt-out writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..models import Action, Basis, Choice, ConsentEvent, Source, Status, Topic
+from . import scopes
+
+_CHOICE = Choice.__table__
+_EVENT = ConsentEvent.__table__
+
+
+class ChangeNotFound(LookupError):
+    """No change with that id belongs to this recipient."""
+
+
+class ChangeStale(Exception):
+    """The choices have changed since; undoing would overwrite a newer decision."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """How a decision was made, recorded with every event it causes."""
+
+    source: Source
+    policy_version: str
+    campaign_id: int | None = None
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one call changed: its id (for undo) and the scope/action pairs actually recorded."""
+
+    change_id: str
+    actions: tuple[tuple[str, Action], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.actions)
+
+
+@dataclass
+class Choices:
+    """A recipient's recorded choices, with what they mean for sending."""
+
+    statuses: dict[str, str] = field(default_factory=dict)
+
+    def status(self, scope: str) -> str | None:
+        """The recorded status of *scope*, or None when the recipient never chose."""
+        return self.statuses.get(scope)
+
+    def refused(self, scope: str) -> bool:
+        """True when *scope* is opted out."""
+        return self.statuses.get(scope) == Status.OPTED_OUT
+
+    def wants_topic(self, topic: Topic) -> bool:
+        """The topic-level answer: the recorded choice, else the default of the topic's basis."""
+        status = self.statuses.get(scopes.topic(topic.key))
+        if status is None:
+            return topic.basis == Basis.OPT_OUT
+        return status == Status.OPTED_IN
+
+    def receives(self, topic: Topic, partner_slug: str | None = None) -> bool:
+        """True when a message of *topic* (from *partner_slug*, if any) may be sent."""
+        return not (
+            self.refused(scopes.EVERYTHING)
+            or self.refused(scopes.channel(topic.channel))
+            or (partner_slug is not None and self.refused(scopes.partner(partner_slug)))
+        ) and self.wants_topic(topic)
+
+
+def _upsert_base(session: Session, values: dict[str, object]) -> postgresql.Insert | sqlite.Insert:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(_CHOICE).values(values)
+    return sqlite.insert(_CHOICE).values(values)
+
+
+def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
+    kind, key = scopes.split(scope)
+    if kind == "topic":
+        return topic_channels.get(key)
+    if kind == "channel":
+        return key
+    if kind == "partner":
+        return "email"
+    return None  # everything: every channel
+
+
+def _apply(session: Session, pid: str, scope: str, action: Action) -> bool:
+    """Make *scope* hold *action*'s result; return True only if the stored state changed."""
+    if action is Action.RESET:
+        stmt = delete(_CHOICE).where(_CHOICE.c.pid == pid, _CHOICE.c.scope == scope)
+        return session.execute(stmt.returning(_CHOICE.c.scope)).first() is not None
+    now = utcnow()
+    insert = _upsert_base(session, {"pid": pid, "scope": scope, "status": action.value, "changed_at": now})
+    upsert = insert.on_conflict_do_update(
+        index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
+        set_={"status": insert.excluded.status, "changed_at": insert.excluded.changed_at},
+        where=_CHOICE.c.status != insert.excluded.status,
+    )
+    return session.execute(upsert.returning(_CHOICE.c.scope)).first() is not None
+
+
+def record(
+    session: Session,
+    pid: str,
+    changes: Mapping[str, Action] | Iterable[tuple[str, Action]],
+    context: Context,
+) -> Change:
+    """Apply *changes* (scope to action) for recipient *pid*; write one event per real change."""
+    pairs = list(changes.items() if isinstance(changes, Mapping) else changes)
+    change_id = uuid.uuid4().hex
+    topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).tuples().all())
+    now = utcnow()
+    done: list[tuple[str, Action]] = []
+    for scope, action in pairs:
+        if not _apply(session, pid, scope, action):
+            continue  # a no-op (already so) writes no event
+        done.append((scope, action))
+        session.execute(
+            _EVENT.insert().values(
+                pid=pid,
+                scope=scope,
+                channel=_channel_of(scope, topic_channels),
+                action=action.value,
+                source=context.source.value,
+                campaign_id=context.campaign_id,
+                lang=context.lang,
+                policy_version=context.policy_version,
+                change_id=change_id,
+                created_at=now,
+            )
+        )
+    session.flush()
+    return Change(change_id=change_id, actions=tuple(done))
+
+
+def choices_of(session: Session, pid: str) -> Choices:
+    """Read the recorded choices of recipient *pid*."""
+    rows = session.execute(select(Choice.scope, Choice.status).where(Choice.pid == pid)).tuples()
+    return Choices(dict(rows.all()))
+
+
+def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
+    """Every ledger event of recipient *pid*, oldest first."""
+    stmt = select(ConsentEvent).where(ConsentEvent.pid == pid).order_by(ConsentEvent.id)
+    return session.scalars(stmt).all()
+
+
+def change_events(session: Session, pid: str, change_id: str) -> Sequence[ConsentEvent]:
+    """The events of one change, only if it belongs to *pid*."""
+    stmt = (
+        select(ConsentEvent)
+        .where(ConsentEvent.pid == pid, ConsentEvent.change_id == change_id)
+        .order_by(ConsentEvent.id)
+    )
+    return session.scalars(stmt).all()
+
+
+def _result(action: str) -> str | None:
+    return None if action == Action.RESET else action
+
+
+def undoable(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bool:
+    """True when the choices still are what the change left them (nothing newer to overwrite)."""
+    if not events:
+        return False
+    current = choices_of(session, pid)
+    final = {event.scope: _result(event.action) for event in events}
+    return all(current.status(scope) == status for scope, status in final.items())
+
+
+def undo(session: Session, pid: str, change_id: str, context: Context) -> Change:
+    """Restore the choices that change *change_id* replaced, as new ledger events."""
+    events = change_events(session, pid, change_id)
+    if not events:
+        raise ChangeNotFound(change_id)
+    if not undoable(session, pid, events):
+        raise ChangeStale(change_id)
+    first_id = events[0].id
+    restore: dict[str, Action] = {}
+    for scope in dict.fromkeys(event.scope for event in events):
+        before = session.scalar(
+            select(ConsentEvent.action)
+            .where(ConsentEvent.pid == pid, ConsentEvent.scope == scope, ConsentEvent.id < first_id)
+            .order_by(ConsentEvent.id.desc())
+            .limit(1)
+        )
+        restore[scope] = Action(before) if before is not None else Action.RESET
+    return record(session, pid, restore, context)

@@ -1,0 +1,59 @@
+"""Domain exceptions raised by views, and one kind, translated page for every HTTP error."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, NotFound
+
+
+class BadLink(NotFound):
+    """A link token that cannot be used: every cause gets the same page and status."""
+
+
+_TITLES = {
+    400: _l("The request could not be understood"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    413: _l("The request is too large"),
+    500: _l("Something went wrong on our side"),
+    503: _l("The service is not available right now"),
+}
+_MESSAGES = {
+    400: _l("Please go back and try again."),
+    404: _l("Check that the address is complete, or use the link in one of our e-mails."),
+    405: _l("Use the buttons on the page instead."),
+    413: _l("Send less data at a time."),
+    500: _l("Your choices were not changed. Please try again in a little while."),
+    503: _l("Your choices were not changed. Please try again in a little while."),
+}
+
+
+def _render(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    return (
+        render_template(
+            "errors/http.html",
+            code=code,
+            title=_TITLES.get(code, _TITLES[400] if code < 500 else _TITLES[500]),
+            message=_MESSAGES.get(code, _MESSAGES[400] if code < 500 else _MESSAGES[500]),
+        ),
+        code,
+    )
+
+
+def _bad_link(_error: BadLink) -> tuple[str, int]:
+    return render_template("errors/bad_link.html"), BadLink.code
+
+
+def _csrf(_error: CSRFError) -> tuple[str, int]:
+    return render_template("errors/csrf.html"), 400
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(BadLink, _bad_link)
+    app.register_error_handler(CSRFError, _csrf)
+    # Flask hands unhandled exceptions to the HTTPException handler as a 500.
+    app.register_error_handler(HTTPException, _render)

@@ -1,0 +1,25 @@
+"""Extensions, created unbound and bound in the factory, and accessors for per-app state."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from .config import Settings
+from .tokens import TokenService
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def get_settings() -> Settings:
+    """The validated settings of the current application."""
+    settings: Settings = current_app.extensions["optout.settings"]
+    return settings
+
+
+def get_tokens() -> TokenService:
+    """The token service of the current application."""
+    tokens: TokenService = current_app.extensions["optout.tokens"]
+    return tokens

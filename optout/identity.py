@@ -1,0 +1,41 @@
+"""Pseudonymous recipient ids: a keyed hash of the normalized address.
+
+Anyone holding the database but not ``OPTOUT_ID_KEY`` cannot test an address against it (an
+unkeyed hash could be reversed with a dictionary), and a link can be minted for any address
+without a database write. Normalization is deliberately plain: trimmed and lower-cased, nothing
+else, so ``a+x@example.com`` stays a different person from ``a@example.com``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
+MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit
+
+
+class AddressInvalid(ValueError):
+    """The text is not a plausible e-mail address."""
+
+
+def normalize(address: str) -> str:
+    """Trim and lower-case *address*; raise :class:`AddressInvalid` if it cannot be an address."""
+    normal = address.strip().lower()
+    local, at, domain = normal.rpartition("@")
+    if (
+        not at
+        or not local
+        or "." not in domain
+        or domain.startswith(".")
+        or domain.endswith(".")
+        or len(normal) > MAX_ADDRESS_LENGTH
+        or any(ch.isspace() or ch in "<>,;\"" for ch in normal)
+    ):
+        raise AddressInvalid(address)
+    return normal
+
+
+def pseudonymous_id(id_key: bytes, address: str) -> bytes:
+    """Return the 16-byte pseudonymous id of *address* (normalized first)."""
+    return hmac.digest(id_key, normalize(address).encode(), "sha256")[:PID_BYTES]

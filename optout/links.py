@@ -1,0 +1,45 @@
+"""Build a recipient's links and the ``List-Unsubscribe`` header values for one campaign."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .tokens import Purpose, TokenService
+
+LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"  # RFC 8058 § 3.1: exactly this pair
+
+
+@dataclass(frozen=True)
+class Links:
+    """Everything a mail merge needs for one recipient."""
+
+    unsubscribe_url: str
+    preferences_url: str
+
+    @property
+    def list_unsubscribe(self) -> str:
+        """The ``List-Unsubscribe`` value: one HTTPS URI in angle brackets (RFC 2369, RFC 8058)."""
+        return f"<{self.unsubscribe_url}>"
+
+    @property
+    def list_unsubscribe_post(self) -> str:
+        """The ``List-Unsubscribe-Post`` value."""
+        return LIST_UNSUBSCRIBE_POST
+
+
+def unsubscribe_path(token: str) -> str:
+    """The path of the unsubscribe (``List-Unsubscribe``) URL."""
+    return f"/u/{token}"
+
+
+def preferences_path(token: str) -> str:
+    """The path of the preference page."""
+    return f"/p/{token}"
+
+
+def links_for(tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str) -> Links:
+    """Mint both links for recipient *pid* in campaign *campaign_id*."""
+    return Links(
+        unsubscribe_url=base_url + unsubscribe_path(tokens.mint(Purpose.UNSUBSCRIBE, pid, campaign_id, lang)),
+        preferences_url=base_url + preferences_path(tokens.mint(Purpose.PREFERENCES, pid, campaign_id, lang)),
+    )

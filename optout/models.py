@@ -1,0 +1,141 @@
+"""The tables. Topics, partners and campaigns are data; choices and the ledger hold decisions.
+
+Recipients exist only as pseudonymous ids (hex of a keyed hash, see :mod:`optout.identity`):
+no table holds an address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, utcnow
+
+
+class Channel(enum.StrEnum):
+    """How a message reaches the recipient."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class Basis(enum.StrEnum):
+    """Legal basis of a topic: sendable unless refused, or only with a standing opt-in."""
+
+    OPT_OUT = "opt-out"
+    CONSENT = "consent"
+
+
+class Status(enum.StrEnum):
+    """A recipient's recorded choice for one scope."""
+
+    OPTED_IN = "opt-in"
+    OPTED_OUT = "opt-out"
+
+
+class Action(enum.StrEnum):
+    """What one ledger event did. ``reset`` returns a scope to no recorded choice (undo only)."""
+
+    OPT_IN = "opt-in"
+    OPT_OUT = "opt-out"
+    RESET = "reset"
+
+
+class Source(enum.StrEnum):
+    """Where a decision came from."""
+
+    ONE_CLICK = "one-click"
+    CONFIRMATION_PAGE = "confirmation-page"
+    PREFERENCE_PAGE = "preference-page"
+    UNDO = "undo"
+    CLI = "cli"
+
+
+class Topic(Base):
+    """A kind of message a recipient can choose to receive or refuse."""
+
+    __tablename__ = "topic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    basis: Mapped[str] = mapped_column(String(16))
+    for_partners: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    name_nb: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_nb: Mapped[str] = mapped_column(String(1000))
+    description_en: Mapped[str] = mapped_column(String(1000))
+
+    def name(self, lang: str) -> str:
+        """The topic's name in *lang*."""
+        return self.name_nb if lang == "nb" else self.name_en
+
+    def description(self, lang: str) -> str:
+        """The topic's description in *lang*."""
+        return self.description_nb if lang == "nb" else self.description_en
+
+
+class Partner(Base):
+    """A marketing partner on whose behalf we send offers; it never sees a recipient."""
+
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Campaign(Base):
+    """One sending: its topic, its partner (for partner offers) and the default link language."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"))
+    lang: Mapped[str] = mapped_column(String(2), default="nb")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    topic: Mapped[Topic] = relationship(lazy="joined")
+    partner: Mapped[Partner | None] = relationship(lazy="joined")
+
+
+class Choice(Base):
+    """The current choice of one recipient for one scope; always equal to the ledger's last word."""
+
+    __tablename__ = "choice"
+    __table_args__ = (CheckConstraint("status IN ('opt-in', 'opt-out')", name="status"),)
+
+    pid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(140), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ConsentEvent(Base):
+    """One change of one choice: the append-only ledger that proves every decision."""
+
+    __tablename__ = "consent_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('opt-in', 'opt-out', 'reset')", name="action"),
+        Index("ix_consent_event_pid_id", "pid", "id"),
+        Index("ix_consent_event_change_id", "change_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pid: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(140))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(32))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    lang: Mapped[str | None] = mapped_column(String(2))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    change_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

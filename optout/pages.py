@@ -1,0 +1,69 @@
+"""What every public page shares: the officer's contact details, the policy link, the language
+switch, and turning a link token into a campaign (or one generic "bad link" page)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, g, request
+from flask_babel import format_date, get_locale
+
+from . import i18n
+from .catalog import service as catalog
+from .db import get_session
+from .errors import BadLink
+from .extensions import get_settings, get_tokens
+from .models import Campaign
+from .tokens import LinkClaims, Purpose, TokenInvalid
+
+LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
+
+
+def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, Campaign]:
+    """Verify *token* and load its campaign; any failure raises :class:`BadLink`."""
+    try:
+        claims = get_tokens().read(purpose, token)
+    except TokenInvalid:
+        raise BadLink from None
+    campaign = catalog.campaign_by_id(get_session(), claims.campaign_id)
+    if campaign is None:
+        raise BadLink
+    g.token_lang = claims.lang
+    return claims, campaign
+
+
+def current_language() -> str:
+    """The language this response is rendered in."""
+    return str(get_locale() or i18n.DEFAULT)
+
+
+def switch_url(lang: str) -> str:
+    """This page's URL in *lang*: the same path and query with its own ``lang``."""
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(sorted(args.items()))}"
+
+
+def _page_context() -> dict[str, Any]:
+    settings = get_settings()
+    lang = current_language()
+    other = "en" if lang == "nb" else "nb"
+    return {
+        "lang": lang,
+        "other_lang": other,
+        "other_lang_name": LANGUAGE_NAMES[other],
+        "switch_url": switch_url,
+        "officer": settings.officer,
+        "policy_url": settings.policy_url,
+        "policy_changed": format_date(settings.policy_date, "long"),
+        "policy_changed_iso": settings.policy_date.isoformat(),
+        "officer_phone_uri": "tel:" + "".join(ch for ch in settings.officer.phone if ch.isdigit() or ch == "+"),
+        "unknown_lang": i18n.unknown_language(),
+        "language_names": LANGUAGE_NAMES,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the shared page context."""
+    app.context_processor(_page_context)

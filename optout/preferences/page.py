@@ -1,0 +1,154 @@
+"""What the preference page shows and what a submitted form changes; no HTTP in here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from ..catalog import service as catalog
+from ..consent import scopes
+from ..consent import service as consent
+from ..models import Action, Campaign, ConsentEvent, Source, Topic
+
+CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One checkbox: checked means "yes, send me this"."""
+
+    scope: str
+    label: str
+    description: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the preference template shows."""
+
+    topics: Sequence[Option]
+    partner: Option | None
+    channels: Sequence[Option]
+    everything_stopped: bool
+
+    @property
+    def options(self) -> list[Option]:
+        """Every checkbox on the form."""
+        return [*self.topics, *([self.partner] if self.partner else []), *self.channels]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A change shown back to the recipient, with Undo when it is still possible."""
+
+    change_id: str
+    lines: Sequence[str]
+    undoable: bool
+    was_undo: bool
+
+
+def _channel_label(channel: str) -> str:
+    return _("All e-mail") if channel == "email" else _("All phone messages")
+
+
+def _channel_description(channel: str) -> str:
+    if channel == "email":
+        return _("Turn this off to get no e-mail from us at all.")
+    return _("Turn this off to get no phone messages from us at all.")
+
+
+def build_page(session: Session, pid: str, campaign: Campaign, lang: str) -> Page:
+    """The recipient's choices as checkboxes."""
+    choices = consent.choices_of(session, pid)
+    topics: Sequence[Topic] = catalog.topics(session)
+    partner = None
+    if campaign.partner is not None:
+        scope = scopes.partner(campaign.partner.slug)
+        partner = Option(
+            scope,
+            _("Offers from %(partner)s", partner=campaign.partner.name),
+            _("Turn this off to stop offers from this partner only."),
+            not choices.refused(scope),
+        )
+    channels = [
+        Option(scopes.channel(ch), _channel_label(ch), _channel_description(ch),
+               not choices.refused(scopes.channel(ch)))
+        for ch in dict.fromkeys(t.channel for t in topics)
+    ]
+    return Page(
+        topics=[
+            Option(scopes.topic(t.key), t.name(lang), t.description(lang), choices.wants_topic(t)) for t in topics
+        ],
+        partner=partner,
+        channels=channels,
+        everything_stopped=choices.refused(scopes.EVERYTHING),
+    )
+
+
+def changes_from_form(page: Page, shown: Collection[str], wanted: Collection[str]) -> list[tuple[str, Action]]:
+    """Compare the submitted checkboxes with the page; only options that were shown can change."""
+    changes = []
+    for option in page.options:
+        if option.scope not in shown:
+            continue
+        want = option.scope in wanted
+        if want != option.checked:
+            changes.append((option.scope, Action.OPT_IN if want else Action.OPT_OUT))
+    return changes
+
+
+def _describe_scope(session: Session, scope: str, lang: str) -> str:
+    kind, key = scopes.split(scope)
+    if kind == "topic":
+        try:
+            return catalog.topic_by_key(session, key).name(lang)
+        except catalog.CatalogError:
+            return key
+    if kind == "partner":
+        try:
+            return _("Offers from %(partner)s", partner=catalog.partner_by_slug(session, key).name)
+        except catalog.CatalogError:
+            return key
+    if kind == "channel":
+        return _channel_label(key)
+    return _("Everything")
+
+
+def _describe(session: Session, event: ConsentEvent, lang: str) -> str:
+    what = _describe_scope(session, event.scope, lang)
+    if event.scope == scopes.EVERYTHING:
+        if event.action == Action.OPT_OUT:
+            return _("Everything is stopped: you get no e-mail or phone messages from us.")
+        return _("Everything is no longer stopped.")
+    if event.action == Action.OPT_OUT:
+        return _("%(what)s: off", what=what)
+    if event.action == Action.OPT_IN:
+        return _("%(what)s: on", what=what)
+    return _("%(what)s: back to no recorded choice", what=what)
+
+
+def summary(session: Session, pid: str, change_id: str | None, lang: str) -> Summary | None:
+    """Describe change *change_id* if it belongs to *pid*; None otherwise."""
+    if not change_id or not CHANGE_ID.match(change_id):
+        return None
+    events = consent.change_events(session, pid, change_id)
+    if not events:
+        return None
+    was_undo = events[0].source == Source.UNDO
+    return Summary(
+        change_id=change_id,
+        lines=[_describe(session, event, lang) for event in events],
+        undoable=not was_undo and consent.undoable(session, pid, events),
+        was_undo=was_undo,
+    )
+
+
+def everything_action(stop: bool) -> list[tuple[str, Action]]:
+    """The change for the "stop everything" / "start again" buttons."""
+    return [(scopes.EVERYTHING, Action.OPT_OUT if stop else Action.OPT_IN)]
+

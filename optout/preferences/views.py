@@ -1,0 +1,108 @@
+"""The preference page: show every choice, save changes, stop everything, undo.
+
+Every POST here is CSRF-protected (the session cookie exists only on these pages). After a
+change the browser is sent back to the page with the change's id, which shows what changed and
+offers Undo while nothing newer has happened.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from ..consent import service as consent
+from ..db import get_session
+from ..extensions import get_settings
+from ..i18n import explicit_language
+from ..models import Source
+from ..pages import current_language, read_link
+from ..tokens import Purpose
+from . import page as prefs
+
+bp = Blueprint("preferences", __name__)
+
+
+def _context(source: Source, campaign_id: int) -> consent.Context:
+    return consent.Context(
+        source=source,
+        policy_version=get_settings().policy_version,
+        campaign_id=campaign_id,
+        lang=current_language(),
+    )
+
+
+def _back(token: str, change_id: str | None) -> ResponseReturnValue:
+    args = {"change": change_id} if change_id else {"saved": "1"}
+    lang = explicit_language()
+    if lang:
+        args["lang"] = lang
+    return redirect(url_for("preferences.show", token=token, **args), code=303)
+
+
+def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseReturnValue:
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    session = get_session()
+    pid, lang = claims.pid.hex(), current_language()
+    lang_arg = explicit_language()
+    return (
+        render_template(
+            "preferences/show.html",
+            campaign=campaign,
+            page=prefs.build_page(session, pid, campaign, lang),
+            summary=prefs.summary(session, pid, request.args.get("change"), lang),
+            saved=request.args.get("saved") == "1",
+            stale=stale,
+            actions={
+                name: url_for(f"preferences.{name}", token=token, lang=lang_arg)
+                for name in ("save", "everything", "undo")
+            },
+        ),
+        status,
+    )
+
+
+@bp.get("/p/<token>")
+def show(token: str) -> ResponseReturnValue:
+    """Show the recipient's choices (and the last change, with Undo)."""
+    return _render(token)
+
+
+@bp.post("/p/<token>")
+def save(token: str) -> ResponseReturnValue:
+    """Record every checkbox that differs from the stored choice."""
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    session = get_session()
+    pid = claims.pid.hex()
+    page = prefs.build_page(session, pid, campaign, current_language())
+    changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
+    change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id))
+    session.commit()
+    return _back(token, change.change_id if change else None)
+
+
+@bp.post("/p/<token>/everything")
+def everything(token: str) -> ResponseReturnValue:
+    """Stop everything, or lift that stop."""
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    session = get_session()
+    stop = request.form.get("do") != "resume"
+    change = consent.record(
+        session, claims.pid.hex(), prefs.everything_action(stop), _context(Source.PREFERENCE_PAGE, campaign.id)
+    )
+    session.commit()
+    return _back(token, change.change_id if change else None)
+
+
+@bp.post("/p/<token>/undo")
+def undo(token: str) -> ResponseReturnValue:
+    """Restore the choices a change replaced."""
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    session = get_session()
+    change_id = request.form.get("change", "")
+    try:
+        change = consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign.id))
+    except (consent.ChangeNotFound, consent.ChangeStale):
+        session.rollback()
+        return _render(token, status=409, stale=True)
+    session.commit()
+    return _back(token, change.change_id if change else None)
