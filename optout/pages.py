@@ -39,10 +39,10 @@ def current_language() -> str:
 
 
 def switch_url(lang: str) -> str:
-    """This page's URL in *lang*: the same path and query with its own ``lang``."""
+    """This page's URL in *lang*: a query-only reference, so the page never echoes its own path."""
     args = request.args.to_dict()
     args["lang"] = lang
-    return f"{request.path}?{urlencode(sorted(args.items()))}"
+    return f"?{urlencode(sorted(args.items()))}"
 
 
 def _page_context() -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Tools for developers of Optout (not used at run time)."""
