@@ -75,14 +75,11 @@ def _b64(data: bytes) -> str:
 def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     """Prepare inputs for *pool* distinct recipients and return the variants to time."""
     recipients = [
-        (pseudonymous_id(ID_KEY, f"recipient{i}@example.no"), 1000 + i % 50, LANGUAGES[i % 2])
-        for i in range(pool)
+        (pseudonymous_id(ID_KEY, f"recipient{i}@example.no"), 1000 + i % 50, LANGUAGES[i % 2]) for i in range(pool)
     ]
     # The floor signs with a key derived once, as Minter does; the derivation is not the point.
     raw_key = make_signer(KEYS, PURPOSE).derive_key()
-    payloads = [
-        _PAYLOAD.pack(FORMAT_VERSION, pid, cid, LANGUAGES.index(lang)) for pid, cid, lang in recipients
-    ]
+    payloads = [_PAYLOAD.pack(FORMAT_VERSION, pid, cid, LANGUAGES.index(lang)) for pid, cid, lang in recipients]
 
     def raw_mint_one(payload: bytes) -> str:
         return _b64(payload + hmac.digest(raw_key, payload, "sha256")[:MAC_BYTES])
@@ -90,9 +87,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     def raw_verify_one(token: str) -> bytes | None:
         data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         payload, mac = data[:-MAC_BYTES], data[-MAC_BYTES:]
-        return (
-            payload if hmac.compare_digest(mac, hmac.digest(raw_key, payload, "sha256")[:MAC_BYTES]) else None
-        )
+        return payload if hmac.compare_digest(mac, hmac.digest(raw_key, payload, "sha256")[:MAC_BYTES]) else None
 
     raw_tokens = [raw_mint_one(p) for p in payloads]
     service = TokenService(KEYS)
@@ -109,9 +104,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     for r, tok in zip(recipients[:200], new_tokens[:200], strict=True):
         assert tok == signer.sign(pack(*r)).decode(), "Minter disagrees with itsdangerous.Signer"
         assert service.mint(PURPOSE, *r) == tok
-    for r, new, old, raw, payload in zip(
-        recipients, new_tokens, old_tokens, raw_tokens, payloads, strict=True
-    ):
+    for r, new, old, raw, payload in zip(recipients, new_tokens, old_tokens, raw_tokens, payloads, strict=True):
         for tok in (new, old):
             claims = reader.read(tok)
             assert (claims.pid, claims.campaign_id, claims.lang) == r
@@ -124,9 +117,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
             continue
         raise AssertionError("a forged token verified")
 
-    def loop(
-        one: Callable[..., object], items: Sequence[object], star: bool = False
-    ) -> Callable[[int], None]:
+    def loop(one: Callable[..., object], items: Sequence[object], star: bool = False) -> Callable[[int], None]:
         def run(n: int) -> None:
             reps, rest = divmod(n, len(items))
             chunks = [items] * reps + [items[:rest]]
@@ -151,9 +142,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
             reader.read(tok)
 
     variants = [
-        Variant(
-            "raw mint: b64(payload22 ‖ HMAC-SHA256[:16])", "raw-mint", "mint", loop(raw_mint_one, payloads)
-        ),
+        Variant("raw mint: b64(payload22 ‖ HMAC-SHA256[:16])", "raw-mint", "mint", loop(raw_mint_one, payloads)),
         Variant("Minter.mint", "Minter", "mint", loop(minter.mint, recipients, star=True)),
         Variant("TokenService.mint", "Svc.mint", "mint", loop(svc_mint, mint_args, star=True)),
         Variant(
@@ -188,12 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (default 7)")
-    parser.add_argument(
-        "--ops", type=int, default=100_000, help="operations per variant and round (default 100000)"
-    )
-    parser.add_argument(
-        "--pool", type=int, default=10_000, help="distinct recipients, cycled (default 10000)"
-    )
+    parser.add_argument("--ops", type=int, default=100_000, help="operations per variant and round (default 100000)")
+    parser.add_argument("--pool", type=int, default=10_000, help="distinct recipients, cycled (default 10000)")
     parser.add_argument("--warmup", type=int, default=5_000, help="untimed operations per variant first")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 rounds x 20000 operations")
     parser.add_argument("--check", action="store_true", help="exit 1 when a variant misses the goal")
@@ -249,9 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             all_met &= met
             verdict = "met" if met else "MISSED"
         rng = f"({fmt_rate(min(r))}..{fmt_rate(max(r))})"
-        print(
-            f"{v.name:<{name_w}}  {fmt_rate(med):>12}  {rng:>21}  {1e6 / med:>6.2f}  {ratio:>5.2f}  {verdict}"
-        )
+        print(f"{v.name:<{name_w}}  {fmt_rate(med):>12}  {rng:>21}  {1e6 / med:>6.2f}  {ratio:>5.2f}  {verdict}")
     print(
         f"\nratios: median of per-round (variant rate / raw rate of the same kind); "
         f"goal {'met by every variant' if all_met else 'MISSED by at least one variant'}"

@@ -23,8 +23,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .unsubscribe.views import bp as unsubscribe_bp
 
     config = dict(config or {})
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR),
-                static_folder=str(STATIC_DIR))
+    app = Flask(
+        __name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR)
+    )
     app.config.update({k: v for k, v in config.items() if not k.startswith("OPTOUT_")})
     settings = load_settings(
         {**environment(), **{k: v for k, v in config.items() if k.startswith("OPTOUT_")}},
@@ -46,8 +47,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
     db.init_app(app, settings.database_url)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT,
-                   default_translation_directories=str(TRANSLATIONS_DIR))
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_locale=DEFAULT,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
     schema.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -75,9 +75,7 @@ def _keys(name: str, raw: str) -> tuple[bytes, ...]:
         raise ConfigError(f"{name} is empty: give one or more signing keys, newest last ({KEYGEN_HINT}).")
     for key in keys:
         if len(key) < MIN_KEY_LENGTH:
-            raise ConfigError(
-                f"{name}: every key must be at least {MIN_KEY_LENGTH} characters long ({KEYGEN_HINT})."
-            )
+            raise ConfigError(f"{name}: every key must be at least {MIN_KEY_LENGTH} characters long ({KEYGEN_HINT}).")
     return keys
 
 

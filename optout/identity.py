@@ -8,7 +8,6 @@ else, so ``a+x@example.com`` stays a different person from ``a@example.com``.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
@@ -30,7 +29,7 @@ def normalize(address: str) -> str:
         or domain.startswith(".")
         or domain.endswith(".")
         or len(normal) > MAX_ADDRESS_LENGTH
-        or any(ch.isspace() or ch in "<>,;\"" for ch in normal)
+        or any(ch.isspace() or ch in '<>,;"' for ch in normal)
     ):
         raise AddressInvalid(address)
     return normal

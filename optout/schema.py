@@ -43,8 +43,7 @@ def check(engine: Engine) -> None:
     current, head = current_revision(engine), head_revision(url)
     if current != head:
         raise SchemaOutdated(
-            f"The database schema is at {current or 'nothing'}, this version needs {head}: "
-            f"run `{UPGRADE_COMMAND}`."
+            f"The database schema is at {current or 'nothing'}, this version needs {head}: run `{UPGRADE_COMMAND}`."
         )
 
 

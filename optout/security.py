@@ -12,10 +12,7 @@ from collections.abc import Mapping
 
 from flask import Flask, Response, request
 
-CSP = (
-    "default-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'; form-action 'self'"
-)
+CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 TOKEN_AREAS = ("/u/", "/p/")
 _TOKEN_IN_PATH = re.compile(r"(/[up]/)[^/\s?\"]+")
 

@@ -114,14 +114,16 @@ def runner(app: Flask) -> FlaskCliRunner:
 def make_campaign(app: Flask) -> Callable[..., Campaign]:
     """Create a campaign (and its partner) directly through the catalog service."""
 
-    def make(slug: str = "spring", *, topic: str | None = "periodic", partner: str | None = None,
-             lang: str = "nb") -> Campaign:
+    def make(
+        slug: str = "spring", *, topic: str | None = "periodic", partner: str | None = None, lang: str = "nb"
+    ) -> Campaign:
         with app.app_context():
             session = get_session()
             if partner and session.scalar(text("SELECT 1 FROM partner WHERE slug = :s"), {"s": partner}) is None:
                 catalog.add_partner(session, partner, partner.title() + " AS")
-            campaign = catalog.add_campaign(session, slug, topic_key=None if partner else topic,
-                                            partner_slug=partner, lang=lang)
+            campaign = catalog.add_campaign(
+                session, slug, topic_key=None if partner else topic, partner_slug=partner, lang=lang
+            )
             session.commit()
             return campaign
 
@@ -179,3 +181,14 @@ def csrf_token(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+@pytest.fixture
+def optout(runner: FlaskCliRunner) -> Callable[..., object]:
+    """Run an ``optout`` command against the test app, as the console script would."""
+    from optout.cli import cli
+
+    def invoke(*args: str, **kwargs: object) -> object:
+        return runner.invoke(cli, list(args), **kwargs)
+
+    return invoke

@@ -22,7 +22,10 @@ def _source_messages() -> set[str]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
     extracted = extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS,
+        ROOT,
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
         directory_filter=lambda path: not Path(path).name.startswith(".") and "node_modules" not in path,
     )
     return {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in extracted}

@@ -16,7 +16,14 @@ from .recipients import links_command, recipient_group
 
 cli = FlaskGroup(create_app=create_app, help="Optout: e-mail preference and opt-out center.")
 for command in (
-    db_group, topic_group, partner_group, campaign_group, links_command, recipient_group, demo_command, keys_group
+    db_group,
+    topic_group,
+    partner_group,
+    campaign_group,
+    links_command,
+    recipient_group,
+    demo_command,
+    keys_group,
 ):
     cli.add_command(command)
 

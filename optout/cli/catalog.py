@@ -19,8 +19,16 @@ def topic_group() -> None:
 def topic_list_cmd() -> None:
     """Print every topic as a JSON line."""
     for topic in catalog.topics(session()):
-        echo_json({"key": topic.key, "channel": topic.channel, "basis": topic.basis,
-                   "for_partners": topic.for_partners, "name_nb": topic.name_nb, "name_en": topic.name_en})
+        echo_json(
+            {
+                "key": topic.key,
+                "channel": topic.channel,
+                "basis": topic.basis,
+                "for_partners": topic.for_partners,
+                "name_nb": topic.name_nb,
+                "name_en": topic.name_en,
+            }
+        )
 
 
 @click.group("partner", cls=AppGroup)
@@ -58,8 +66,13 @@ def campaign_group() -> None:
 @click.argument("slug")
 @click.option("--topic", "topic_key", help="The topic key (a partner campaign's is partner-offers).")
 @click.option("--partner", "partner_slug", help="The partner, for a campaign sent on its behalf.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="nb", show_default=True,
-              help="Default language of the campaign's links.")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="nb",
+    show_default=True,
+    help="Default language of the campaign's links.",
+)
 def campaign_add_cmd(slug: str, topic_key: str | None, partner_slug: str | None, lang: str) -> None:
     """Create campaign SLUG."""
     db = session()
@@ -75,5 +88,11 @@ def campaign_add_cmd(slug: str, topic_key: str | None, partner_slug: str | None,
 def campaign_list_cmd() -> None:
     """Print every campaign as a JSON line."""
     for campaign in catalog.campaigns(session()):
-        echo_json({"slug": campaign.slug, "topic": campaign.topic.key, "lang": campaign.lang,
-                   "partner": campaign.partner.slug if campaign.partner else None})
+        echo_json(
+            {
+                "slug": campaign.slug,
+                "topic": campaign.topic.key,
+                "lang": campaign.lang,
+                "partner": campaign.partner.slug if campaign.partner else None,
+            }
+        )

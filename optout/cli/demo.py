@@ -43,8 +43,9 @@ def demo_command(host: str, port: int, serve: bool) -> None:
         for slug in ("newsletter-demo", "fjordreiser-demo"):
             campaign = catalog.campaign_by_slug(get_session(), slug)
             links = links_for(tokens, settings.base_url, pid, campaign.id, campaign.lang)
-            click.echo(f"{slug}:\n  preference page:  {links.preferences_url}\n"
-                       f"  unsubscribe page: {links.unsubscribe_url}")
+            click.echo(
+                f"{slug}:\n  preference page:  {links.preferences_url}\n  unsubscribe page: {links.unsubscribe_url}"
+            )
     if serve:
         click.echo("\nServing on the development server; stop it with Ctrl-C.")
         app.run(host=host, port=port, debug=False, use_reloader=False)

@@ -42,15 +42,18 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
         fail(str(exc))
     settings, tokens = get_settings(), get_tokens()
     for email in _normalized(emails):
-        links = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id,
-                          lang or campaign.lang)
-        echo_json({
-            "email": email,
-            "unsubscribe_url": links.unsubscribe_url,
-            "preferences_url": links.preferences_url,
-            "list_unsubscribe": links.list_unsubscribe,
-            "list_unsubscribe_post": links.list_unsubscribe_post,
-        })
+        links = links_for(
+            tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
+        )
+        echo_json(
+            {
+                "email": email,
+                "unsubscribe_url": links.unsubscribe_url,
+                "preferences_url": links.preferences_url,
+                "list_unsubscribe": links.list_unsubscribe,
+                "list_unsubscribe_post": links.list_unsubscribe_post,
+            }
+        )
 
 
 @click.group("recipient", cls=AppGroup)
@@ -67,27 +70,29 @@ def recipient_show_cmd(email: str) -> None:
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     choices = consent.choices_of(db, pid)
     campaigns = {c.id: c.slug for c in catalog.campaigns(db)}
-    echo_json({
-        "email": normal,
-        "pseudonymous_id": pid,
-        "choices": dict(sorted(choices.statuses.items())),
-        "receives": {t.key: choices.receives(t) for t in catalog.topics(db)},
-        "history": [
-            {
-                "id": e.id,
-                "at": e.created_at.isoformat(),
-                "scope": e.scope,
-                "channel": e.channel,
-                "action": e.action,
-                "source": e.source,
-                "campaign": campaigns.get(e.campaign_id) if e.campaign_id else None,
-                "lang": e.lang,
-                "policy_version": e.policy_version,
-                "change_id": e.change_id,
-            }
-            for e in consent.history(db, pid)
-        ],
-    })
+    echo_json(
+        {
+            "email": normal,
+            "pseudonymous_id": pid,
+            "choices": dict(sorted(choices.statuses.items())),
+            "receives": {t.key: choices.receives(t) for t in catalog.topics(db)},
+            "history": [
+                {
+                    "id": e.id,
+                    "at": e.created_at.isoformat(),
+                    "scope": e.scope,
+                    "channel": e.channel,
+                    "action": e.action,
+                    "source": e.source,
+                    "campaign": campaigns.get(e.campaign_id) if e.campaign_id else None,
+                    "lang": e.lang,
+                    "policy_version": e.policy_version,
+                    "change_id": e.change_id,
+                }
+                for e in consent.history(db, pid)
+            ],
+        }
+    )
 
 
 def _check_scope(scope: str) -> str:
@@ -109,8 +114,14 @@ def _check_scope(scope: str) -> str:
 
 @recipient_group.command("opt-out")
 @click.argument("email")
-@click.option("--scope", "scope_list", multiple=True, default=[scopes.EVERYTHING], show_default=True,
-              help="everything, topic:KEY, partner:SLUG or channel:email|phone (repeatable).")
+@click.option(
+    "--scope",
+    "scope_list",
+    multiple=True,
+    default=[scopes.EVERYTHING],
+    show_default=True,
+    help="everything, topic:KEY, partner:SLUG or channel:email|phone (repeatable).",
+)
 def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     """Record an opt-out for EMAIL (for a request received by letter, phone or e-mail)."""
     db = session()
@@ -118,7 +129,9 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     checked = [_check_scope(s) for s in scope_list]
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     change = consent.record(
-        db, pid, [(s, Action.OPT_OUT) for s in checked],
+        db,
+        pid,
+        [(s, Action.OPT_OUT) for s in checked],
         consent.Context(source=Source.CLI, policy_version=get_settings().policy_version),
     )
     db.commit()

@@ -38,13 +38,23 @@ def _fill_english() -> None:
 
 def main() -> int:
     """Extract, update, fill English, compile."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output",
-             "--project", "optout", "-o", str(POT), str(ROOT))
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "optout",
+        "-o",
+        str(POT),
+        str(ROOT),
+    )
     for lang in ("nb", "en"):
         po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
         if po.exists():
-            _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang, "--no-fuzzy-matching",
-                     "-w", "100")
+            _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang, "--no-fuzzy-matching", "-w", "100")
         else:
             _pybabel("init", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", lang, "-w", "100")
     _fill_english()

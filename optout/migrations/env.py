@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from optout.db import Base, make_engine
 from optout import models  # noqa: F401  (registers the tables on Base.metadata)
+from optout.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -76,14 +76,13 @@ def build_page(session: Session, pid: str, campaign: Campaign, lang: str) -> Pag
             not choices.refused(scope),
         )
     channels = [
-        Option(scopes.channel(ch), _channel_label(ch), _channel_description(ch),
-               not choices.refused(scopes.channel(ch)))
+        Option(
+            scopes.channel(ch), _channel_label(ch), _channel_description(ch), not choices.refused(scopes.channel(ch))
+        )
         for ch in dict.fromkeys(t.channel for t in topics)
     ]
     return Page(
-        topics=[
-            Option(scopes.topic(t.key), t.name(lang), t.description(lang), choices.wants_topic(t)) for t in topics
-        ],
+        topics=[Option(scopes.topic(t.key), t.name(lang), t.description(lang), choices.wants_topic(t)) for t in topics],
         partner=partner,
         channels=channels,
         everything_stopped=choices.refused(scopes.EVERYTHING),
@@ -151,4 +150,3 @@ def summary(session: Session, pid: str, change_id: str | None, lang: str) -> Sum
 def everything_action(stop: bool) -> list[tuple[str, Action]]:
     """The change for the "stop everything" / "start again" buttons."""
     return [(scopes.EVERYTHING, Action.OPT_OUT if stop else Action.OPT_IN)]
-

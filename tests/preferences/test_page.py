@@ -69,8 +69,7 @@ def test_page_sets_a_strict_session_cookie_only_for_its_form(client, page_url):
 
 def test_saving_needs_the_csrf_token(client, page_url, ledger):
     client.get(page_url)
-    response = client.post(page_url, data={"shown": ["topic:periodic"], "want": []},
-                           headers={"Referer": page_url})
+    response = client.post(page_url, data={"shown": ["topic:periodic"], "want": []}, headers={"Referer": page_url})
     assert response.status_code == 400
     assert "Valgene dine ble ikke lagret" in response.text
     assert ledger() == []
@@ -109,8 +108,11 @@ def test_saving_unchanged_choices_records_nothing(client, page_url, ledger):
 
 def test_a_crafted_form_cannot_touch_options_it_did_not_show(client, page_url, choices):
     page = client.get(page_url)
-    client.post(page_url, data={"csrf_token": csrf_token(page.text), "shown": ["partner:acme", "everything"],
-                                "want": []}, headers={"Referer": page_url})
+    client.post(
+        page_url,
+        data={"csrf_token": csrf_token(page.text), "shown": ["partner:acme", "everything"], "want": []},
+        headers={"Referer": page_url},
+    )
     assert choices() == {}
 
 
@@ -122,13 +124,16 @@ def test_undo_restores_the_previous_choices(client, page_url, ledger, choices, p
     assert choices() == {(pid, "topic:periodic"): "opt-out", (pid, "topic:phone"): "opt-out"}
     shown = client.get(BASE_URL + second.headers["Location"])
     change = re.search(r'name="change" value="([0-9a-f]+)"', shown.text).group(1)
-    undone = client.post(page_url + "/undo", data={"csrf_token": csrf_token(shown.text), "change": change},
-                         headers={"Referer": page_url})
+    undone = client.post(
+        page_url + "/undo", data={"csrf_token": csrf_token(shown.text), "change": change}, headers={"Referer": page_url}
+    )
     assert undone.status_code == 303
     # periodic had no recorded choice before: it is reset; phone was opted in: it is again.
     assert choices() == {(pid, "topic:phone"): "opt-in"}
     assert [(e["scope"], e["action"], e["source"]) for e in ledger()[-2:]] == [
-        ("topic:periodic", "reset", "undo"), ("topic:phone", "opt-in", "undo")]
+        ("topic:periodic", "reset", "undo"),
+        ("topic:phone", "opt-in", "undo"),
+    ]
     after = client.get(BASE_URL + undone.headers["Location"])
     assert "De forrige valgene dine er gjenopprettet" in after.text and ">Angre<" not in after.text
 
@@ -149,8 +154,9 @@ def test_undo_of_a_change_overtaken_by_a_newer_one_is_refused(client, page_url, 
     _submit(client, page_url, ["topic:periodic", "channel:email", "channel:phone"])  # newer decision
     before = choices()
     page = client.get(page_url)
-    response = client.post(page_url + "/undo", data={"csrf_token": csrf_token(page.text), "change": change},
-                           headers={"Referer": page_url})
+    response = client.post(
+        page_url + "/undo", data={"csrf_token": csrf_token(page.text), "change": change}, headers={"Referer": page_url}
+    )
     assert response.status_code == 409 and "kan ikke lenger angres" in response.text
     assert choices() == before
 
@@ -162,8 +168,9 @@ def test_another_recipients_change_is_neither_shown_nor_undone(client, page_url,
     assert ">Angre<" not in client.get(f"{other}?change={change}").text
     page = client.get(other)
     before = choices()
-    response = client.post(other + "/undo", data={"csrf_token": csrf_token(page.text), "change": change},
-                           headers={"Referer": other})
+    response = client.post(
+        other + "/undo", data={"csrf_token": csrf_token(page.text), "change": change}, headers={"Referer": other}
+    )
     assert response.status_code == 409
     assert choices() == before
 
@@ -185,6 +192,9 @@ def test_a_one_click_opt_out_can_be_undone_from_the_confirmation(client, links, 
     shown = client.get(BASE_URL + prefs)
     assert "E-post om nettstedet: av" in shown.text
     change = re.search(r'name="change" value="([0-9a-f]+)"', shown.text).group(1)
-    client.post(BASE_URL + prefs.split("?")[0] + "/undo",
-                data={"csrf_token": csrf_token(shown.text), "change": change}, headers={"Referer": BASE_URL + prefs})
+    client.post(
+        BASE_URL + prefs.split("?")[0] + "/undo",
+        data={"csrf_token": csrf_token(shown.text), "change": change},
+        headers={"Referer": BASE_URL + prefs},
+    )
     assert choices() == {}

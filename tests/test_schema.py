@@ -1,0 +1,58 @@
+"""Migrations: `optout db upgrade` builds the schema, the models match it, and an out-of-date
+database is refused with a message naming the command."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from optout import create_app
+from optout.cli import cli
+from optout.db import Base
+from tests.conftest import settings_for
+
+
+def test_models_match_the_migrations(app):
+    engine = app.extensions["optout.db"].engine
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_topics_are_seeded(app):
+    with app.extensions["optout.db"].engine.connect() as conn:
+        rows = conn.execute(text("SELECT key, channel, basis, for_partners FROM topic ORDER BY position")).all()
+    assert [tuple(r) for r in rows] == [
+        ("periodic", "email", "opt-out", False),
+        ("partner-offers", "email", "consent", True),
+        ("phone", "phone", "consent", False),
+    ]
+
+
+def test_an_empty_database_is_refused_until_upgraded(tmp_path):
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/new.sqlite3"))
+    client = app.test_client()
+    refused = client.get("https://optout.example.no/")
+    assert refused.status_code == 503
+    runner = app.test_cli_runner()
+    listed = runner.invoke(cli, ["campaign", "list"])
+    assert listed.exit_code == 1 and "optout db upgrade" in listed.output
+    upgraded = runner.invoke(cli, ["db", "upgrade"])
+    assert upgraded.exit_code == 0 and "0001" in upgraded.output
+    assert "current: 0001" in runner.invoke(cli, ["db", "current"]).output
+    assert client.get("https://optout.example.no/").status_code == 200
+    assert client.get("https://optout.example.no/healthz").json == {"status": "ok"}
+
+
+def test_the_refusal_names_the_command(tmp_path, caplog):
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/new.sqlite3"))
+    app.test_client().get("https://optout.example.no/")
+    assert any("optout db upgrade" in r.getMessage() for r in caplog.records)
+
+
+def test_flask_commands_work_beside_ours(app):
+    result = app.test_cli_runner().invoke(cli, ["routes"])
+    assert result.exit_code == 0
+    for endpoint in ("unsubscribe.one_click", "unsubscribe.confirm", "preferences.show", "preferences.undo"):
+        assert endpoint in result.output
