@@ -125,7 +125,7 @@ def record(
     """Apply *changes* (scope to action) for recipient *pid*; write one event per real change."""
     pairs = list(changes.items() if isinstance(changes, Mapping) else changes)
     change_id = uuid.uuid4().hex
-    topic_channels = dict(session.execute(select(Topic.key, Topic.channel)))
+    topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).all())
     now = utcnow()
     done: list[tuple[str, Action]] = []
     for scope, action in pairs:
@@ -153,7 +153,7 @@ def record(
 def choices_of(session: Session, pid: str) -> Choices:
     """Read the recorded choices of recipient *pid*."""
     rows = session.execute(select(Choice.scope, Choice.status).where(Choice.pid == pid))
-    return Choices(dict(rows))
+    return Choices(dict(rows.all()))
 
 
 def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
