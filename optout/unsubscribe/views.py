@@ -16,7 +16,7 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
 from ..links import preferences_path
-from ..models import Action, Source
+from ..models import Action, Source, Status
 from ..pages import current_language, read_link
 from ..tokens import Purpose
 
@@ -32,7 +32,8 @@ def confirm(token: str) -> ResponseReturnValue:
     """Show what the link would unsubscribe from, with one button; change nothing."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
     pid = claims.pid.hex()
-    already = not consent.choices_of(get_session(), pid).wants_topic(campaign.topic)
+    scope = scopes.topic(campaign.topic.key)
+    already = consent.choices_of(get_session(), pid).status(scope) == Status.OPTED_OUT
     return render_template(
         "unsubscribe/confirm.html",
         campaign=campaign,

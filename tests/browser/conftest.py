@@ -1,0 +1,94 @@
+"""A live server and headless Chromium (Debian's package, driven by Playwright) for the pages.
+
+Without Chromium or Playwright these tests skip, except under CI, where ``.ci/run`` installs
+Chromium and a missing browser is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from optout import create_app
+from tests.conftest import TABLES_TO_EMPTY, settings_for
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the run."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_app(database_url: str) -> Iterator[tuple[Flask, str]]:
+    """The app served on a free loopback port; yields (app, origin)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    origin = f"http://127.0.0.1:{port}"
+    app = create_app(settings_for(database_url, OPTOUT_BASE_URL=origin))
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, origin
+    server.shutdown()
+    thread.join(timeout=10)
+    engine = app.extensions["optout.db"].engine
+    with engine.begin() as conn:
+        for table in TABLES_TO_EMPTY:
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed table names)
+    engine.dispose()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context (no cookies) at a phone-sized 320 px width."""
+    context = browser.new_context(viewport={"width": 320, "height": 720}, locale="nb-NO")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """Save a full-page screenshot under test-artifacts/screenshots/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        safe = request.node.name.replace("[", "-").replace("]", "")
+        path = ARTIFACTS / f"{safe}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
