@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -43,6 +44,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
     )
+    if settings.trusted_proxies:  # scheme and client address as the TLS-terminating proxy saw them
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.trusted_proxies,
+            x_host=settings.trusted_proxies,
+        )
     app.extensions["optout.settings"] = settings
     app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
     db.init_app(app, settings.database_url)

@@ -49,6 +49,7 @@ class Settings:
     policy_url: str
     policy_version: str
     policy_date: dt.date
+    trusted_proxies: int = 0
 
     @property
     def https(self) -> bool:
@@ -95,6 +96,16 @@ def _date(name: str, raw: str) -> dt.date:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
         raise ConfigError(f"{name} must be a date written YYYY-MM-DD, not {raw!r}.") from None
+
+
+def _count(name: str, raw: str) -> int:
+    try:
+        value = int(raw.strip() or "0")
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
+    if not 0 <= value <= 5:
+        raise ConfigError(f"{name} must be between 0 and 5, not {value}.")
+    return value
 
 
 def _dev_keys(instance_path: Path) -> dict[str, str]:
@@ -149,6 +160,7 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         policy_url=env["OPTOUT_POLICY_URL"],
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,
+        trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
     )
 
 
