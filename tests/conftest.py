@@ -192,3 +192,18 @@ def optout(runner: FlaskCliRunner) -> Callable[..., object]:
         return runner.invoke(cli, list(args), **kwargs)
 
     return invoke
+
+
+@pytest.fixture
+def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build extra apps on the run's database (with other settings); their engines are disposed."""
+    built: list[Flask] = []
+
+    def make(**overrides: str) -> Flask:
+        application = create_app(settings_for(database_url, **overrides))
+        built.append(application)
+        return application
+
+    yield make
+    for application in built:
+        application.extensions["optout.db"].engine.dispose()

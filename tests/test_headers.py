@@ -83,16 +83,9 @@ def test_a_whole_flow_logs_no_token_and_no_address(client, urls, caplog):
         assert secret not in logged
 
 
-def test_behind_a_trusted_proxy_the_visitors_scheme_counts(database_url):
-    from optout import create_app
-    from tests.conftest import settings_for
-
-    app = create_app(settings_for(database_url, OPTOUT_TRUSTED_PROXIES="1"))
-    proxied = app.test_client().get("http://10.0.0.5/", headers={"X-Forwarded-Proto": "https"})
+def test_behind_a_trusted_proxy_the_visitors_scheme_counts(make_app):
+    forwarded = {"X-Forwarded-Proto": "https"}
+    proxied = make_app(OPTOUT_TRUSTED_PROXIES="1").test_client().get("http://10.0.0.5/", headers=forwarded)
     assert "Strict-Transport-Security" in proxied.headers
-    direct = (
-        create_app(settings_for(database_url))
-        .test_client()
-        .get("http://10.0.0.5/", headers={"X-Forwarded-Proto": "https"})
-    )
+    direct = make_app().test_client().get("http://10.0.0.5/", headers=forwarded)
     assert "Strict-Transport-Security" not in direct.headers
