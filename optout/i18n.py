@@ -6,11 +6,19 @@ here (we have no nynorsk catalog, and bokmål is the closer fallback than Englis
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, request
+from flask_babel import gettext
 
 DEFAULT = "nb"
 SUPPORTED = ("nb", "en")
 _ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en"}
+
+
+def _(message: str, **variables: Any) -> str:
+    """Translate *message* for the current request (Flask-Babel's gettext, typed)."""
+    return str(gettext(message, **variables))
 
 
 def language_of(tag: str | None) -> str | None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,8 @@ from ..db import utcnow
 from ..models import Action, Basis, Choice, ConsentEvent, Source, Status, Topic
 from . import scopes
 
-_CHOICE = Choice.__table__
-_EVENT = ConsentEvent.__table__
+_CHOICE = cast(Table, Choice.__table__)
+_EVENT = cast(Table, ConsentEvent.__table__)
 
 
 class ChangeNotFound(LookupError):

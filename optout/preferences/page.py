@@ -6,12 +6,12 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..catalog import service as catalog
 from ..consent import scopes
 from ..consent import service as consent
+from ..i18n import _
 from ..models import Action, Campaign, ConsentEvent, Source, Topic
 
 CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")

@@ -7,6 +7,8 @@ offers Undo while nothing newer has happened.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -32,7 +34,7 @@ def _context(source: Source, campaign_id: int) -> consent.Context:
 
 
 def _back(token: str, change_id: str | None) -> ResponseReturnValue:
-    args = {"change": change_id} if change_id else {"saved": "1"}
+    args: dict[str, Any] = {"change": change_id} if change_id else {"saved": "1"}
     lang = explicit_language()
     if lang:
         args["lang"] = lang
