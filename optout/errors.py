@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import re
+
+from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
+
+_PREFERENCE_PATH = re.compile(r"^/p/[A-Za-z0-9_.-]+")
 
 
 class BadLink(NotFound):
@@ -48,7 +52,9 @@ def _bad_link(_error: BadLink) -> tuple[str, int]:
 
 
 def _csrf(_error: CSRFError) -> tuple[str, int]:
-    return render_template("errors/csrf.html"), 400
+    # Offer the way back to the form: the page path, without the action's suffix.
+    match = _PREFERENCE_PATH.match(request.path)
+    return render_template("errors/csrf.html", back_url=match.group(0) if match else None), 400
 
 
 def init_app(app: Flask) -> None:

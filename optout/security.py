@@ -26,6 +26,8 @@ def add_headers(response: Response) -> Response:
     headers["X-Frame-Options"] = "DENY"
     if request.is_secure:
         headers["Strict-Transport-Security"] = "max-age=31536000"
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")  # the language may come from it
     if request.path.startswith(TOKEN_AREAS):
         headers["Cache-Control"] = "no-store"
         headers["X-Robots-Tag"] = "noindex, nofollow"

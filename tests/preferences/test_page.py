@@ -72,6 +72,7 @@ def test_saving_needs_the_csrf_token(client, page_url, ledger):
     response = client.post(page_url, data={"shown": ["topic:periodic"], "want": []}, headers={"Referer": page_url})
     assert response.status_code == 400
     assert "Valgene dine ble ikke lagret" in response.text
+    assert f'href="{page_url.removeprefix(BASE_URL)}">Tilbake til valgene dine' in response.text
     assert ledger() == []
 
 
