@@ -14,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from . import db, errors, pages, schema, security
+    from .catalog.cache import CatalogCache
     from .config import environment, load_settings
     from .extensions import babel, csrf
     from .i18n import DEFAULT, select_locale
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.extensions["optout.settings"] = settings
     app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
+    app.extensions["optout.catalog"] = CatalogCache()
     db.init_app(app, settings.database_url)
     csrf.init_app(app)
     babel.init_app(

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from .catalog.cache import CatalogCache
 from .config import Settings
 from .tokens import TokenService
 
@@ -17,6 +18,12 @@ def get_settings() -> Settings:
     """The validated settings of the current application."""
     settings: Settings = current_app.extensions["optout.settings"]
     return settings
+
+
+def get_catalog() -> CatalogCache:
+    """The catalog cache of the current application."""
+    catalog: CatalogCache = current_app.extensions["optout.catalog"]
+    return catalog
 
 
 def get_tokens() -> TokenService:

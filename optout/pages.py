@@ -10,23 +10,22 @@ from flask import Flask, g, request
 from flask_babel import format_date, get_locale
 
 from . import i18n
-from .catalog import service as catalog
+from .catalog.cache import CampaignInfo
 from .db import get_session
 from .errors import BadLink
-from .extensions import get_settings, get_tokens
-from .models import Campaign
+from .extensions import get_catalog, get_settings, get_tokens
 from .tokens import LinkClaims, Purpose, TokenInvalid
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 
 
-def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, Campaign]:
+def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, CampaignInfo]:
     """Verify *token* and load its campaign; any failure raises :class:`BadLink`."""
     try:
         claims = get_tokens().read(purpose, token)
     except TokenInvalid:
         raise BadLink from None
-    campaign = catalog.campaign_by_id(get_session(), claims.campaign_id)
+    campaign = get_catalog().campaign(get_session(), claims.campaign_id)
     if campaign is None:
         raise BadLink
     g.token_lang = claims.lang

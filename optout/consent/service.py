@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Protocol, cast
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +24,17 @@ from . import scopes
 
 _CHOICE = cast(Table, Choice.__table__)
 _EVENT = cast(Table, ConsentEvent.__table__)
+
+
+class TopicLike(Protocol):
+    """What deciding about a topic needs: a cached copy or the row itself."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def basis(self) -> str: ...
 
 
 class ChangeNotFound(LookupError):
@@ -69,14 +80,14 @@ class Choices:
         """True when *scope* is opted out."""
         return self.statuses.get(scope) == Status.OPTED_OUT
 
-    def wants_topic(self, topic: Topic) -> bool:
+    def wants_topic(self, topic: TopicLike) -> bool:
         """The topic-level answer: the recorded choice, else the default of the topic's basis."""
         status = self.statuses.get(scopes.topic(topic.key))
         if status is None:
             return topic.basis == Basis.OPT_OUT
         return status == Status.OPTED_IN
 
-    def receives(self, topic: Topic, partner_slug: str | None = None) -> bool:
+    def receives(self, topic: TopicLike, partner_slug: str | None = None) -> bool:
         """True when a message of *topic* (from *partner_slug*, if any) may be sent."""
         return not (
             self.refused(scopes.EVERYTHING)
@@ -122,11 +133,19 @@ def record(
     pid: str,
     changes: Mapping[str, Action] | Iterable[tuple[str, Action]],
     context: Context,
+    *,
+    topics: Sequence[TopicLike] | None = None,
 ) -> Change:
-    """Apply *changes* (scope to action) for recipient *pid*; write one event per real change."""
+    """Apply *changes* (scope to action) for recipient *pid*; write one event per real change.
+
+    *topics* (for the channel of each topic scope) is read from the database when not given.
+    """
     pairs = list(changes.items() if isinstance(changes, Mapping) else changes)
     change_id = uuid.uuid4().hex
-    topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).all())
+    if topics is None:
+        topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).all())
+    else:
+        topic_channels = {topic.key: topic.channel for topic in topics}
     now = utcnow()
     done: list[tuple[str, Action]] = []
     for scope, action in pairs:

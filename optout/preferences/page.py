@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ..catalog import service as catalog
+from ..catalog.cache import CampaignInfo, TopicInfo
 from ..consent import scopes
 from ..consent import service as consent
 from ..i18n import _
-from ..models import Action, Campaign, ConsentEvent, Source, Topic
+from ..models import Action, ConsentEvent, Source
 
 CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -62,10 +63,9 @@ def _channel_description(channel: str) -> str:
     return _("Turn this off to get no phone messages from us at all.")
 
 
-def build_page(session: Session, pid: str, campaign: Campaign, lang: str) -> Page:
+def build_page(session: Session, pid: str, campaign: CampaignInfo, topics: Sequence[TopicInfo], lang: str) -> Page:
     """The recipient's choices as checkboxes."""
     choices = consent.choices_of(session, pid)
-    topics: Sequence[Topic] = catalog.topics(session)
     partner = None
     if campaign.partner is not None:
         scope = scopes.partner(campaign.partner.slug)
@@ -101,13 +101,10 @@ def changes_from_form(page: Page, shown: Collection[str], wanted: Collection[str
     return changes
 
 
-def _describe_scope(session: Session, scope: str, lang: str) -> str:
+def _describe_scope(session: Session, scope: str, topics: Sequence[TopicInfo], lang: str) -> str:
     kind, key = scopes.split(scope)
     if kind == "topic":
-        try:
-            return catalog.topic_by_key(session, key).name(lang)
-        except catalog.CatalogError:
-            return key
+        return next((t.name(lang) for t in topics if t.key == key), key)
     if kind == "partner":
         try:
             return _("Offers from %(partner)s", partner=catalog.partner_by_slug(session, key).name)
@@ -118,8 +115,8 @@ def _describe_scope(session: Session, scope: str, lang: str) -> str:
     return _("Everything")
 
 
-def _describe(session: Session, event: ConsentEvent, lang: str) -> str:
-    what = _describe_scope(session, event.scope, lang)
+def _describe(session: Session, event: ConsentEvent, topics: Sequence[TopicInfo], lang: str) -> str:
+    what = _describe_scope(session, event.scope, topics, lang)
     if event.scope == scopes.EVERYTHING:
         if event.action == Action.OPT_OUT:
             return _("Everything is stopped: you get no e-mail or phone messages from us.")
@@ -131,7 +128,9 @@ def _describe(session: Session, event: ConsentEvent, lang: str) -> str:
     return _("%(what)s: back to no recorded choice", what=what)
 
 
-def summary(session: Session, pid: str, change_id: str | None, lang: str) -> Summary | None:
+def summary(
+    session: Session, pid: str, change_id: str | None, topics: Sequence[TopicInfo], lang: str
+) -> Summary | None:
     """Describe change *change_id* if it belongs to *pid*; None otherwise."""
     if not change_id or not CHANGE_ID.match(change_id):
         return None
@@ -141,7 +140,7 @@ def summary(session: Session, pid: str, change_id: str | None, lang: str) -> Sum
     was_undo = events[0].source == Source.UNDO
     return Summary(
         change_id=change_id,
-        lines=[_describe(session, event, lang) for event in events],
+        lines=[_describe(session, event, topics, lang) for event in events],
         undoable=not was_undo and consent.undoable(session, pid, events),
         was_undo=was_undo,
     )

@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from ..consent import service as consent
 from ..db import get_session
-from ..extensions import get_settings
+from ..extensions import get_catalog, get_settings
 from ..i18n import explicit_language
 from ..models import Source
 from ..pages import current_language, read_link
@@ -46,12 +46,13 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
     session = get_session()
     pid, lang = claims.pid.hex(), current_language()
     lang_arg = explicit_language()
+    topics = get_catalog().topics(session)
     return (
         render_template(
             "preferences/show.html",
             campaign=campaign,
-            page=prefs.build_page(session, pid, campaign, lang),
-            summary=prefs.summary(session, pid, request.args.get("change"), lang),
+            page=prefs.build_page(session, pid, campaign, topics, lang),
+            summary=prefs.summary(session, pid, request.args.get("change"), topics, lang),
             saved=request.args.get("saved") == "1",
             stale=stale,
             actions={
@@ -75,9 +76,10 @@ def save(token: str) -> ResponseReturnValue:
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
     pid = claims.pid.hex()
-    page = prefs.build_page(session, pid, campaign, current_language())
+    topics = get_catalog().topics(session)
+    page = prefs.build_page(session, pid, campaign, topics, current_language())
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
-    change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id))
+    change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
     session.commit()
     return _back(token, change.change_id if change else None)
 
@@ -89,7 +91,11 @@ def everything(token: str) -> ResponseReturnValue:
     session = get_session()
     stop = request.form.get("do") != "resume"
     change = consent.record(
-        session, claims.pid.hex(), prefs.everything_action(stop), _context(Source.PREFERENCE_PAGE, campaign.id)
+        session,
+        claims.pid.hex(),
+        prefs.everything_action(stop),
+        _context(Source.PREFERENCE_PAGE, campaign.id),
+        topics=get_catalog().topics(session),
     )
     session.commit()
     return _back(token, change.change_id if change else None)

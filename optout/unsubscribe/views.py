@@ -14,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from ..consent import scopes
 from ..consent import service as consent
 from ..db import get_session
-from ..extensions import csrf, get_settings, get_tokens
+from ..extensions import csrf, get_catalog, get_settings, get_tokens
 from ..links import preferences_path
 from ..models import Action, Source, Status
 from ..pages import current_language, read_link
@@ -59,6 +59,7 @@ def one_click(token: str) -> ResponseReturnValue:
             campaign_id=campaign.id,
             lang=current_language(),
         ),
+        topics=get_catalog().topics(session),
     )
     session.commit()
     return render_template(
