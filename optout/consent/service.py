@@ -172,7 +172,8 @@ def record(
 
 def choices_of(session: Session, pid: str) -> Choices:
     """Read the recorded choices of recipient *pid*."""
-    rows = session.execute(select(Choice.scope, Choice.status).where(Choice.pid == pid))
+    # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
+    rows = session.connection().execute(select(_CHOICE.c.scope, _CHOICE.c.status).where(_CHOICE.c.pid == pid))
     return Choices(dict(rows.all()))
 
 
