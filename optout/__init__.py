@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
-    from . import db, errors, pages, schema, security
+    from . import db, errors, i18n, pages, schema, security
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
     from .extensions import babel, csrf
@@ -63,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         default_locale=DEFAULT,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    i18n.init_app(app)
     schema.init_app(app)
     security.init_app(app)
     errors.init_app(app)

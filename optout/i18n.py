@@ -8,17 +8,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
-from flask_babel import gettext
+from babel.support import NullTranslations
+from flask import Flask, g, request
+from flask_babel import get_locale, get_translations
 
 DEFAULT = "nb"
 SUPPORTED = ("nb", "en")
 _ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en"}
 
 
+def translations() -> NullTranslations:
+    """The request's catalog, looked up once per request.
+
+    Flask-Babel looks the locale and the catalog up again on every message; a page has dozens.
+    """
+    cached: NullTranslations | None = g.get("optout_translations")
+    if cached is None:
+        cached = g.optout_translations = get_translations()
+    return cached
+
+
+def current_language() -> str:
+    """The language this response is rendered in."""
+    cached: str | None = g.get("optout_language")
+    if cached is None:
+        cached = g.optout_language = str(get_locale() or DEFAULT)
+    return cached
+
+
 def _(message: str, **variables: Any) -> str:
-    """Translate *message* for the current request (Flask-Babel's gettext, typed)."""
-    return str(gettext(message, **variables))
+    """Translate *message* for the current request; ``%(name)s`` placeholders take *variables*."""
+    text = str(translations().ugettext(message))
+    return text % variables if variables else text
+
+
+def init_app(app: Flask) -> None:
+    """Give templates the once-per-request catalog (after Flask-Babel has installed its own)."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: translations().ugettext(message),
+        lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
 
 
 def language_of(tag: str | None) -> str | None:

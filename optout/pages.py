@@ -7,13 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 
 from . import i18n
 from .catalog.cache import CampaignInfo
 from .db import get_session
 from .errors import BadLink
 from .extensions import get_catalog, get_settings, get_tokens
+from .i18n import current_language
 from .tokens import LinkClaims, Purpose, TokenInvalid
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -30,11 +31,6 @@ def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, CampaignInfo]:
         raise BadLink
     g.token_lang = claims.lang
     return claims, campaign
-
-
-def current_language() -> str:
-    """The language this response is rendered in."""
-    return str(get_locale() or i18n.DEFAULT)
 
 
 def switch_url(lang: str) -> str:

@@ -9,12 +9,13 @@ lose a decision nor record it twice, and a repeated opt-out writes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Connection, Executable, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -96,10 +97,26 @@ class Choices:
         ) and self.wants_topic(topic)
 
 
-def _upsert_base(session: Session, values: dict[str, object]) -> postgresql.Insert | sqlite.Insert:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(_CHOICE).values(values)
-    return sqlite.insert(_CHOICE).values(values)
+def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE status differs RETURNING scope``, built once."""
+    stmt = insert(_CHOICE).values(
+        pid=bindparam("pid"), scope=bindparam("scope"), status=bindparam("status"), changed_at=bindparam("at")
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
+        set_={"status": stmt.excluded.status, "changed_at": stmt.excluded.changed_at},
+        where=_CHOICE.c.status != stmt.excluded.status,
+    ).returning(_CHOICE.c.scope)
+
+
+# Statements built once: building and hashing them anew costs more than running them.
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_RESET = (
+    delete(_CHOICE)
+    .where(_CHOICE.c.pid == bindparam("pid"), _CHOICE.c.scope == bindparam("scope"))
+    .returning(_CHOICE.c.scope)
+)
+_APPEND = _EVENT.insert()
 
 
 def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
@@ -113,19 +130,13 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     return None  # everything: every channel
 
 
-def _apply(session: Session, pid: str, scope: str, action: Action) -> bool:
+def _apply(connection: Connection, pid: str, scope: str, action: Action, at: dt.datetime) -> bool:
     """Make *scope* hold *action*'s result; return True only if the stored state changed."""
     if action is Action.RESET:
-        stmt = delete(_CHOICE).where(_CHOICE.c.pid == pid, _CHOICE.c.scope == scope)
-        return session.execute(stmt.returning(_CHOICE.c.scope)).first() is not None
-    now = utcnow()
-    insert = _upsert_base(session, {"pid": pid, "scope": scope, "status": action.value, "changed_at": now})
-    upsert = insert.on_conflict_do_update(
-        index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
-        set_={"status": insert.excluded.status, "changed_at": insert.excluded.changed_at},
-        where=_CHOICE.c.status != insert.excluded.status,
-    )
-    return session.execute(upsert.returning(_CHOICE.c.scope)).first() is not None
+        return connection.execute(_RESET, {"pid": pid, "scope": scope}).first() is not None
+    upsert = _UPSERTS[connection.dialect.name]
+    values = {"pid": pid, "scope": scope, "status": action.value, "at": at}
+    return connection.execute(upsert, values).first() is not None
 
 
 def record(
@@ -147,26 +158,27 @@ def record(
     else:
         topic_channels = {topic.key: topic.channel for topic in topics}
     now = utcnow()
+    connection = session.connection()  # Core: the ORM adds nothing to these statements
     done: list[tuple[str, Action]] = []
     for scope, action in pairs:
-        if not _apply(session, pid, scope, action):
+        if not _apply(connection, pid, scope, action, now):
             continue  # a no-op (already so) writes no event
         done.append((scope, action))
-        session.execute(
-            _EVENT.insert().values(
-                pid=pid,
-                scope=scope,
-                channel=_channel_of(scope, topic_channels),
-                action=action.value,
-                source=context.source.value,
-                campaign_id=context.campaign_id,
-                lang=context.lang,
-                policy_version=context.policy_version,
-                change_id=change_id,
-                created_at=now,
-            )
+        connection.execute(
+            _APPEND,
+            {
+                "pid": pid,
+                "scope": scope,
+                "channel": _channel_of(scope, topic_channels),
+                "action": action.value,
+                "source": context.source.value,
+                "campaign_id": context.campaign_id,
+                "lang": context.lang,
+                "policy_version": context.policy_version,
+                "change_id": change_id,
+                "created_at": now,
+            },
         )
-    session.flush()
     return Change(change_id=change_id, actions=tuple(done))
 
 

@@ -15,9 +15,9 @@ from flask.typing import ResponseReturnValue
 from ..consent import service as consent
 from ..db import get_session
 from ..extensions import get_catalog, get_settings
-from ..i18n import explicit_language
+from ..i18n import current_language, explicit_language
 from ..models import Source
-from ..pages import current_language, read_link
+from ..pages import read_link
 from ..tokens import Purpose
 from . import page as prefs
 

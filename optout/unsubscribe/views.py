@@ -15,9 +15,10 @@ from ..consent import scopes
 from ..consent import service as consent
 from ..db import get_session
 from ..extensions import csrf, get_catalog, get_settings, get_tokens
+from ..i18n import current_language
 from ..links import preferences_path
 from ..models import Action, Source, Status
-from ..pages import current_language, read_link
+from ..pages import read_link
 from ..tokens import Purpose
 
 bp = Blueprint("unsubscribe", __name__)
