@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 
+from web import git_revision  # bench/ is on sys.path when run as a script
+
 from optout.identity import pseudonymous_id
 from optout.tokens import (
     _PAYLOAD,
@@ -188,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rounds < 1 or args.ops < 1 or args.pool < 1:
         parser.error("--rounds, --ops and --pool must be positive")
 
-    print(f"# bench/tokens.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+    print(f"# bench/tokens.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; optout {git_revision()}")
     print(
         f"# Python {platform.python_version()}, itsdangerous {version('itsdangerous')}, "
         f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPUs usable"

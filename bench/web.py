@@ -120,6 +120,7 @@ class Run:
     p90_ms: float
     p99_ms: float
     max_ms: float
+    others_cpu: float = 0.0  # CPUs busy with processes outside this benchmark during the run
     events_per_post: float | None = None
 
 
@@ -163,6 +164,14 @@ class Server:
                 pass
             time.sleep(0.2)
         raise BenchError(f"gunicorn ({self.name}) not ready after {timeout:.0f} s:\n{self.tail()}")
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        except OSError:
+            children = []
+        return [self.proc.pid, *map(int, children)]
 
     def tail(self, lines: int = 30) -> str:
         try:
@@ -289,6 +298,44 @@ def ledger_events(db_path: Path) -> int:
 
 # --------------------------------------------------------------------------- load
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (steal included: time we could not have)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / _TICK
+
+
+def process_seconds(pids: Sequence[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime
+    return total
+
+
+class OthersMeter:
+    """How many CPUs processes other than ours (servers, wrk, this script) kept busy meanwhile."""
+
+    def __init__(self, servers: Sequence[Server]) -> None:
+        self.pids = [pid for server in servers for pid in server.pids()]
+        self.start = (time.monotonic(), machine_busy_seconds(), self._ours())
+
+    def _ours(self) -> float:
+        me = os.times()
+        return process_seconds(self.pids) + me.user + me.system + me.children_user + me.children_system
+
+    def cpus(self) -> float:
+        wall, busy, ours = self.start
+        return max(0.0, (machine_busy_seconds() - busy) - (self._ours() - ours)) / (time.monotonic() - wall)
+
 
 _RESULT = re.compile(r"^BENCH_RESULT (.*)$", re.MULTILINE)
 
@@ -358,13 +405,31 @@ def report(runs: list[Run]) -> bool:
         print(line.format(*row).rstrip())
     print(f"\nx hello: median of per-round (endpoint req/s / hello req/s); goals "
           f"{'met' if all_met else 'MISSED'}")  # fmt: skip
+    others = statistics.median(r.others_cpu for r in runs)
+    if others > 0.15:
+        print(f"warning: other processes kept {others:.2f} CPU busy (median) during the measurements, "
+              f"{max(r.others_cpu for r in runs):.2f} at worst: these figures are noisier than usual")  # fmt: skip
     return all_met
+
+
+def git_revision() -> str:
+    """The commit measured, with "+changes" when tracked files outside bench/ differ from it."""
+    try:
+        git = ["git", "-C", str(REPO)]
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
+                              check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def environment_line(connections: int) -> str:
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False).stdout.split()[:2]
     return (
-        f"# {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {len(os.sched_getaffinity(0))} CPUs usable "
+        f"# {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; optout {git_revision()}; "
+        f"{len(os.sched_getaffinity(0))} CPUs usable "
         f"({platform.machine()}); Python {platform.python_version()}; gunicorn {version('gunicorn')} "
         f"-w 2 -k sync; Flask {version('flask')}; SQLAlchemy {version('sqlalchemy')}; "
         f"SQLite {sqlite3.sqlite_version}; {' '.join(wrk_version)} -t1 -c{connections}"
@@ -387,21 +452,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--post-tokens", type=int, default=0,
         help="distinct one-click tokens (default: enough for 4,000 POST/s over the whole run)",
     )  # fmt: skip
+    parser.add_argument(
+        "--max-others", type=float, default=0.25,
+        help="repeat a round in which other processes kept more CPUs than this busy (default 0.25)",
+    )  # fmt: skip
+    parser.add_argument("--retries", type=int, default=3, help="rounds repeated at most (default 3)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 round of 3 s after 1 s warm-up")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (database, logs)")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 3.0, 1.0
-    if args.rounds < 1 or args.duration <= 0 or args.warmup < 0 or args.connections < 1:
-        parser.error("--rounds, --duration and --connections must be positive")
+        args.rounds, args.duration, args.warmup, args.retries = 1, 3.0, 1.0, 0
+    if args.rounds < 1 or args.duration <= 0 or args.warmup < 0 or args.connections < 1 or args.retries < 0:
+        parser.error("--rounds, --duration and --connections must be positive, --warmup and --retries not negative")
     if shutil.which("wrk") is None:
         print("bench/web.py: wrk is not installed; install it (Debian/Ubuntu: apt-get install -y wrk) "
               "and run again.", file=sys.stderr)  # fmt: skip
         return 2
     post_tokens = args.post_tokens or max(
-        20_000, int(args.rounds * (args.duration + args.warmup) * 4_000) + args.connections
+        20_000, int((args.rounds + args.retries) * (args.duration + args.warmup) * 4_000) + args.connections
     )
 
     print(environment_line(args.connections), flush=True)
@@ -446,18 +516,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                         raise BenchError(f"ran out of fresh one-click tokens ({post_tokens:,}); use --post-tokens")
                 return stats
 
-            for rnd in range(1, args.rounds + 1):
+            rnd, retries_left = 1, args.retries
+            while rnd <= args.rounds:
+                round_runs = []
                 for endpoint in ("hello", "page", "post"):
                     if args.warmup:
                         load(endpoint, args.warmup)
                     before = ledger_events(db_path) if endpoint == "post" else 0
+                    meter = OthersMeter(servers)
                     stats = load(endpoint, args.duration)
+                    others = meter.cpus()
                     seconds = stats["duration_us"] / 1e6
                     run = Run(
                         round=rnd, endpoint=endpoint, requests=stats["requests"], seconds=seconds,
                         rps=stats["requests"] / seconds, p50_ms=stats["p50_us"] / 1000,
                         p90_ms=stats["p90_us"] / 1000, p99_ms=stats["p99_us"] / 1000,
-                        max_ms=stats["max_us"] / 1000,
+                        max_ms=stats["max_us"] / 1000, others_cpu=others,
                     )  # fmt: skip
                     if endpoint == "post":
                         written = ledger_events(db_path) - before
@@ -465,11 +539,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                         if run.events_per_post < 0.99:
                             raise BenchError(f"only {written} ledger events for {stats['requests']} POSTs: "
                                              "the one-clicks did not all record an opt-out")  # fmt: skip
-                    runs.append(run)
+                    round_runs.append(run)
                     extra = f", {run.events_per_post:.3f} events/POST" if run.events_per_post else ""
                     print(f"# round {rnd}/{args.rounds} {endpoint:<5} {run.rps:8,.0f} req/s  "
                           f"p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  max {run.max_ms:7.2f} ms "
-                          f"({run.requests:,} requests{extra})", flush=True)  # fmt: skip
+                          f"({run.requests:,} requests{extra}; other processes {others:.2f} CPU)",
+                          flush=True)  # fmt: skip
+                noisy = max(r.others_cpu for r in round_runs)
+                if noisy > args.max_others and retries_left > 0:
+                    retries_left -= 1
+                    print(f"# round {rnd} discarded: other processes used {noisy:.2f} CPU "
+                          f"(> --max-others {args.max_others:g}); repeating it "
+                          f"({retries_left} repeats left)", flush=True)  # fmt: skip
+                    continue
+                runs.extend(round_runs)
+                rnd += 1
             for server in servers:
                 if server.proc.poll() is not None:
                     raise BenchError(f"gunicorn ({server.name}) died during the run:\n{server.tail()}")
