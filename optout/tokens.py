@@ -1,7 +1,9 @@
 """Signed link tokens: one itsdangerous salt per purpose, key rotation, short URLs.
 
 A token carries exactly three things: the recipient's pseudonymous id, the campaign and the page
-language, packed into 22 bytes (never an address or a name: a signed token is readable by anyone).
+language (never an address or a name: a signed token is readable by anyone), packed into 23
+bytes with a format version and a one-byte key hint. The hint names which signing key made the
+token, so that during a key rotation an older token costs one HMAC, not one per key.
 The signature is HMAC-SHA256 truncated to 128 bits, so a whole unsubscribe URL stays near 85
 characters; mail software mangles long header values.
 
@@ -28,7 +30,7 @@ from .identity import PID_BYTES
 
 FORMAT_VERSION = 1
 LANGUAGES = ("nb", "en")
-_PAYLOAD = struct.Struct(f">B{PID_BYTES}sIB")  # version, pid, campaign id, language index
+_PAYLOAD = struct.Struct(f">BB{PID_BYTES}sIB")  # version, key hint, pid, campaign id, language index
 MAC_BYTES = 16
 
 
@@ -78,9 +80,20 @@ def make_signer(secret_keys: Sequence[bytes], purpose: Purpose) -> Signer:
     )
 
 
-def pack(pid: bytes, campaign_id: int, lang: str) -> bytes:
+def key_hint(derived_key: bytes) -> int:
+    """One byte that names a (derived) signing key without revealing anything about it."""
+    return hmac.digest(derived_key, b"optout.key-hint", "sha256")[0]
+
+
+def pack(hint: int, pid: bytes, campaign_id: int, lang: str) -> bytes:
     """Encode the claims as the token's (unsigned) payload."""
-    return _b64(_PAYLOAD.pack(FORMAT_VERSION, pid, campaign_id, LANGUAGES.index(lang)))
+    return _b64(_PAYLOAD.pack(FORMAT_VERSION, hint, pid, campaign_id, LANGUAGES.index(lang)))
+
+
+def reference_token(secret_keys: Sequence[bytes], purpose: Purpose, pid: bytes, campaign_id: int, lang: str) -> str:
+    """The token :class:`itsdangerous.Signer` makes for these claims: what :class:`Minter` must match."""
+    signer = make_signer(secret_keys, purpose)
+    return signer.sign(pack(key_hint(signer.derive_key()), pid, campaign_id, lang)).decode()
 
 
 class Minter:
@@ -88,41 +101,45 @@ class Minter:
 
     def __init__(self, secret_keys: Sequence[bytes], purpose: Purpose) -> None:
         self._key = make_signer(secret_keys, purpose).derive_key()
+        self._hint = key_hint(self._key)
 
     def mint(self, pid: bytes, campaign_id: int, lang: str) -> str:
         """Return the token for these claims."""
-        value = pack(pid, campaign_id, lang)
+        value = pack(self._hint, pid, campaign_id, lang)
         return (value + b"." + _b64(hmac.digest(self._key, value, "sha256")[:MAC_BYTES])).decode()
 
 
 class Reader:
-    """Verify tokens of one purpose against every configured key, newest first."""
+    """Verify tokens of one purpose against the configured keys that their hint names."""
 
     def __init__(self, secret_keys: Sequence[bytes], purpose: Purpose) -> None:
         signer = make_signer(secret_keys, purpose)
-        self._keys = [signer.derive_key(key) for key in reversed(secret_keys)]
+        self._keys: dict[int, list[bytes]] = {}
+        for key in reversed(secret_keys):  # newest first
+            derived = signer.derive_key(key)
+            self._keys.setdefault(key_hint(derived), []).append(derived)
 
     def unsign(self, token: str) -> bytes:
-        """Return the signed value of *token*, as :meth:`itsdangerous.Signer.unsign` would."""
+        """Return the decoded payload of *token* if a configured key signed it.
+
+        Accepts what :meth:`itsdangerous.Signer.unsign` accepts for tokens of our format; a token
+        whose hint names no configured key is refused without computing any HMAC.
+        """
         try:
             value, sep, signature = token.encode("ascii").rpartition(b".")
-            mac = _unb64(signature)
+            payload, mac = _unb64(value), _unb64(signature)
         except (UnicodeEncodeError, ValueError):
             raise TokenInvalid from None
-        if not sep:
+        if not sep or len(payload) != _PAYLOAD.size:
             raise TokenInvalid
-        for key in self._keys:
+        for key in self._keys.get(payload[1], ()):
             if hmac.compare_digest(hmac.digest(key, value, "sha256")[:MAC_BYTES], mac):
-                return value
+                return payload
         raise TokenInvalid
 
     def read(self, token: str) -> LinkClaims:
         """Return the claims of *token* or raise :class:`TokenInvalid`."""
-        value = self.unsign(token)
-        try:
-            version, pid, campaign_id, lang_index = _PAYLOAD.unpack(_unb64(value))
-        except (ValueError, struct.error):
-            raise TokenInvalid from None
+        version, _hint, pid, campaign_id, lang_index = _PAYLOAD.unpack(self.unsign(token))
         if version != FORMAT_VERSION or lang_index >= len(LANGUAGES):
             raise TokenInvalid
         return LinkClaims(pid=pid, campaign_id=campaign_id, lang=LANGUAGES[lang_index])
