@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -139,3 +139,17 @@ class ConsentEvent(Base):
     policy_version: Mapped[str] = mapped_column(String(64))
     change_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FilterRun(Base):
+    """Counts of one filtering of a sending list: what a partner report is built from."""
+
+    __tablename__ = "filter_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    via: Mapped[str] = mapped_column(String(8))  # cli or api
+    rows_read: Mapped[int]
+    rows_kept: Mapped[int]
+    dropped: Mapped[str] = mapped_column(Text)  # JSON object: reason -> count

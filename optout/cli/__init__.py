@@ -12,6 +12,7 @@ from ..config import ConfigError
 from .catalog import campaign_group, partner_group, topic_group
 from .database import db_group
 from .demo import demo_command, keys_group
+from .lists import filter_command
 from .recipients import links_command, recipient_group
 
 cli = FlaskGroup(create_app=create_app, help="Optout: e-mail preference and opt-out center.")
@@ -21,6 +22,7 @@ for command in (
     partner_group,
     campaign_group,
     links_command,
+    filter_command,
     recipient_group,
     demo_command,
     keys_group,

@@ -10,6 +10,7 @@ lose a decision nor record it twice, and a repeated opt-out writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +37,16 @@ class TopicLike(Protocol):
     def channel(self) -> str: ...
     @property
     def basis(self) -> str: ...
+
+
+class Blocker(enum.StrEnum):
+    """What stops a message, most general first."""
+
+    EVERYTHING = "opted-out-everything"
+    CHANNEL = "opted-out-channel"
+    PARTNER = "opted-out-partner"
+    TOPIC = "opted-out-topic"
+    NO_CONSENT = "no-consent"
 
 
 class ChangeNotFound(LookupError):
@@ -88,13 +99,23 @@ class Choices:
             return topic.basis == Basis.OPT_OUT
         return status == Status.OPTED_IN
 
+    def blocker(self, topic: TopicLike, partner_slug: str | None = None) -> Blocker | None:
+        """Why a message of *topic* (from *partner_slug*, if any) may not be sent; None if it may."""
+        if self.refused(scopes.EVERYTHING):
+            return Blocker.EVERYTHING
+        if self.refused(scopes.channel(topic.channel)):
+            return Blocker.CHANNEL
+        if partner_slug is not None and self.refused(scopes.partner(partner_slug)):
+            return Blocker.PARTNER
+        if self.refused(scopes.topic(topic.key)):
+            return Blocker.TOPIC
+        if not self.wants_topic(topic):
+            return Blocker.NO_CONSENT
+        return None
+
     def receives(self, topic: TopicLike, partner_slug: str | None = None) -> bool:
         """True when a message of *topic* (from *partner_slug*, if any) may be sent."""
-        return not (
-            self.refused(scopes.EVERYTHING)
-            or self.refused(scopes.channel(topic.channel))
-            or (partner_slug is not None and self.refused(scopes.partner(partner_slug)))
-        ) and self.wants_topic(topic)
+        return self.blocker(topic, partner_slug) is None
 
 
 def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:

@@ -1,0 +1,120 @@
+"""``optout filter``: keep only the rows of a sending list that may get a campaign."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask.cli import with_appcontext
+
+from ..extensions import get_catalog, get_settings, get_tokens
+from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
+from .common import fail, session
+
+
+class _Counting(io.RawIOBase):
+    """A binary reader that counts the bytes it hands on (for the progress bar)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    """Standard output, or *path* written whole or not at all (a temporary file renamed at the end)."""
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _print_summary(summary: Summary) -> None:
+    data = summary.as_dict()
+    click.echo(f"rows read: {data['rows_read']}, kept: {data['rows_kept']}", err=True)
+    for reason, count in data["dropped"].items():
+        if count:
+            click.echo(f"  dropped, {reason}: {count}", err=True)
+    for bad in data["malformed_rows"]:
+        click.echo(f"  malformed row at line {bad['line']}: {bad['problem']}", err=True)
+
+
+@click.command("filter")
+@click.option("--campaign", "campaign_slug", required=True, help="The campaign the list is for.")
+@click.option("--output", "output_path", help="Where the kept rows go (default: standard output).")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the summary as JSON to this file.",
+)
+@click.argument("source", metavar="INPUT")
+@with_appcontext
+def filter_command(campaign_slug: str, output_path: str | None, report_path: str | None, source: str) -> None:
+    """Filter the CSV list INPUT (a path, or - for standard input) for a campaign.
+
+    Rows that may be sent are written with unsubscribe_url, preferences_url, list_unsubscribe
+    and list_unsubscribe_post appended; the summary goes to standard error.
+    """
+    db = session()
+    from ..catalog.service import CatalogError, campaign_by_slug
+
+    try:
+        campaign = get_catalog().campaign(db, campaign_by_slug(db, campaign_slug).id)
+    except CatalogError as exc:
+        fail(str(exc))
+    assert campaign is not None  # noqa: S101  (just looked up by slug)
+    try:
+        raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror}")
+    settings = get_settings()
+    counting = _Counting(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", errors="replace", newline="")
+    size = os.fstat(raw.fileno()).st_size if source != "-" else 0
+    show = size > 0 and sys.stderr.isatty()
+    with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
+        try:
+            with _output(output_path) as sink:
+                summary = filter_csv(
+                    db.connection(),
+                    campaign,
+                    text,
+                    sink,
+                    LinkMaker(get_tokens(), settings.base_url, settings.id_key),
+                    progress=lambda _rows: bar.update(counting.count - bar.pos),
+                )
+        except ListUnusable as exc:
+            fail(f"{source}: {exc}")
+        except OSError as exc:
+            fail(f"cannot read {source} or write the output: {exc.strerror or exc}")
+        finally:
+            raw.close()
+    record_run(db.connection(), campaign, summary, via="cli")
+    db.commit()
+    _print_summary(summary)
+    if report_path:
+        Path(report_path).write_text(json.dumps({"campaign": campaign.slug, **summary.as_dict()}, indent=2) + "\n")

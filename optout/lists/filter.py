@@ -1,0 +1,231 @@
+"""Filter a sending list against the ledger's current choices, streaming, in batches.
+
+Rows are read with the standard ``csv`` module and decided a batch at a time: one indexed query
+per batch fetches the choices of just those recipients, so memory does not grow with the list
+(except for the set of addresses seen, needed to drop repeats) and an opt-out recorded a moment
+ago counts in the next run: nothing is cached. Any row that cannot be read is dropped and
+reported by line number; no row is ever written without a decision.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
+
+from sqlalchemy import Connection, Table, bindparam, select
+
+from ..catalog.cache import CampaignInfo
+from ..consent import scopes
+from ..consent.service import Blocker, Choices
+from ..db import utcnow
+from ..i18n import language_of
+from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..links import LIST_UNSUBSCRIBE_POST, preferences_path, unsubscribe_path
+from ..models import Choice, FilterRun
+from ..tokens import Purpose, TokenService
+
+LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
+BATCH = 2000
+MAX_MALFORMED_LISTED = 1000
+_CHOICE = cast(Table, Choice.__table__)
+_CHOICES_OF = select(_CHOICE.c.pid, _CHOICE.c.scope, _CHOICE.c.status).where(
+    _CHOICE.c.pid.in_(bindparam("pids", expanding=True)), _CHOICE.c.scope.in_(bindparam("scopes", expanding=True))
+)
+
+
+class Reason(enum.StrEnum):
+    """Why a row was not kept."""
+
+    MALFORMED = "malformed-row"
+    INVALID_ADDRESS = "invalid-address"
+    DUPLICATE = "duplicate"
+    EVERYTHING = Blocker.EVERYTHING.value
+    CHANNEL = Blocker.CHANNEL.value
+    PARTNER = Blocker.PARTNER.value
+    TOPIC = Blocker.TOPIC.value
+    NO_CONSENT = Blocker.NO_CONSENT.value
+
+
+class ListUnusable(ValueError):
+    """The input as a whole cannot be filtered (no ``email`` column, not CSV, empty)."""
+
+
+@dataclass
+class Summary:
+    """Counts of one run; never an address."""
+
+    rows_read: int = 0
+    rows_kept: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    malformed: list[tuple[int, str]] = field(default_factory=list)
+
+    def drop(self, reason: Reason) -> None:
+        """Count one dropped row."""
+        self.dropped[reason.value] += 1
+
+    def bad_row(self, line: int, problem: str) -> None:
+        """Count one malformed row and remember where it was."""
+        self.drop(Reason.MALFORMED)
+        if len(self.malformed) < MAX_MALFORMED_LISTED:
+            self.malformed.append((line, problem))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data, every reason listed."""
+        return {
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "dropped": {reason.value: self.dropped.get(reason.value, 0) for reason in Reason},
+            "malformed_rows": [{"line": line, "problem": problem} for line, problem in self.malformed],
+        }
+
+
+@dataclass(frozen=True)
+class LinkMaker:
+    """Everything needed to mint a kept row's links."""
+
+    tokens: TokenService
+    base_url: str
+    id_key: bytes
+
+    def columns(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
+        """The four link columns for one recipient."""
+        unsubscribe = self.base_url + unsubscribe_path(self.tokens.mint(Purpose.UNSUBSCRIBE, pid, campaign_id, lang))
+        preferences = self.base_url + preferences_path(self.tokens.mint(Purpose.PREFERENCES, pid, campaign_id, lang))
+        return unsubscribe, preferences, f"<{unsubscribe}>", LIST_UNSUBSCRIBE_POST
+
+
+def _column(header: Sequence[str], name: str) -> int | None:
+    names = [h.strip().lower() for h in header]
+    return names.index(name) if name in names else None
+
+
+def _read_header(reader: Iterator[list[str]]) -> list[str]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ListUnusable("the file is empty: the first line must name the columns, one of them email") from None
+    except csv.Error as exc:
+        raise ListUnusable(f"this is not a CSV file ({exc})") from None
+    if any("\ufffd" in name or "\x00" in name for name in header):
+        raise ListUnusable("this is not a UTF-8 CSV file")
+    if _column(header, "email") is None:
+        raise ListUnusable("the first line has no email column")
+    clashes = [name for name in LINK_COLUMNS if _column(header, name) is not None]
+    if clashes:
+        raise ListUnusable(f"the input already has a column named {clashes[0]}: remove it and run again")
+    return header
+
+
+class Decider:
+    """Decide, a batch at a time, which recipients may get the campaign."""
+
+    def __init__(self, campaign: CampaignInfo) -> None:
+        self.campaign = campaign
+        partner = campaign.partner
+        self.partner_slug = partner.slug if partner else None
+        self.scopes = [scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)]
+        if self.partner_slug:
+            self.scopes.append(scopes.partner(self.partner_slug))
+
+    def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
+        """The recipients among *pids* who may not get the campaign, and why."""
+        statuses: dict[str, dict[str, str]] = {}
+        for pid, scope, status in connection.execute(_CHOICES_OF, {"pids": list(pids), "scopes": self.scopes}):
+            statuses.setdefault(pid, {})[scope] = status
+        blocked = {}
+        for pid in pids:
+            blocker = Choices(statuses.get(pid, {})).blocker(self.campaign.topic, self.partner_slug)
+            if blocker is not None:
+                blocked[pid] = blocker
+        return blocked
+
+
+def filter_csv(
+    connection: Connection,
+    campaign: CampaignInfo,
+    source: IO[str],
+    sink: IO[str],
+    links: LinkMaker,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
+    reader = csv.reader(source, strict=True)
+    header = _read_header(reader)
+    email_at = _column(header, "email")
+    lang_at = _column(header, "lang")
+    assert email_at is not None  # _read_header checked  # noqa: S101
+    writer = csv.writer(sink)
+    writer.writerow([*header, *LINK_COLUMNS])
+    decider = Decider(campaign)
+    summary = Summary()
+    seen: set[bytes] = set()
+    batch: list[tuple[list[str], bytes, str]] = []
+
+    def flush() -> None:
+        blocked = decider.blocked(connection, [pid.hex() for _row, pid, _lang in batch])
+        for row, pid, lang in batch:
+            blocker = blocked.get(pid.hex())
+            if blocker is not None:
+                summary.drop(Reason(blocker.value))
+                continue
+            writer.writerow([*row, *links.columns(pid, campaign.id, lang)])
+            summary.rows_kept += 1
+        if progress is not None:
+            progress(len(batch))
+        batch.clear()
+
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            summary.rows_read += 1
+            summary.bad_row(reader.line_num, str(exc))
+            continue
+        if not row:
+            continue  # a blank line is no row
+        summary.rows_read += 1
+        if len(row) != len(header):
+            summary.bad_row(reader.line_num, f"{len(row)} fields where the header has {len(header)}")
+            continue
+        if any("\ufffd" in value for value in row):
+            summary.bad_row(reader.line_num, "not UTF-8 text")
+            continue
+        try:
+            address = normalize(row[email_at])
+        except AddressInvalid:
+            summary.drop(Reason.INVALID_ADDRESS)
+            continue
+        pid = pseudonymous_id(links.id_key, address)
+        if pid in seen:
+            summary.drop(Reason.DUPLICATE)
+            continue
+        seen.add(pid)
+        lang = (language_of(row[lang_at]) if lang_at is not None else None) or campaign.lang
+        batch.append((row, pid, lang))
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return summary
+
+
+def record_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:
+    """Keep the counts of a run (never a row) for the campaign's report."""
+    connection.execute(
+        cast(Table, FilterRun.__table__).insert(),
+        {
+            "campaign_id": campaign.id,
+            "finished_at": utcnow(),
+            "via": via,
+            "rows_read": summary.rows_read,
+            "rows_kept": summary.rows_kept,
+            "dropped": json.dumps(summary.as_dict()["dropped"], sort_keys=True),
+        },
+    )
