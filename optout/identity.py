@@ -9,6 +9,7 @@ else, so ``a+x@example.com`` stays a different person from ``a@example.com``.
 from __future__ import annotations
 
 import hmac
+import unicodedata
 
 PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
 MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit
@@ -29,7 +30,7 @@ def normalize(address: str) -> str:
         or domain.startswith(".")
         or domain.endswith(".")
         or len(normal) > MAX_ADDRESS_LENGTH
-        or any(ch.isspace() or ch in '<>,;"' for ch in normal)
+        or any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in normal)
     ):
         raise AddressInvalid(address)
     return normal

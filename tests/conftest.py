@@ -207,3 +207,19 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     yield make
     for application in built:
         application.extensions["optout.db"].engine.dispose()
+
+
+@pytest.fixture
+def decide(app: Flask) -> Callable[..., None]:
+    """Record a recipient's choice as the CLI would (source ``cli``)."""
+    from optout.consent import service as consent
+    from optout.models import Action, Source
+
+    def record(email: str, scope: str, action: str = "opt-out") -> None:
+        with app.app_context():
+            session = get_session()
+            pid = pseudonymous_id(get_settings().id_key, email).hex()
+            consent.record(session, pid, {scope: Action(action)}, consent.Context(Source.CLI, "test"))
+            session.commit()
+
+    return record

@@ -170,6 +170,9 @@ def test_normalization_is_plain():
         "<a@example.no>",
         "a@example.no,b@example.no",
         "x" * 250 + "@example.no",
+        "\ufeffa@example.no",
+        "a\u200b@example.no",
+        "a\x00@example.no",
     ],
 )
 def test_invalid_addresses_are_refused(bad):
