@@ -52,6 +52,7 @@ class Source(enum.StrEnum):
     PREFERENCE_PAGE = "preference-page"
     UNDO = "undo"
     CLI = "cli"
+    IMPORT = "import"
 
 
 class Topic(Base):
@@ -139,6 +140,9 @@ class ConsentEvent(Base):
     policy_version: Mapped[str] = mapped_column(String(64))
     change_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # For decisions made elsewhere and imported: when they were made, and the proof given.
+    occurred_at: Mapped[dt.datetime | None]
+    evidence: Mapped[str | None] = mapped_column(String(500))
 
 
 class FilterRun(Base):
@@ -153,3 +157,15 @@ class FilterRun(Base):
     rows_read: Mapped[int]
     rows_kept: Mapped[int]
     dropped: Mapped[str] = mapped_column(Text)  # JSON object: reason -> count
+
+
+class ApiKey(Base):
+    """A bearer key for the HTTP API; only a hash of the key is stored."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of a 256-bit random key
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]

@@ -32,7 +32,7 @@ NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"
 ID_KEY = "pseudonymous-id-key-0123456789-abcdefghijk"
 BASE_URL = "https://optout.example.no"
 PG_ADMIN_URL = os.environ.get("OPTOUT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-TABLES_TO_EMPTY = ("consent_event", "choice", "filter_run", "campaign", "partner")
+TABLES_TO_EMPTY = ("consent_event", "choice", "filter_run", "campaign", "partner", "api_key")
 
 
 def _postgres_answers() -> bool:

@@ -65,6 +65,8 @@ class Context:
     policy_version: str
     campaign_id: int | None = None
     lang: str | None = None
+    occurred_at: dt.datetime | None = None  # a decision made elsewhere, imported later
+    evidence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,8 @@ def record(
                 "policy_version": context.policy_version,
                 "change_id": change_id,
                 "created_at": now,
+                "occurred_at": context.occurred_at,
+                "evidence": context.evidence,
             },
         )
     return Change(change_id=change_id, actions=tuple(done))
