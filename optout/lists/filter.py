@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
 from ..consent.service import Blocker, Choices
+from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
 from ..i18n import language_of
 from ..identity import AddressInvalid, normalize, pseudonymous_id
@@ -51,7 +52,7 @@ class Reason(enum.StrEnum):
     NO_CONSENT = Blocker.NO_CONSENT.value
 
 
-class ListUnusable(ValueError):
+class ListUnusable(CsvUnusable):
     """The input as a whole cannot be filtered (no ``email`` column, not CSV, empty)."""
 
 
@@ -99,23 +100,12 @@ class LinkMaker:
         return unsubscribe, preferences, f"<{unsubscribe}>", LIST_UNSUBSCRIBE_POST
 
 
-def _column(header: Sequence[str], name: str) -> int | None:
-    names = [h.strip().lower() for h in header]
-    return names.index(name) if name in names else None
-
-
 def _read_header(reader: Iterator[list[str]]) -> list[str]:
     try:
-        header = next(reader)
-    except StopIteration:
-        raise ListUnusable("the file is empty: the first line must name the columns, one of them email") from None
-    except csv.Error as exc:
-        raise ListUnusable(f"this is not a CSV file ({exc})") from None
-    if any("\ufffd" in name or "\x00" in name for name in header):
-        raise ListUnusable("this is not a UTF-8 CSV file")
-    if _column(header, "email") is None:
-        raise ListUnusable("the first line has no email column")
-    clashes = [name for name in LINK_COLUMNS if _column(header, name) is not None]
+        header = read_header(reader, ["email"])
+    except CsvUnusable as exc:
+        raise ListUnusable(str(exc)) from None
+    clashes = [name for name in LINK_COLUMNS if column(header, name) is not None]
     if clashes:
         raise ListUnusable(f"the input already has a column named {clashes[0]}: remove it and run again")
     return header
@@ -157,8 +147,8 @@ def filter_csv(
     """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
     reader = csv.reader(source, strict=True)
     header = _read_header(reader)
-    email_at = _column(header, "email")
-    lang_at = _column(header, "lang")
+    email_at = column(header, "email")
+    lang_at = column(header, "lang")
     assert email_at is not None  # _read_header checked  # noqa: S101
     writer = csv.writer(sink)
     writer.writerow([*header, *LINK_COLUMNS])
@@ -180,23 +170,10 @@ def filter_csv(
             progress(len(batch))
         batch.clear()
 
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            summary.rows_read += 1
-            summary.bad_row(reader.line_num, str(exc))
-            continue
-        if not row:
-            continue  # a blank line is no row
+    for row in records(reader, len(header)):
         summary.rows_read += 1
-        if len(row) != len(header):
-            summary.bad_row(reader.line_num, f"{len(row)} fields where the header has {len(header)}")
-            continue
-        if any("\ufffd" in value for value in row):
-            summary.bad_row(reader.line_num, "not UTF-8 text")
+        if isinstance(row, BadRow):
+            summary.bad_row(row.line, row.problem)
             continue
         try:
             address = normalize(row[email_at])

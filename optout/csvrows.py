@@ -1,0 +1,68 @@
+"""Reading CSV files row by row without ever crashing on a bad one.
+
+Shared by list filtering and imports: the header must name the required columns, and every
+later row comes back either as its fields or as the problem that makes it unusable, with the
+line it ends on, so that callers count and report it instead of guessing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+
+class CsvUnusable(ValueError):
+    """The input as a whole cannot be used (empty, not CSV, a required column missing)."""
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A row that cannot be used, and why."""
+
+    line: int
+    problem: str
+
+
+def column(header: Sequence[str], name: str) -> int | None:
+    """Where column *name* is (names compared trimmed and case-insensitively), if present."""
+    names = [h.strip().lower() for h in header]
+    return names.index(name) if name in names else None
+
+
+def read_header(reader: Iterator[list[str]], required: Iterable[str]) -> list[str]:
+    """The first row, checked to be text naming every *required* column."""
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CsvUnusable("the file is empty: the first line must name the columns") from None
+    except csv.Error as exc:
+        raise CsvUnusable(f"this is not a CSV file ({exc})") from None
+    if any("\ufffd" in name or "\x00" in name for name in header):
+        raise CsvUnusable("this is not a UTF-8 CSV file")
+    for name in required:
+        if column(header, name) is None:
+            raise CsvUnusable(f"the first line has no {name} column")
+    return header
+
+
+def records(reader: Iterator[list[str]], width: int) -> Iterator[list[str] | BadRow]:
+    """Every row after the header: its fields, or a :class:`BadRow`. Blank lines are skipped."""
+    line_num = getattr(reader, "line_num", 0)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield BadRow(getattr(reader, "line_num", line_num), str(exc))
+            continue
+        line = getattr(reader, "line_num", line_num)
+        if not row:
+            continue
+        if len(row) != width:
+            yield BadRow(line, f"{len(row)} fields where the header has {width}")
+        elif any("\ufffd" in value for value in row):
+            yield BadRow(line, "not UTF-8 text")
+        else:
+            yield row
