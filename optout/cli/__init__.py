@@ -12,6 +12,7 @@ from ..config import ConfigError
 from .catalog import campaign_group, partner_group, topic_group
 from .database import db_group
 from .demo import demo_command, keys_group
+from .imports import consent_group, suppress_group
 from .lists import filter_command
 from .recipients import links_command, recipient_group
 
@@ -23,6 +24,8 @@ for command in (
     campaign_group,
     links_command,
     filter_command,
+    consent_group,
+    suppress_group,
     recipient_group,
     demo_command,
     keys_group,

@@ -10,7 +10,10 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from .. import schema
+from ..catalog import service as catalog
+from ..consent import scopes
 from ..db import get_database, get_session
+from ..models import Channel
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -32,3 +35,21 @@ def session() -> Session:
 def echo_json(data: Any) -> None:
     """Print *data* as one line of JSON (non-ASCII kept readable)."""
     click.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def check_scope(scope: str) -> str:
+    """Return *scope* if it names an existing topic, partner or channel, or everything; else exit 2."""
+    db = session()
+    kind, key = scopes.split(scope)
+    try:
+        if kind == "topic":
+            catalog.topic_by_key(db, key)
+        elif kind == "partner":
+            catalog.partner_by_slug(db, key)
+        elif kind == "channel":
+            Channel(key)
+        elif scope != scopes.EVERYTHING:
+            raise ValueError(scope)
+    except (catalog.CatalogError, ValueError):
+        fail(f"unknown scope {scope!r}: use everything, topic:KEY, partner:SLUG or channel:email|phone.", code=2)
+    return scope

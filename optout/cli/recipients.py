@@ -11,9 +11,9 @@ from ..consent import service as consent
 from ..extensions import get_settings, get_tokens
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
-from ..models import Action, Channel, Source
+from ..models import Action, Source
 from ..tokens import LANGUAGES
-from .common import echo_json, fail, session
+from .common import check_scope, echo_json, fail, session
 
 
 def _normalized(addresses: tuple[str, ...]) -> list[str]:
@@ -95,23 +95,6 @@ def recipient_show_cmd(email: str) -> None:
     )
 
 
-def _check_scope(scope: str) -> str:
-    db = session()
-    kind, key = scopes.split(scope)
-    try:
-        if kind == "topic":
-            catalog.topic_by_key(db, key)
-        elif kind == "partner":
-            catalog.partner_by_slug(db, key)
-        elif kind == "channel":
-            Channel(key)
-        elif scope != scopes.EVERYTHING:
-            raise ValueError(scope)
-    except (catalog.CatalogError, ValueError):
-        fail(f"unknown scope {scope!r}: use everything, topic:KEY, partner:SLUG or channel:email|phone.", code=2)
-    return scope
-
-
 @recipient_group.command("opt-out")
 @click.argument("email")
 @click.option(
@@ -126,7 +109,7 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     """Record an opt-out for EMAIL (for a request received by letter, phone or e-mail)."""
     db = session()
     normal = _normalized((email,))[0]
-    checked = [_check_scope(s) for s in scope_list]
+    checked = [check_scope(s) for s in scope_list]
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     change = consent.record(
         db,

@@ -1,0 +1,96 @@
+"""``optout consent import`` and ``optout suppress import``: decisions made elsewhere."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from typing import IO
+
+import click
+from flask.cli import AppGroup
+
+from ..catalog import service as catalog
+from ..consent import scopes
+from ..consent.imports import ImportSummary, import_consents, import_suppressions
+from ..csvrows import CsvUnusable
+from ..extensions import get_settings
+from .common import check_scope, fail, session
+
+
+def _run(source: str, work: Callable[[IO[str]], ImportSummary]) -> None:
+    try:
+        raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
+    except OSError as exc:
+        fail(f"cannot read {source}: {exc.strerror}")
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    try:
+        summary = work(text)
+    except CsvUnusable as exc:
+        fail(f"{source}: {exc}")
+    finally:
+        raw.close()
+    click.echo(json.dumps(summary.as_dict(), indent=2))
+
+
+@click.group("consent", cls=AppGroup)
+def consent_group() -> None:
+    """Consents given elsewhere."""
+
+
+@consent_group.command("import")
+@click.argument("source", metavar="FILE")
+def consent_import_cmd(source: str) -> None:
+    """Record the opt-ins in FILE (CSV: email, topic, given_at, evidence) as ledger events.
+
+    An opt-out of the topic always stands, whenever it was made; a second import of the same
+    file records nothing new.
+    """
+    db = session()
+    settings = get_settings()
+    topics = catalog.topics(db)
+
+    def work(text: IO[str]) -> ImportSummary:
+        summary = import_consents(
+            db, text, id_key=settings.id_key, topics=topics, policy_version=settings.policy_version
+        )
+        db.commit()
+        return summary
+
+    _run(source, work)
+
+
+@click.group("suppress", cls=AppGroup)
+def suppress_group() -> None:
+    """Suppression lists from other systems."""
+
+
+@suppress_group.command("import")
+@click.argument("source", metavar="FILE")
+@click.option(
+    "--scope",
+    default=scopes.EVERYTHING,
+    show_default=True,
+    help="everything, topic:KEY, partner:SLUG or channel:email|phone.",
+)
+def suppress_import_cmd(source: str, scope: str) -> None:
+    """Record an opt-out of SCOPE for every address in FILE (CSV with an email column)."""
+    db = session()
+    check_scope(scope)
+    settings = get_settings()
+
+    def work(text: IO[str]) -> ImportSummary:
+        summary = import_suppressions(
+            db,
+            text,
+            id_key=settings.id_key,
+            topics=catalog.topics(db),
+            scope=scope,
+            policy_version=settings.policy_version,
+            evidence=f"suppression list {source}",
+        )
+        db.commit()
+        return summary
+
+    _run(source, work)

@@ -1,0 +1,139 @@
+"""Bring in decisions made elsewhere: consents with their evidence, and old suppression lists.
+
+No import ever turns an opt-out into an opt-in. A consent is recorded only where the recipient
+has no opt-out of that topic (whenever it was made) and no standing opt-in already, so importing
+the same file twice records nothing new, and a later opt-out always stands. A suppression import
+only ever adds opt-outs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy.orm import Session
+
+from ..csvrows import BadRow, column, read_header, records
+from ..db import utcnow
+from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..models import Action, Source, Status
+from . import scopes
+from . import service as consent
+
+MAX_BAD_LISTED = 1000
+COMMIT_EVERY = 1000  # bounded transactions; a re-run after a crash records only what is missing
+
+
+@dataclass
+class ImportSummary:
+    """What an import did, counted per outcome; never an address."""
+
+    rows_read: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)
+
+    def bad(self, line: int, problem: str) -> None:
+        """Count a row that could not be used."""
+        self.outcomes["malformed-row"] += 1
+        if len(self.bad_rows) < MAX_BAD_LISTED:
+            self.bad_rows.append((line, problem))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready counts."""
+        return {
+            "rows_read": self.rows_read,
+            **dict(sorted(self.outcomes.items())),
+            "malformed_rows": [{"line": line, "problem": problem} for line, problem in self.bad_rows],
+        }
+
+
+def _given_at(text: str) -> dt.datetime:
+    """ISO 8601 date or date-time; without a zone it is UTC."""
+    value = dt.datetime.fromisoformat(text.strip())
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def import_consents(
+    session: Session, source: IO[str], *, id_key: bytes, topics: Sequence[consent.TopicLike], policy_version: str
+) -> ImportSummary:
+    """Record the opt-ins in *source* (columns email, topic, given_at, evidence)."""
+    reader = csv.reader(source, strict=True)
+    header = read_header(reader, ["email", "topic", "given_at", "evidence"])
+    at = {name: column(header, name) for name in ("email", "topic", "given_at", "evidence")}
+    summary = ImportSummary()
+    topic_keys = {topic.key for topic in topics}
+    now = utcnow()
+    for count, row in enumerate(records(reader, len(header)), start=1):
+        summary.rows_read += 1
+        if isinstance(row, BadRow):
+            summary.bad(row.line, row.problem)
+            continue
+        line = getattr(reader, "line_num", 0)
+        email, topic, given, evidence = (row[at[name] or 0].strip() for name in at)
+        try:
+            pid = pseudonymous_id(id_key, normalize(email)).hex()
+        except AddressInvalid:
+            summary.outcomes["invalid-address"] += 1
+            continue
+        if topic not in topic_keys:
+            summary.bad(line, f"unknown topic {topic[:40]!r}")
+            continue
+        try:
+            given_at = _given_at(given)
+        except ValueError:
+            summary.bad(line, "given_at is not an ISO 8601 date or date-time")
+            continue
+        if given_at > now:
+            summary.bad(line, "given_at is in the future")
+            continue
+        if not evidence:
+            summary.bad(line, "no evidence")
+            continue
+        scope = scopes.topic(topic)
+        status = consent.choices_of(session, pid).status(scope)
+        if status == Status.OPTED_OUT:
+            summary.outcomes["skipped-opt-out-stands"] += 1
+            continue
+        context = consent.Context(Source.IMPORT, policy_version, occurred_at=given_at, evidence=evidence[:500])
+        change = consent.record(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
+        summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
+        if count % COMMIT_EVERY == 0:
+            session.commit()
+    return summary
+
+
+def import_suppressions(
+    session: Session,
+    source: IO[str],
+    *,
+    id_key: bytes,
+    scope: str,
+    topics: Sequence[consent.TopicLike],
+    policy_version: str,
+    evidence: str,
+) -> ImportSummary:
+    """Record an opt-out of *scope* for every address in *source* (an ``email`` column)."""
+    reader = csv.reader(source, strict=True)
+    header = read_header(reader, ["email"])
+    email_at = column(header, "email") or 0
+    summary = ImportSummary()
+    context = consent.Context(Source.IMPORT, policy_version, evidence=evidence[:500])
+    for count, row in enumerate(records(reader, len(header)), start=1):
+        summary.rows_read += 1
+        if isinstance(row, BadRow):
+            summary.bad(row.line, row.problem)
+            continue
+        try:
+            pid = pseudonymous_id(id_key, normalize(row[email_at])).hex()
+        except AddressInvalid:
+            summary.outcomes["invalid-address"] += 1
+            continue
+        change = consent.record(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
+        summary.outcomes["recorded" if change else "skipped-already-opted-out"] += 1
+        if count % COMMIT_EVERY == 0:
+            session.commit()
+    return summary
