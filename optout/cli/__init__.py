@@ -15,6 +15,7 @@ from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
 from .lists import filter_command
 from .recipients import links_command, recipient_group
+from .reports import report_group
 
 cli = FlaskGroup(create_app=create_app, help="Optout: e-mail preference and opt-out center.")
 for command in (
@@ -26,6 +27,7 @@ for command in (
     filter_command,
     consent_group,
     suppress_group,
+    report_group,
     recipient_group,
     demo_command,
     keys_group,

@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from .. import schema
 from ..catalog import service as catalog
+from ..catalog.cache import CampaignInfo
 from ..consent import scopes
 from ..db import get_database, get_session
+from ..extensions import get_catalog
 from ..models import Channel
 
 
@@ -53,3 +55,15 @@ def check_scope(scope: str) -> str:
     except (catalog.CatalogError, ValueError):
         fail(f"unknown scope {scope!r}: use everything, topic:KEY, partner:SLUG or channel:email|phone.", code=2)
     return scope
+
+
+def campaign_info(slug: str) -> CampaignInfo:
+    """The campaign *slug* (cached copy), or exit 1 naming it."""
+    db = session()
+    try:
+        found = get_catalog().campaign(db, catalog.campaign_by_slug(db, slug).id)
+    except catalog.CatalogError as exc:
+        fail(str(exc))
+    if found is None:  # removed in between: cannot happen, campaigns are never deleted
+        fail(f"unknown campaign {slug!r}.")
+    return found

@@ -14,9 +14,9 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import get_catalog, get_settings, get_tokens
+from ..extensions import get_settings, get_tokens
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
-from .common import fail, session
+from .common import campaign_info, fail, session
 
 
 class _Counting(io.RawIOBase):
@@ -80,13 +80,7 @@ def filter_command(campaign_slug: str, output_path: str | None, report_path: str
     and list_unsubscribe_post appended; the summary goes to standard error.
     """
     db = session()
-    from ..catalog.service import CatalogError, campaign_by_slug
-
-    try:
-        campaign = get_catalog().campaign(db, campaign_by_slug(db, campaign_slug).id)
-    except CatalogError as exc:
-        fail(str(exc))
-    assert campaign is not None  # noqa: S101  (just looked up by slug)
+    campaign = campaign_info(campaign_slug)
     try:
         raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
