@@ -9,6 +9,7 @@ else, so ``a+x@example.com`` stays a different person from ``a@example.com``.
 from __future__ import annotations
 
 import hmac
+import re
 import unicodedata
 
 PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
@@ -19,9 +20,15 @@ class AddressInvalid(ValueError):
     """The text is not a plausible e-mail address."""
 
 
+# Most addresses are plain ASCII: one regular expression settles them; the rest get the full check.
+_PLAIN = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
+
+
 def normalize(address: str) -> str:
     """Trim and lower-case *address*; raise :class:`AddressInvalid` if it cannot be an address."""
     normal = address.strip().lower()
+    if len(normal) <= MAX_ADDRESS_LENGTH and _PLAIN.fullmatch(normal):
+        return normal
     local, at, domain = normal.rpartition("@")
     if (
         not at
