@@ -6,9 +6,10 @@ Run from the repository root (never part of the test suite)::
     .venv/bin/python bench/tokens.py --quick         # smoke run: 3 rounds x 20,000
     .venv/bin/python bench/tokens.py --rounds 9 --ops 200000
 
-The raw floor is what a token costs with nothing around it: ``base64url(payload22 ‖
-hmac.digest(key, payload22, "sha256")[:16])`` with a pre-derived key and a pre-packed 22-byte
-payload; its verify is base64url decode, one ``hmac.digest`` and ``hmac.compare_digest``.
+The raw floor is what a token costs with nothing around it: ``base64url(payload23 ‖
+hmac.digest(key, payload23, "sha256")[:16])`` with a pre-derived key and a pre-packed 23-byte
+payload (the same bytes Optout signs: version, key hint, pid, campaign id, language); its verify
+is base64url decode, one ``hmac.digest`` and ``hmac.compare_digest``.
 Optout's ``Minter``/``Reader``/``TokenService`` are measured on the same recipients with a
 realistic key list (two keys, as during a rotation), reading tokens signed with the newest key
 and with the older one.
@@ -47,8 +48,9 @@ from optout.tokens import (
     Reader,
     TokenInvalid,
     TokenService,
+    key_hint,
     make_signer,
-    pack,
+    reference_token,
 )
 
 GOAL = 0.5  # each variant's rate / the raw floor's rate, median over rounds
@@ -81,7 +83,8 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     ]
     # The floor signs with a key derived once, as Minter does; the derivation is not the point.
     raw_key = make_signer(KEYS, PURPOSE).derive_key()
-    payloads = [_PAYLOAD.pack(FORMAT_VERSION, pid, cid, LANGUAGES.index(lang)) for pid, cid, lang in recipients]
+    hint = key_hint(raw_key)
+    payloads = [_PAYLOAD.pack(FORMAT_VERSION, hint, pid, cid, LANGUAGES.index(lang)) for pid, cid, lang in recipients]
 
     def raw_mint_one(payload: bytes) -> str:
         return _b64(payload + hmac.digest(raw_key, payload, "sha256")[:MAC_BYTES])
@@ -98,18 +101,19 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     old_minter = Minter((OLD_KEY,), PURPOSE)  # what links sent before the rotation carry
     new_tokens = [minter.mint(*r) for r in recipients]
     old_tokens = [old_minter.mint(*r) for r in recipients]
-    # A forged token: right shape, wrong MAC; every configured key is tried before rejecting it.
+    # A forged token: right shape and key hint, wrong MAC; the key its hint names is tried, then refused.
     forged = [t[:-4] + ("AAAA" if not t.endswith("AAAA") else "BBBB") for t in new_tokens]
 
     # --- Correctness checks before any timing: the numbers must be about working code. ---
-    signer = make_signer(KEYS, PURPOSE)
+    assert len(payloads[0]) == _PAYLOAD.size == 23, "the raw floor must sign Optout's 23-byte payload"
     for r, tok in zip(recipients[:200], new_tokens[:200], strict=True):
-        assert tok == signer.sign(pack(*r)).decode(), "Minter disagrees with itsdangerous.Signer"
+        assert tok == reference_token(KEYS, PURPOSE, *r), "Minter disagrees with itsdangerous.Signer"
         assert service.mint(PURPOSE, *r) == tok
     for r, new, old, raw, payload in zip(recipients, new_tokens, old_tokens, raw_tokens, payloads, strict=True):
         for tok in (new, old):
             claims = reader.read(tok)
             assert (claims.pid, claims.campaign_id, claims.lang) == r
+        assert reader.unsign(new) == payload, "the raw floor signs other bytes than Minter"
         assert raw_verify_one(raw) == payload
     assert new_tokens[0] != old_tokens[0]
     for tok in forged[:200]:
@@ -144,7 +148,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
             reader.read(tok)
 
     variants = [
-        Variant("raw mint: b64(payload22 ‖ HMAC-SHA256[:16])", "raw-mint", "mint", loop(raw_mint_one, payloads)),
+        Variant("raw mint: b64(payload23 ‖ HMAC-SHA256[:16])", "raw-mint", "mint", loop(raw_mint_one, payloads)),
         Variant("Minter.mint", "Minter", "mint", loop(minter.mint, recipients, star=True)),
         Variant("TokenService.mint", "Svc.mint", "mint", loop(svc_mint, mint_args, star=True)),
         Variant(
@@ -159,7 +163,13 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
         Variant("TokenService.read, older key", "Svc.read-old", "read", loop(svc_read, old_args, star=True)),
         Variant("Reader.read, forged -> TokenInvalid", "forged", "read", loop(rejected, forged), goal=False),
     ]
-    sizes = {"recipients": pool, "new_token_len": len(new_tokens[0]), "raw_token_len": len(raw_tokens[0])}
+    hints = {key_hint(make_signer((k,), PURPOSE).derive_key()) for k in KEYS}
+    sizes = {
+        "recipients": pool,
+        "new_token_len": len(new_tokens[0]),
+        "raw_token_len": len(raw_tokens[0]),
+        "distinct_hints": len(hints),
+    }
     return variants, sizes
 
 
@@ -199,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"# {args.rounds} rounds x {args.ops:,} ops per variant, "
         f"{sizes['recipients']:,} distinct recipients, "
-        f"2 signing keys; token {sizes['new_token_len']} chars (raw floor {sizes['raw_token_len']})"
+        f"2 signing keys ({sizes['distinct_hints']} distinct key hints); "
+        f"token {sizes['new_token_len']} chars (raw floor {sizes['raw_token_len']})"
     )
     for v in variants:
         v.run(args.warmup)

@@ -1,25 +1,32 @@
-"""Preference-page GET and one-click POST per second under gunicorn, against a bare Flask app.
+"""Preference-page GET and one-click POST per second under gunicorn, against a bare Flask app
+and against the project's stack alone.
 
 Run from the repository root (never part of the test suite; needs ``wrk``)::
 
-    .venv/bin/python bench/web.py             # 5 rounds x (hello, page, post) x 10 s, about 3.5 min
+    .venv/bin/python bench/web.py             # 5 rounds x 5 endpoints x (2 + 10) s, about 5 min
     .venv/bin/python bench/web.py --quick     # smoke run: 1 round x 3 s, about 30 s
     .venv/bin/python bench/web.py --rounds 3 --duration 20 --json bench/results/web.json
 
-Two gunicorn servers run side by side (``-w 2 -k sync``, 127.0.0.1, free ports, access log
-off): ``bench/hello_app.py`` (a bare Flask hello-world, the floor) and Optout's own
-``wsgi:app`` on a throw-away SQLite database in a temporary directory (migrated with
-``optout db upgrade``, one campaign added with ``optout campaign add``). Links are minted
-in-process with ``optout.identity`` / ``optout.tokens`` / ``optout.links`` and the same keys,
-and checked once against ``optout links``.
+Three gunicorn servers run side by side (``-w 2 -k sync``, 127.0.0.1, free ports, access log
+off): ``bench/hello_app.py`` (a bare Flask hello-world, the floor), ``bench/stack_app.py`` (the
+stack floor: Flask, Flask-WTF CSRFProtect, Flask-Babel and SQLAlchemy 2 on its own throw-away
+SQLite file, with a page GET and a one-click POST shaped like Optout's and nothing of Optout),
+and Optout's own ``wsgi:app`` on a throw-away SQLite database in a temporary directory
+(migrated with ``optout db upgrade``, one campaign added with ``optout campaign add``). Links
+are minted in-process with ``optout.identity`` / ``optout.tokens`` / ``optout.links`` and the
+same keys, and checked once against ``optout links``.
 
 Load: ``wrk -t1 -c16 -d<duration>s --latency`` with a Lua script that rotates through paths:
 ``GET /p/<token>`` over 20,000 recipients for the page, and ``POST /u/<token>`` (body
 ``List-Unsubscribe=One-Click``) over recipients never posted for before in this run, so that
 every POST records a real opt-out (the script checks the ledger grew by one event per POST).
-Every round runs hello, page, post in that order, each after a short warm-up; ratios are medians
-of per-round ratios against hello. Any non-2xx/3xx answer or socket error aborts the run: the
-numbers would be measuring errors.
+The stack floor gets the same Lua script: ``GET /p/<id>`` over 20,000 seeded ids and ``POST
+/u/<id>`` over ids never posted for before (one new row per POST, checked the same way); its ids
+are 54 characters long, as Optout's tokens are. Every round runs hello, stack page, page, stack
+post, post in that order, each after a short warm-up; ratios are medians of per-round ratios,
+against hello ("x hello") and, for Optout, against the stack floor's endpoint of the same kind
+("x stack"). Any non-2xx/3xx answer or socket error aborts the run: the numbers would be
+measuring errors.
 
 Goals (project issue): page >= 0.5x hello with p99 <= 25 ms; post >= 0.4x hello with p99 <= 30 ms.
 """
@@ -48,6 +55,8 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import stack_app  # bench/ is on sys.path when run as a script
+
 from optout.identity import pseudonymous_id
 from optout.links import preferences_path, unsubscribe_path
 from optout.tokens import Purpose, TokenService
@@ -68,6 +77,10 @@ GOALS = {  # endpoint: (minimum ratio to hello, maximum p99 in ms)
     "page": (0.5, 25.0),
     "post": (0.4, 30.0),
 }
+# Measured in this order in every round; each Optout endpoint right after its stack floor.
+ENDPOINTS = ("hello", "stack-page", "page", "stack-post", "post")
+STACK_OF = {"page": "stack-page", "post": "stack-post"}  # Optout endpoint: its stack floor
+POSTS = ("stack-post", "post")
 
 LUA = r"""
 -- Rotate through the paths in a file (one per line), starting after an offset.
@@ -291,9 +304,49 @@ def smoke_test(app_url: str, page_file: Path, campaign_id: int, lang: str) -> No
             raise BenchError(f"POST {path} answered {response.status}")
 
 
-def ledger_events(db_path: Path) -> int:
+def ledger_events(db_path: Path, table: str = "consent_event") -> int:
     with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)) as db:
-        return int(db.execute("SELECT count(*) FROM consent_event").fetchone()[0])
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608 (our constant)
+
+
+# --------------------------------------------------------------------------- the stack floor
+
+
+def stack_env(db_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPTOUT_", "GUNICORN_", "FLASK_"))}
+    env.update({stack_app.DATABASE_ENV: str(db_path), "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def prepare_stack(workdir: Path, db_path: Path, pages: int, posts: int) -> tuple[Path, Path]:
+    """Seed the stack floor's database with *pages* ids; write its page and one-click paths."""
+    stack_app.seed(str(db_path), (stack_app.recipient_id(i) for i in range(pages)))
+    page_file, post_file = workdir / "stack-page-paths.txt", workdir / "stack-post-paths.txt"
+    with page_file.open("w") as f:
+        f.writelines(f"/p/{stack_app.recipient_id(i)}\n" for i in range(pages))
+    with post_file.open("w") as f:
+        f.writelines(f"/u/{stack_app.recipient_id(i)}\n" for i in range(posts))
+    return page_file, post_file
+
+
+def smoke_test_stack(url: str, page_file: Path) -> None:
+    """The stack floor's page must answer 200 with a form and set a session cookie; its one-click 200."""
+    with page_file.open() as f:
+        page = f.readline().strip()
+    with urllib.request.urlopen(url + page, timeout=10) as response:  # noqa: S310 (loopback)
+        body = response.read().decode()
+        cookie = response.headers.get("Set-Cookie", "")
+        if response.status != 200 or "<form" not in body or 'name="csrf_token"' not in body:
+            raise BenchError(f"stack GET {page} answered {response.status} without a CSRF form")
+        if not cookie.startswith("session="):
+            raise BenchError(f"stack GET {page} set no session cookie: {cookie!r}")
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        url + "/u/bench-smoke", data=ONE_CLICK_BODY.encode(), method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+        if response.status != 200:
+            raise BenchError(f"stack POST /u/bench-smoke answered {response.status}")
 
 
 # --------------------------------------------------------------------------- load
@@ -368,14 +421,21 @@ def med_range(values: Sequence[float], fmt: str) -> str:
     return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}..{format(max(values), fmt)})"
 
 
+def per_round_ratio(runs: Sequence[Run], base: dict[int, Run]) -> float:
+    """Median over rounds of (this run's req/s / the same round's *base* req/s)."""
+    return statistics.median(r.rps / base[r.round].rps for r in runs)
+
+
 def report(runs: list[Run]) -> bool:
-    by = {name: [r for r in runs if r.endpoint == name] for name in ("hello", "page", "post")}
-    hello = {r.round: r for r in by["hello"]}
+    by = {name: [r for r in runs if r.endpoint == name] for name in ENDPOINTS}
+    rounds = {name: {r.round: r for r in endpoint_runs} for name, endpoint_runs in by.items()}
     rows = []
     all_met = True
+    x_hello: dict[str, float] = {}
     for name, endpoint_runs in by.items():
-        ratio = statistics.median(r.rps / hello[r.round].rps for r in endpoint_runs)
+        ratio = x_hello[name] = per_round_ratio(endpoint_runs, rounds["hello"])
         p99 = statistics.median(r.p99_ms for r in endpoint_runs)
+        x_stack = f"{per_round_ratio(endpoint_runs, rounds[STACK_OF[name]]):.2f}" if name in STACK_OF else ""
         if name in GOALS:
             min_ratio, max_p99 = GOALS[name]
             met_ratio, met_p99 = ratio >= min_ratio, p99 <= max_p99
@@ -384,8 +444,11 @@ def report(runs: list[Run]) -> bool:
                 f">={min_ratio}x: {'met' if met_ratio else 'MISSED'}; "
                 f"p99<={max_p99:g} ms: {'met' if met_p99 else 'MISSED'}"
             )
-        else:
+        elif name == "hello":
             goal = "(floor)"
+        else:
+            goal = "(stack floor)"
+            x_stack = "1.00"
         rows.append(
             (
                 name,
@@ -393,10 +456,13 @@ def report(runs: list[Run]) -> bool:
                 f"{statistics.median(r.p50_ms for r in endpoint_runs):.2f}",
                 med_range([r.p99_ms for r in endpoint_runs], ".2f"),
                 f"{ratio:.2f}",
+                x_stack,
                 goal,
             )
         )
-    header = ("endpoint", "req/s median (min..max)", "p50 ms", "p99 ms median (min..max)", "x hello", "goal")
+    header = (
+        "endpoint", "req/s median (min..max)", "p50 ms", "p99 ms median (min..max)", "x hello", "x stack", "goal",
+    )  # fmt: skip
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*header).rstrip())
@@ -405,6 +471,12 @@ def report(runs: list[Run]) -> bool:
         print(line.format(*row).rstrip())
     print(f"\nx hello: median of per-round (endpoint req/s / hello req/s); goals "
           f"{'met' if all_met else 'MISSED'}")  # fmt: skip
+    print("x stack: median of per-round (Optout req/s / the stack floor's req/s for the same kind of request)")
+    for name, stack in STACK_OF.items():
+        min_ratio = GOALS[name][0]
+        verdict = "meets" if x_hello[stack] >= min_ratio else "misses"
+        print(f"stack floor alone: {stack} is {x_hello[stack]:.2f}x hello, so the stack alone {verdict} "
+              f"the {name} goal (>={min_ratio}x)")  # fmt: skip
     others = statistics.median(r.others_cpu for r in runs)
     if others > 0.15:
         print(f"warning: other processes kept {others:.2f} CPU busy (median) during the measurements, "
@@ -450,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--recipients", type=int, default=20_000, help="page recipients (default 20000)")
     parser.add_argument(
         "--post-tokens", type=int, default=0,
-        help="distinct one-click tokens (default: enough for 4,000 POST/s over the whole run)",
+        help="distinct one-click tokens, and as many stack-floor ids (default: enough for 4,000 POST/s over the run)",
     )  # fmt: skip
     parser.add_argument(
         "--max-others", type=float, default=0.25,
@@ -474,7 +546,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         20_000, int((args.rounds + args.retries) * (args.duration + args.warmup) * 4_000) + args.connections
     )
 
-    print(environment_line(args.connections), flush=True)
+    env_line = environment_line(args.connections)  # what was measured: the tree may change meanwhile
+    print(env_line, flush=True)
     workdir = Path(tempfile.mkdtemp(prefix="optout-bench-"))
     runs: list[Run] = []
     try:
@@ -487,6 +560,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_against_cli(env, workdir, page_file, post_file)
             print(f"# minted {args.recipients:,} page and {post_tokens:,} one-click links in "
                   f"{time.perf_counter() - started:.1f} s; database {db_path}", flush=True)  # fmt: skip
+            stack_db = workdir / "stack.sqlite3"
+            stack_page_file, stack_post_file = prepare_stack(workdir, stack_db, args.recipients, post_tokens)
+            print(f"# stack floor: {args.recipients:,} rows seeded, {post_tokens:,} one-click ids; "
+                  f"database {stack_db}", flush=True)  # fmt: skip
             hello_file = workdir / "hello-paths.txt"
             hello_file.write_text("/\n")
             script = workdir / "rotate.lua"
@@ -494,35 +571,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             hello = Server("hello", "hello_app:app", BENCH_DIR, optout_env(db_path), workdir)
             servers.append(hello)
+            stack = Server("stack", "stack_app:create_app()", BENCH_DIR, stack_env(stack_db), workdir)
+            servers.append(stack)
             app = Server("optout", "wsgi:app", REPO, env, workdir)
             servers.append(app)
             hello.wait_ready("/")
+            stack.wait_ready("/p/" + stack_app.recipient_id(args.recipients - 1))
             app.wait_ready("/healthz")
             smoke_test(app.url, page_file, campaign_id, lang)
+            smoke_test_stack(stack.url, stack_page_file)
 
-            post_offset = 0
-            targets = {"hello": (hello, hello_file), "page": (app, page_file), "post": (app, post_file)}
+            post_offsets = dict.fromkeys(POSTS, 0)
+            targets = {
+                "hello": (hello, hello_file),
+                "stack-page": (stack, stack_page_file),
+                "page": (app, page_file),
+                "stack-post": (stack, stack_post_file),
+                "post": (app, post_file),
+            }
+            ledgers = {"post": (db_path, "consent_event"), "stack-post": (stack_db, "optout")}
 
             def load(endpoint: str, seconds: float) -> dict[str, int]:
-                nonlocal post_offset
                 server, paths = targets[endpoint]
-                method = "POST" if endpoint == "post" else "GET"
-                offset = post_offset if endpoint == "post" else 0
+                method = "POST" if endpoint in POSTS else "GET"
+                offset = post_offsets.get(endpoint, 0)
                 stats = wrk(server.url, script, [str(paths), str(offset), method], seconds, args.connections)
-                if endpoint == "post":
+                if endpoint in POSTS:
                     # Requests in flight when wrk stops were sent but not counted: skip past them.
-                    post_offset += stats["requests"] + args.connections
-                    if post_offset > post_tokens:
+                    post_offsets[endpoint] += stats["requests"] + args.connections
+                    if post_offsets[endpoint] > post_tokens:
                         raise BenchError(f"ran out of fresh one-click tokens ({post_tokens:,}); use --post-tokens")
                 return stats
 
             rnd, retries_left = 1, args.retries
             while rnd <= args.rounds:
                 round_runs = []
-                for endpoint in ("hello", "page", "post"):
+                for endpoint in ENDPOINTS:
                     if args.warmup:
                         load(endpoint, args.warmup)
-                    before = ledger_events(db_path) if endpoint == "post" else 0
+                    before = ledger_events(*ledgers[endpoint]) if endpoint in POSTS else 0
                     meter = OthersMeter(servers)
                     stats = load(endpoint, args.duration)
                     others = meter.cpus()
@@ -533,15 +620,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         p90_ms=stats["p90_us"] / 1000, p99_ms=stats["p99_us"] / 1000,
                         max_ms=stats["max_us"] / 1000, others_cpu=others,
                     )  # fmt: skip
-                    if endpoint == "post":
-                        written = ledger_events(db_path) - before
+                    if endpoint in POSTS:
+                        written = ledger_events(*ledgers[endpoint]) - before
                         run.events_per_post = written / stats["requests"]
                         if run.events_per_post < 0.99:
                             raise BenchError(f"only {written} ledger events for {stats['requests']} POSTs: "
                                              "the one-clicks did not all record an opt-out")  # fmt: skip
                     round_runs.append(run)
                     extra = f", {run.events_per_post:.3f} events/POST" if run.events_per_post else ""
-                    print(f"# round {rnd}/{args.rounds} {endpoint:<5} {run.rps:8,.0f} req/s  "
+                    print(f"# round {rnd}/{args.rounds} {endpoint:<10} {run.rps:8,.0f} req/s  "
                           f"p50 {run.p50_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  max {run.max_ms:7.2f} ms "
                           f"({run.requests:,} requests{extra}; other processes {others:.2f} CPU)",
                           flush=True)  # fmt: skip
@@ -568,8 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     all_met = report(runs)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"env": environment_line(args.connections),
-                                         "runs": [asdict(r) for r in runs]}, indent=1))  # fmt: skip
+        args.json.write_text(json.dumps({"env": env_line, "runs": [asdict(r) for r in runs]}, indent=1))
     if args.keep:
         print(f"# kept {workdir} (database, gunicorn logs, paths, Lua script)")
     return 1 if args.check and not all_met else 0

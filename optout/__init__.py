@@ -14,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from . import db, errors, i18n, pages, schema, security
+    from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
     from .extensions import babel, csrf
@@ -68,6 +69,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     pages.init_app(app)
-    for blueprint in (public_bp, unsubscribe_bp, preferences_bp):
+    for blueprint in (public_bp, unsubscribe_bp, preferences_bp, api_bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 from .. import create_app
 from ..config import ConfigError
+from .api_keys import api_key_group
 from .catalog import campaign_group, partner_group, topic_group
 from .database import db_group
 from .demo import demo_command, keys_group
@@ -28,6 +29,7 @@ for command in (
     consent_group,
     suppress_group,
     report_group,
+    api_key_group,
     recipient_group,
     demo_command,
     keys_group,

@@ -1,0 +1,276 @@
+"""The OpenAPI 3.1 document of ``/api/v1``, as data, served at ``/api/v1/openapi.json``.
+
+Limits, error codes, drop reasons and header names come from the code that enforces them; a test
+checks that the document's operations are exactly the routes the app serves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..lists.filter import LINK_COLUMNS, MAX_MALFORMED_LISTED, Reason
+from ..tokens import LANGUAGES
+from . import (
+    DROPPED_HEADER,
+    FILTER_CSV_MAX_BYTES,
+    FILTER_JSON_MAX_BYTES,
+    FILTER_JSON_MAX_RECIPIENTS,
+    LINKS_MAX_ADDRESSES,
+    LINKS_MAX_BYTES,
+    MALFORMED_LINES_HEADER,
+    MALFORMED_LINES_LISTED,
+    MIB,
+    PREFIX,
+    ROWS_KEPT_HEADER,
+    ROWS_READ_HEADER,
+    ErrorCode,
+)
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("schemas", "Error")}}}
+
+
+_LANG = {"type": "string", "enum": list(LANGUAGES), "description": "Language of the pages the links open."}
+_LINKS = {
+    "unsubscribe_url": {"type": "string", "format": "uri", "description": "The unsubscribe page (one-click POST)."},
+    "preferences_url": {"type": "string", "format": "uri", "description": "The recipient's preference page."},
+    "list_unsubscribe": {"type": "string", "description": "Value of the List-Unsubscribe header (RFC 2369)."},
+    "list_unsubscribe_post": {
+        "type": "string",
+        "const": "List-Unsubscribe=One-Click",
+        "description": "Value of the List-Unsubscribe-Post header (RFC 8058).",
+    },
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": [code.value for code in ErrorCode]},
+            "message": {"type": "string", "description": "For people; may change. Never echoes submitted data."},
+            "positions": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+                "description": "For 422: the zero-based positions of the unusable items.",
+            },
+        },
+    },
+    "Summary": {
+        "type": "object",
+        "required": ["rows_read", "rows_kept", "dropped", "malformed_rows"],
+        "properties": {
+            "rows_read": {"type": "integer", "minimum": 0},
+            "rows_kept": {"type": "integer", "minimum": 0},
+            "dropped": {
+                "type": "object",
+                "description": "Rows not kept, by reason; every reason is listed.",
+                "required": [reason.value for reason in Reason],
+                "properties": {reason.value: {"type": "integer", "minimum": 0} for reason in Reason},
+                "additionalProperties": False,
+            },
+            "malformed_rows": {
+                "type": "array",
+                "maxItems": MAX_MALFORMED_LISTED,
+                "description": "CSV rows that could not be read, by line (always empty for JSON).",
+                "items": {
+                    "type": "object",
+                    "required": ["line", "problem"],
+                    "properties": {"line": {"type": "integer"}, "problem": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "Recipient": {
+        "type": "object",
+        "required": ["email"],
+        "properties": {
+            "email": {"type": "string"},
+            "lang": {"type": "string", "description": "This recipient's link language (nb, en, no, nn, nb-NO...)."},
+        },
+        "additionalProperties": True,
+        "description": "Any other fields are passed through unchanged; the link field names are not allowed.",
+    },
+    "FilterRequest": {
+        "type": "object",
+        "required": ["recipients"],
+        "properties": {
+            "recipients": {
+                "type": "array",
+                "maxItems": FILTER_JSON_MAX_RECIPIENTS,
+                "items": _ref("schemas", "Recipient"),
+            },
+            "lang": {**_LANG, "description": "Link language where a recipient has none (default: the campaign's)."},
+        },
+        "additionalProperties": False,
+    },
+    "FilterResult": {
+        "type": "object",
+        "required": ["kept", "summary"],
+        "properties": {
+            "kept": {
+                "type": "array",
+                "description": "The recipients that may get the campaign, in the order sent, with their links.",
+                "items": {
+                    "allOf": [
+                        _ref("schemas", "Recipient"),
+                        {"type": "object", "required": list(LINK_COLUMNS), "properties": _LINKS},
+                    ]
+                },
+            },
+            "summary": _ref("schemas", "Summary"),
+        },
+    },
+    "LinksRequest": {
+        "type": "object",
+        "required": ["emails"],
+        "properties": {
+            "emails": {"type": "array", "maxItems": LINKS_MAX_ADDRESSES, "items": {"type": "string"}},
+            "lang": {**_LANG, "description": "Link language (default: the campaign's)."},
+        },
+        "additionalProperties": False,
+    },
+    "LinksResult": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "links": {
+                "type": "array",
+                "description": "One entry per address, in the order sent.",
+                "items": {
+                    "type": "object",
+                    "required": ["email", *LINK_COLUMNS],
+                    "properties": {"email": {"type": "string", "description": "The address, normalized."}, **_LINKS},
+                },
+            }
+        },
+    },
+}
+
+_RESPONSES = {
+    "Unauthorized": {
+        **_error("No API key, another scheme than Bearer, or an unknown or revoked key."),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
+    },
+    "UnknownCampaign": _error("No campaign has this slug (error: unknown-campaign)."),
+    "TooLarge": _error("The body, or the number of items in it, is over this operation's limit."),
+    "UnsupportedMediaType": _error("The Content-Type is not one this operation reads, or not UTF-8."),
+    "Unusable": _error("The body cannot be used as a whole (see message, and positions where given)."),
+}
+
+_SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Campaign."}
+_COMMON_ERRORS = {
+    "401": _ref("responses", "Unauthorized"),
+    "404": _ref("responses", "UnknownCampaign"),
+    "413": _ref("responses", "TooLarge"),
+    "415": _ref("responses", "UnsupportedMediaType"),
+    "422": _ref("responses", "Unusable"),
+}
+_CSV_HEADERS = {
+    ROWS_READ_HEADER: {"schema": {"type": "integer"}, "description": "Data rows read."},
+    ROWS_KEPT_HEADER: {"schema": {"type": "integer"}, "description": "Rows in the body."},
+    DROPPED_HEADER: {
+        "schema": {"type": "string"},
+        "description": "Rows not kept by reason, as a JSON object (the summary's dropped).",
+    },
+    MALFORMED_LINES_HEADER: {
+        "schema": {"type": "string"},
+        "description": f"Comma-separated line numbers of the first {MALFORMED_LINES_LISTED} unreadable rows, if any.",
+    },
+}
+
+_FILTER = {
+    "operationId": "filterList",
+    "summary": "Filter a sending list for a campaign",
+    "description": (
+        "Keeps the rows whose recipient may get the campaign now (choices are never cached) and appends "
+        f"their links ({', '.join(LINK_COLUMNS)}). Drops invalid addresses, repeats and everyone whose "
+        "choices block the campaign. CSV in, CSV out: the input columns, then the link columns; the summary "
+        "comes in the X-Optout-* headers, as the list is filtered before the response starts. JSON in, JSON "
+        f"out. Limits: CSV {FILTER_CSV_MAX_BYTES // MIB} MiB; JSON {FILTER_JSON_MAX_BYTES // MIB} MiB and "
+        f"{FILTER_JSON_MAX_RECIPIENTS} recipients. Each run's counts (never a row) are kept for reports."
+    ),
+    "parameters": [_SLUG],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "UTF-8 CSV whose first line names the columns: email, optionally lang (a "
+                    "row's link language), any others (passed through).",
+                }
+            },
+            "application/json": {"schema": _ref("schemas", "FilterRequest")},
+        },
+    },
+    "responses": {
+        "200": {
+            "description": "The kept rows with their links, in the format sent.",
+            "headers": _CSV_HEADERS,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string", "description": "The kept rows: the input columns, then the links."}
+                },
+                "application/json": {"schema": _ref("schemas", "FilterResult")},
+            },
+        },
+        **_COMMON_ERRORS,
+    },
+}
+
+_LINKS_OPERATION = {
+    "operationId": "mintLinks",
+    "summary": "Links and List-Unsubscribe header values for addresses",
+    "description": (
+        f"Up to {LINKS_MAX_ADDRESSES} addresses ({LINKS_MAX_BYTES // MIB} MiB). Links are minted for any "
+        "valid address: the answer never tells whether someone opted out. Invalid addresses fail the "
+        "whole request with 422 and their positions."
+    ),
+    "parameters": [_SLUG],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("schemas", "LinksRequest")}}},
+    "responses": {
+        "200": {
+            "description": "One entry per address.",
+            "content": {"application/json": {"schema": _ref("schemas", "LinksResult")}},
+        },
+        **_COMMON_ERRORS,
+    },
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Optout API",
+        "version": "1",
+        "description": (
+            "Filter sending lists and mint unsubscribe links. Authenticate with an API key from "
+            "`optout api-key create NAME`, sent as `Authorization: Bearer <key>`. Errors are JSON with a "
+            "stable `error` code. No operation lists opted-out recipients."
+        ),
+    },
+    "servers": [{"url": PREFIX}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/campaigns/{slug}/filter": {"post": _FILTER},
+        "/campaigns/{slug}/links": {"post": _LINKS_OPERATION},
+        "/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": {"description": "The OpenAPI document.", "content": {"application/json": {}}}},
+            }
+        },
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An Optout API key."}},
+        "schemas": _SCHEMAS,
+        "responses": _RESPONSES,
+    },
+}

@@ -1,0 +1,22 @@
+"""Helpers shared by the API tests: a key straight from the service, and its header."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from optout.api import keys
+from optout.db import get_session
+
+
+def create_key(app: Flask, name: str = "mailer") -> str:
+    """Create an API key through the service and return it."""
+    with app.app_context():
+        session = get_session()
+        key = keys.create_key(session, name)
+        session.commit()
+        return key
+
+
+def bearer(key: str) -> dict[str, str]:
+    """The Authorization header for *key*."""
+    return {"Authorization": f"Bearer {key}"}

@@ -1,0 +1,113 @@
+"""The OpenAPI document: served without a key, a valid OpenAPI 3.1 document, and a true one: its
+operations are the app's routes, its error codes the ones the API sends, its schemas fit real
+answers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_schema_validator import OAS31Validator
+from openapi_spec_validator import validate
+
+from optout.api import PREFIX, ErrorCode
+from optout.lists.filter import LINK_COLUMNS, Reason
+from tests.api import bearer, create_key
+
+DOC = f"{PREFIX}/openapi.json"
+
+
+@pytest.fixture
+def document(client):
+    response = client.get(DOC)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.json
+
+
+def _check(document: dict, name: str, instance: object) -> None:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    OAS31Validator(schema).validate(instance)
+
+
+def test_document_is_served_without_a_key_and_is_valid_openapi_3_1(document):
+    assert document["openapi"] == "3.1.0"
+    validate(document)
+
+
+def test_operations_are_exactly_the_routes_under_the_api(app, document):
+    served = {
+        (method, PREFIX + re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX)))
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(PREFIX + "/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    (server,) = document["servers"]
+    documented = {(method.upper(), server["url"] + path) for path, item in document["paths"].items() for method in item}
+    assert documented == served
+    assert ("POST", f"{PREFIX}/campaigns/{{slug}}/filter") in served
+
+
+def test_nothing_lists_recipients(app):
+    readable = {
+        rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(PREFIX) and "GET" in rule.methods
+    }
+    assert readable == {DOC}
+
+
+def test_every_operation_but_the_document_needs_a_bearer_key(document):
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An Optout API key.",
+    }
+    assert document["security"] == [{"bearer": []}]
+    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+    for path in ("/campaigns/{slug}/filter", "/campaigns/{slug}/links"):
+        operation = document["paths"][path]["post"]
+        assert "security" not in operation
+        assert {"200", "401", "404", "413", "415", "422"} <= set(operation["responses"])
+
+
+def test_request_bodies_name_the_media_types_the_api_reads(document):
+    filtering = document["paths"]["/campaigns/{slug}/filter"]["post"]
+    assert set(filtering["requestBody"]["content"]) == {"text/csv", "application/json"}
+    assert set(filtering["responses"]["200"]["content"]) == {"text/csv", "application/json"}
+    assert set(filtering["responses"]["200"]["headers"]) == {
+        "X-Optout-Rows-Read",
+        "X-Optout-Rows-Kept",
+        "X-Optout-Dropped",
+        "X-Optout-Malformed-Lines",
+    }
+    links = document["paths"]["/campaigns/{slug}/links"]["post"]
+    assert set(links["requestBody"]["content"]) == {"application/json"}
+
+
+def test_error_codes_and_drop_reasons_are_the_ones_the_code_uses(document):
+    schemas = document["components"]["schemas"]
+    assert schemas["Error"]["properties"]["error"]["enum"] == [code.value for code in ErrorCode]
+    assert list(schemas["Summary"]["properties"]["dropped"]["properties"]) == [reason.value for reason in Reason]
+    kept_links = schemas["FilterResult"]["properties"]["kept"]["items"]["allOf"][1]["properties"]
+    assert tuple(kept_links) == LINK_COLUMNS
+
+
+def test_real_answers_fit_the_schemas(app, client, document, make_campaign, decide):
+    make_campaign("newsletter", topic="periodic")
+    decide("gone@example.no", "everything")
+    key = create_key(app)
+    base = f"{PREFIX}/campaigns/newsletter"
+    recipients = [{"email": "kari@example.no", "n": 1}, {"email": "gone@example.no"}, {"email": "bad"}]
+    filtered = client.post(f"{base}/filter", json={"recipients": recipients, "lang": "en"}, headers=bearer(key))
+    _check(document, "FilterRequest", {"recipients": recipients, "lang": "en"})
+    _check(document, "FilterResult", filtered.json)
+    minted = client.post(f"{base}/links", json={"emails": ["kari@example.no"]}, headers=bearer(key))
+    _check(document, "LinksResult", minted.json)
+    errors = [
+        client.post(f"{base}/links", json={"emails": ["bad"]}, headers=bearer(key)),
+        client.post(f"{base}/links", json={"emails": []}),
+        client.post(f"{PREFIX}/campaigns/ghost/links", json={"emails": []}, headers=bearer(key)),
+        client.post(f"{base}/links", data="x", content_type="text/plain", headers=bearer(key)),
+        client.get(f"{PREFIX}/nothing"),
+    ]
+    assert [e.status_code for e in errors] == [422, 401, 404, 415, 404]
+    for error in errors:
+        _check(document, "Error", error.json)
