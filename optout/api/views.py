@@ -32,15 +32,14 @@ from ..i18n import language_of
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..lists.filter import (
-    BATCH,
     LINK_COLUMNS,
-    Decider,
+    Candidate,
     LinkMaker,
     ListUnusable,
-    Reason,
     Summary,
     filter_csv,
     record_run,
+    sendable,
 )
 from ..tokens import LANGUAGES
 from . import (
@@ -250,44 +249,23 @@ def filter_list(slug: str) -> ResponseReturnValue:
     return _json({"kept": kept, "summary": summary.as_dict()})
 
 
+def _record_language(tag: object) -> str | None:
+    return language_of(tag) if isinstance(tag, str) else None
+
+
 def _filter_records(
     connection: Connection, campaign: CampaignInfo, records: Sequence[dict[str, Any]], lang: str
 ) -> tuple[list[dict[str, Any]], Summary]:
     """Keep the records that may get *campaign*, with their links: filter_csv's rules, for JSON."""
     links = _link_maker()
-    decider = Decider(campaign)
-    summary = Summary(rows_read=len(records))
-    seen: set[bytes] = set()
-    kept: list[dict[str, Any]] = []
-    batch: list[tuple[dict[str, Any], bytes, str]] = []
-
-    def flush() -> None:
-        blocked = decider.blocked(connection, [pid.hex() for _record, pid, _lang in batch])
-        for record, pid, record_lang in batch:
-            blocker = blocked.get(pid.hex())
-            if blocker is not None:
-                summary.drop(Reason(blocker.value))
-                continue
-            columns = links.columns(pid, campaign.id, record_lang)
-            kept.append({**record, **dict(zip(LINK_COLUMNS, columns, strict=True))})
-        batch.clear()
-
-    for record in records:
-        address = _normal(record.get("email"))
-        if address is None:
-            summary.drop(Reason.INVALID_ADDRESS)
-            continue
-        pid = pseudonymous_id(links.id_key, address)
-        if pid in seen:
-            summary.drop(Reason.DUPLICATE)
-            continue
-        seen.add(pid)
-        tag = record.get("lang")
-        batch.append((record, pid, (language_of(tag) if isinstance(tag, str) else None) or lang))
-        if len(batch) >= BATCH:
-            flush()
-    flush()
-    summary.rows_kept = len(kept)
+    summary = Summary()
+    candidates = (
+        Candidate(record, record.get("email"), _record_language(record.get("lang")) or lang) for record in records
+    )
+    kept = [
+        {**record, **dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))}
+        for record, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary)
+    ]
     return kept, summary
 
 

@@ -13,9 +13,9 @@ import csv
 import enum
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, cast
+from typing import IO, Any, Generic, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, select
 
@@ -34,6 +34,7 @@ LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_
 BATCH = 2000
 MAX_MALFORMED_LISTED = 1000
 _CHOICE = cast(Table, Choice.__table__)
+Item = TypeVar("Item")
 _CHOICES_OF = select(_CHOICE.c.pid, _CHOICE.c.scope, _CHOICE.c.status).where(
     _CHOICE.c.pid.in_(bindparam("pids", expanding=True)), _CHOICE.c.scope.in_(bindparam("scopes", expanding=True))
 )
@@ -135,6 +136,65 @@ class Decider:
         return blocked
 
 
+@dataclass(frozen=True)
+class Candidate(Generic[Item]):
+    """One input item with what was read from it: its address (raw) and link language."""
+
+    item: Item
+    address: object
+    lang: str | None
+
+
+def sendable(
+    connection: Connection,
+    campaign: CampaignInfo,
+    candidates: Iterable[Candidate[Item] | BadRow],
+    id_key: bytes,
+    summary: Summary,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Item, bytes, str]]:
+    """The rules of filtering, whatever the input format: yield ``(item, pid, lang)`` for every
+    item that may get *campaign*, in input order, and count every other one in *summary*."""
+    decider = Decider(campaign)
+    seen: set[bytes] = set()
+    batch: list[tuple[Item, bytes, str]] = []
+
+    def decided() -> Iterator[tuple[Item, bytes, str]]:
+        blocked = decider.blocked(connection, [pid.hex() for _item, pid, _lang in batch])
+        for item, pid, lang in batch:
+            blocker = blocked.get(pid.hex())
+            if blocker is None:
+                summary.rows_kept += 1
+                yield item, pid, lang
+            else:
+                summary.drop(Reason(blocker.value))
+        if progress is not None:
+            progress(len(batch))
+        batch.clear()
+
+    for candidate in candidates:
+        summary.rows_read += 1
+        if isinstance(candidate, BadRow):
+            summary.bad_row(candidate.line, candidate.problem)
+            continue
+        try:
+            if not isinstance(candidate.address, str):
+                raise AddressInvalid(str(candidate.address))
+            pid = pseudonymous_id(id_key, normalize(candidate.address))
+        except AddressInvalid:
+            summary.drop(Reason.INVALID_ADDRESS)
+            continue
+        if pid in seen:
+            summary.drop(Reason.DUPLICATE)
+            continue
+        seen.add(pid)
+        batch.append((candidate.item, pid, language_of(candidate.lang) or campaign.lang))
+        if len(batch) >= BATCH:
+            yield from decided()
+    yield from decided()
+
+
 def filter_csv(
     connection: Connection,
     campaign: CampaignInfo,
@@ -147,49 +207,17 @@ def filter_csv(
     """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
     reader = csv.reader(source, strict=True)
     header = _read_header(reader)
-    email_at = column(header, "email")
+    email_at = column(header, "email") or 0
     lang_at = column(header, "lang")
-    assert email_at is not None  # _read_header checked  # noqa: S101
     writer = csv.writer(sink)
     writer.writerow([*header, *LINK_COLUMNS])
-    decider = Decider(campaign)
     summary = Summary()
-    seen: set[bytes] = set()
-    batch: list[tuple[list[str], bytes, str]] = []
-
-    def flush() -> None:
-        blocked = decider.blocked(connection, [pid.hex() for _row, pid, _lang in batch])
-        for row, pid, lang in batch:
-            blocker = blocked.get(pid.hex())
-            if blocker is not None:
-                summary.drop(Reason(blocker.value))
-                continue
-            writer.writerow([*row, *links.columns(pid, campaign.id, lang)])
-            summary.rows_kept += 1
-        if progress is not None:
-            progress(len(batch))
-        batch.clear()
-
-    for row in records(reader, len(header)):
-        summary.rows_read += 1
-        if isinstance(row, BadRow):
-            summary.bad_row(row.line, row.problem)
-            continue
-        try:
-            address = normalize(row[email_at])
-        except AddressInvalid:
-            summary.drop(Reason.INVALID_ADDRESS)
-            continue
-        pid = pseudonymous_id(links.id_key, address)
-        if pid in seen:
-            summary.drop(Reason.DUPLICATE)
-            continue
-        seen.add(pid)
-        lang = (language_of(row[lang_at]) if lang_at is not None else None) or campaign.lang
-        batch.append((row, pid, lang))
-        if len(batch) >= BATCH:
-            flush()
-    flush()
+    candidates = (
+        row if isinstance(row, BadRow) else Candidate(row, row[email_at], row[lang_at] if lang_at is not None else None)
+        for row in records(reader, len(header))
+    )
+    for row, pid, lang in sendable(connection, campaign, candidates, links.id_key, summary, progress=progress):
+        writer.writerow([*row, *links.columns(pid, campaign.id, lang)])
     return summary
 
 
