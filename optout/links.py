@@ -26,6 +26,15 @@ class Links:
         """The ``List-Unsubscribe-Post`` value."""
         return LIST_UNSUBSCRIBE_POST
 
+    def fields(self) -> dict[str, str]:
+        """The four values a mail merge needs, under the names every output uses."""
+        return {
+            "unsubscribe_url": self.unsubscribe_url,
+            "preferences_url": self.preferences_url,
+            "list_unsubscribe": self.list_unsubscribe,
+            "list_unsubscribe_post": self.list_unsubscribe_post,
+        }
+
 
 def unsubscribe_path(token: str) -> str:
     """The path of the unsubscribe (``List-Unsubscribe``) URL."""

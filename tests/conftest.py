@@ -91,6 +91,11 @@ def app(database_url: str) -> Iterator[Flask]:
     """An app on the run's database, emptied of everything but the seeded topics afterwards."""
     application = create_app(settings_for(database_url))
     yield application
+    empty_and_dispose(application)
+
+
+def empty_and_dispose(application: Flask) -> None:
+    """Delete everything but the seeded topics, and close the app's connections."""
     engine = application.extensions["optout.db"].engine
     with engine.begin() as conn:
         for table in TABLES_TO_EMPTY:

@@ -340,13 +340,5 @@ def mint_links(slug: str) -> ResponseReturnValue:
     answer = []
     for address in cast(list[str], addresses):
         made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
-        answer.append(
-            {
-                "email": address,
-                "unsubscribe_url": made.unsubscribe_url,
-                "preferences_url": made.preferences_url,
-                "list_unsubscribe": made.list_unsubscribe,
-                "list_unsubscribe_post": made.list_unsubscribe_post,
-            }
-        )
+        answer.append({"email": address, **made.fields()})
     return _json({"links": answer})

@@ -45,15 +45,7 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
         links = links_for(
             tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
         )
-        echo_json(
-            {
-                "email": email,
-                "unsubscribe_url": links.unsubscribe_url,
-                "preferences_url": links.preferences_url,
-                "list_unsubscribe": links.list_unsubscribe,
-                "list_unsubscribe_post": links.list_unsubscribe_post,
-            }
-        )
+        echo_json({"email": email, **links.fields()})
 
 
 @click.group("recipient", cls=AppGroup)

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from optout import create_app
-from tests.conftest import TABLES_TO_EMPTY, settings_for
+from tests.conftest import empty_and_dispose, settings_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -69,11 +68,7 @@ def live_app(database_url: str) -> Iterator[tuple[Flask, str]]:
     yield app, origin
     server.shutdown()
     thread.join(timeout=10)
-    engine = app.extensions["optout.db"].engine
-    with engine.begin() as conn:
-        for table in TABLES_TO_EMPTY:
-            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed table names)
-    engine.dispose()
+    empty_and_dispose(app)
 
 
 @pytest.fixture
