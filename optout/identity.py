@@ -45,4 +45,9 @@ def normalize(address: str) -> str:
 
 def pseudonymous_id(id_key: bytes, address: str) -> bytes:
     """Return the 16-byte pseudonymous id of *address* (normalized first)."""
-    return hmac.digest(id_key, normalize(address).encode(), "sha256")[:PID_BYTES]
+    return pid_of_normal(id_key, normalize(address))
+
+
+def pid_of_normal(id_key: bytes, normal: str) -> bytes:
+    """The pseudonymous id of an address that :func:`normalize` already returned."""
+    return hmac.digest(id_key, normal.encode(), "sha256")[:PID_BYTES]

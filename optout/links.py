@@ -36,14 +36,18 @@ class Links:
         }
 
 
+UNSUBSCRIBE_PREFIX = "/u/"
+PREFERENCES_PREFIX = "/p/"
+
+
 def unsubscribe_path(token: str) -> str:
     """The path of the unsubscribe (``List-Unsubscribe``) URL."""
-    return f"/u/{token}"
+    return UNSUBSCRIBE_PREFIX + token
 
 
 def preferences_path(token: str) -> str:
     """The path of the preference page."""
-    return f"/p/{token}"
+    return PREFERENCES_PREFIX + token
 
 
 def links_for(tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str) -> Links:

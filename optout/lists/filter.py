@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Generic, TypeVar, cast
+from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Connection, Table, bindparam, select
 
@@ -25,8 +25,8 @@ from ..consent.service import Blocker, Choices
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
 from ..i18n import language_of
-from ..identity import AddressInvalid, normalize, pseudonymous_id
-from ..links import LIST_UNSUBSCRIBE_POST, preferences_path, unsubscribe_path
+from ..identity import AddressInvalid, normalize, pid_of_normal
+from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
 from ..tokens import Purpose, TokenService
 
@@ -86,19 +86,21 @@ class Summary:
         }
 
 
-@dataclass(frozen=True)
 class LinkMaker:
-    """Everything needed to mint a kept row's links."""
+    """Mint a kept row's links: the minters and URL prefixes looked up once, not per row."""
 
-    tokens: TokenService
-    base_url: str
-    id_key: bytes
+    def __init__(self, tokens: TokenService, base_url: str, id_key: bytes) -> None:
+        self.id_key = id_key
+        self._unsubscribe = tokens.minter(Purpose.UNSUBSCRIBE).mint
+        self._preferences = tokens.minter(Purpose.PREFERENCES).mint
+        self._unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
+        self._preferences_prefix = base_url + PREFERENCES_PREFIX
 
     def columns(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
         """The four link columns for one recipient."""
-        unsubscribe = self.base_url + unsubscribe_path(self.tokens.mint(Purpose.UNSUBSCRIBE, pid, campaign_id, lang))
-        preferences = self.base_url + preferences_path(self.tokens.mint(Purpose.PREFERENCES, pid, campaign_id, lang))
-        return unsubscribe, preferences, f"<{unsubscribe}>", LIST_UNSUBSCRIBE_POST
+        unsubscribe = self._unsubscribe_prefix + self._unsubscribe(pid, campaign_id, lang)
+        preferences = self._preferences_prefix + self._preferences(pid, campaign_id, lang)
+        return unsubscribe, preferences, "<" + unsubscribe + ">", LIST_UNSUBSCRIBE_POST
 
 
 def _read_header(reader: Iterator[list[str]]) -> list[str]:
@@ -122,6 +124,8 @@ class Decider:
         self.scopes = [scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)]
         if self.partner_slug:
             self.scopes.append(scopes.partner(self.partner_slug))
+        # The verdict for someone with no recorded choice is the same for everyone: decide it once.
+        self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
 
     def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
         """The recipients among *pids* who may not get the campaign, and why."""
@@ -129,15 +133,18 @@ class Decider:
         for pid, scope, status in connection.execute(_CHOICES_OF, {"pids": list(pids), "scopes": self.scopes}):
             statuses.setdefault(pid, {})[scope] = status
         blocked = {}
-        for pid in pids:
-            blocker = Choices(statuses.get(pid, {})).blocker(self.campaign.topic, self.partner_slug)
-            if blocker is not None:
+        if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
+            blocked = dict.fromkeys(pids, self.nobody_chose)
+        for pid, chosen in statuses.items():
+            blocker = Choices(chosen).blocker(self.campaign.topic, self.partner_slug)
+            if blocker is None:
+                blocked.pop(pid, None)
+            else:
                 blocked[pid] = blocker
         return blocked
 
 
-@dataclass(frozen=True)
-class Candidate(Generic[Item]):
+class Candidate(NamedTuple, Generic[Item]):
     """One input item with what was read from it: its address (raw) and link language."""
 
     item: Item
@@ -181,7 +188,7 @@ def sendable(
         try:
             if not isinstance(candidate.address, str):
                 raise AddressInvalid(str(candidate.address))
-            pid = pseudonymous_id(id_key, normalize(candidate.address))
+            pid = pid_of_normal(id_key, normalize(candidate.address))
         except AddressInvalid:
             summary.drop(Reason.INVALID_ADDRESS)
             continue
