@@ -8,9 +8,11 @@ else, so ``a+x@example.com`` stays a different person from ``a@example.com``.
 
 from __future__ import annotations
 
-import hmac
+import functools
 import re
 import unicodedata
+
+from .keyedhash import KeyedSha256
 
 PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
 MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit
@@ -50,4 +52,9 @@ def pseudonymous_id(id_key: bytes, address: str) -> bytes:
 
 def pid_of_normal(id_key: bytes, normal: str) -> bytes:
     """The pseudonymous id of an address that :func:`normalize` already returned."""
-    return hmac.digest(id_key, normal.encode(), "sha256")[:PID_BYTES]
+    return _keyed(id_key).digest(normal.encode())[:PID_BYTES]
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed(id_key: bytes) -> KeyedSha256:
+    return KeyedSha256(id_key)

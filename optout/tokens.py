@@ -28,6 +28,7 @@ from itsdangerous import Signer
 from itsdangerous.signer import SigningAlgorithm
 
 from .identity import PID_BYTES
+from .keyedhash import KeyedSha256
 
 FORMAT_VERSION = 1
 LANGUAGES = ("nb", "en")
@@ -107,14 +108,14 @@ class Minter:
     """Mint tokens for one purpose with the newest key, as :meth:`itsdangerous.Signer.sign` would."""
 
     def __init__(self, secret_keys: Sequence[bytes], purpose: Purpose) -> None:
-        self._key = make_signer(secret_keys, purpose).derive_key()
-        self._hint = key_hint(self._key)
-        self._head = bytes([FORMAT_VERSION, self._hint])
+        key = make_signer(secret_keys, purpose).derive_key()
+        self._mac = KeyedSha256(key).digest
+        self._head = bytes([FORMAT_VERSION, key_hint(key)])
 
     def mint(self, pid: bytes, campaign_id: int, lang: str) -> str:
         """Return the token for these claims."""
         value = _b64(self._head + pid + _TAIL.pack(campaign_id, _LANGUAGE_INDEX[lang]))
-        return (value + b"." + _b64(hmac.digest(self._key, value, "sha256")[:MAC_BYTES])).decode("ascii")
+        return (value + b"." + _b64(self._mac(value)[:MAC_BYTES])).decode("ascii")
 
 
 class Reader:
@@ -122,10 +123,10 @@ class Reader:
 
     def __init__(self, secret_keys: Sequence[bytes], purpose: Purpose) -> None:
         signer = make_signer(secret_keys, purpose)
-        self._keys: dict[int, list[bytes]] = {}
+        self._keys: dict[int, list[KeyedSha256]] = {}
         for key in reversed(secret_keys):  # newest first
             derived = signer.derive_key(key)
-            self._keys.setdefault(key_hint(derived), []).append(derived)
+            self._keys.setdefault(key_hint(derived), []).append(KeyedSha256(derived))
 
     def unsign(self, token: str) -> bytes:
         """Return the decoded payload of *token* if a configured key signed it.
@@ -141,7 +142,7 @@ class Reader:
         if not sep or len(payload) != _PAYLOAD.size:
             raise TokenInvalid
         for key in self._keys.get(payload[1], ()):
-            if hmac.compare_digest(hmac.digest(key, value, "sha256")[:MAC_BYTES], mac):
+            if hmac.compare_digest(key.digest(value)[:MAC_BYTES], mac):
                 return payload
         raise TokenInvalid
 

@@ -178,3 +178,12 @@ def test_normalization_is_plain():
 def test_invalid_addresses_are_refused(bad):
     with pytest.raises(AddressInvalid):
         normalize(bad)
+
+
+@given(key=st.binary(max_size=150), message=st.binary(max_size=300))
+def test_keyed_sha256_is_hmac_sha256(key, message):
+    import hmac
+
+    from optout.keyedhash import KeyedSha256
+
+    assert KeyedSha256(key).digest(message) == hmac.digest(key, message, "sha256")

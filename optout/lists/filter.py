@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +31,15 @@ from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFI
 from ..models import Choice, FilterRun
 from ..tokens import Purpose, TokenService
 
+_NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
 BATCH = 2000
 MAX_MALFORMED_LISTED = 1000
 _CHOICE = cast(Table, Choice.__table__)
 Item = TypeVar("Item")
+# One index probe per recipient (the primary key starts with pid); scopes are sorted out in Python.
 _CHOICES_OF = select(_CHOICE.c.pid, _CHOICE.c.scope, _CHOICE.c.status).where(
-    _CHOICE.c.pid.in_(bindparam("pids", expanding=True)), _CHOICE.c.scope.in_(bindparam("scopes", expanding=True))
+    _CHOICE.c.pid.in_(bindparam("pids", expanding=True))
 )
 
 
@@ -121,17 +124,19 @@ class Decider:
         self.campaign = campaign
         partner = campaign.partner
         self.partner_slug = partner.slug if partner else None
-        self.scopes = [scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)]
+        self.scopes = {scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)}
         if self.partner_slug:
-            self.scopes.append(scopes.partner(self.partner_slug))
+            self.scopes.add(scopes.partner(self.partner_slug))
         # The verdict for someone with no recorded choice is the same for everyone: decide it once.
         self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
 
     def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
         """The recipients among *pids* who may not get the campaign, and why."""
         statuses: dict[str, dict[str, str]] = {}
-        for pid, scope, status in connection.execute(_CHOICES_OF, {"pids": list(pids), "scopes": self.scopes}):
-            statuses.setdefault(pid, {})[scope] = status
+        relevant = self.scopes
+        for pid, scope, status in connection.execute(_CHOICES_OF, {"pids": list(pids)}).all():
+            if scope in relevant:
+                statuses.setdefault(pid, {})[scope] = status
         blocked = {}
         if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
             blocked = dict.fromkeys(pids, self.nobody_chose)
@@ -223,8 +228,15 @@ def filter_csv(
         row if isinstance(row, BadRow) else Candidate(row, row[email_at], row[lang_at] if lang_at is not None else None)
         for row in records(reader, len(header))
     )
+    commas, write = len(header) - 1, sink.write
     for row, pid, lang in sendable(connection, campaign, candidates, links.id_key, summary, progress=progress):
-        writer.writerow([*row, *links.columns(pid, campaign.id, lang)])
+        unsubscribe, preferences, header_value, post = links.columns(pid, campaign.id, lang)
+        line = ",".join(row)
+        if line.count(",") == commas and not _NEEDS_QUOTES.search(line) and line:
+            # No field needs quoting (the link fields never do): write the text as csv would.
+            write(f"{line},{unsubscribe},{preferences},{header_value},{post}\r\n")
+        else:
+            writer.writerow([*row, unsubscribe, preferences, header_value, post])
     return summary
 
 

@@ -35,7 +35,10 @@ def run(optout, tmp_path):
         result = optout(
             "filter", "--campaign", campaign, "--output", str(out), "--report", str(report), *extra, str(source)
         )
-        rows = list(csv.DictReader(io.StringIO(out.read_text()))) if out.exists() else None
+        rows = None
+        if out.exists():
+            with out.open(newline="") as handle:
+                rows = list(csv.DictReader(handle))
         summary = json.loads(report.read_text()) if report.exists() else None
         return result, rows, summary
 
@@ -214,3 +217,21 @@ def test_no_row_of_an_opted_out_recipient_is_ever_emitted(run, make_campaign, de
     emitted = {visible(r["email"]) for r in kept}
     assert "out@example.no" not in emitted and "stop@example.no" not in emitted
     assert summary["rows_kept"] == len(kept)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(extra=st.lists(st.tuples(cells, cells), min_size=1, max_size=8))
+def test_other_columns_come_back_exactly_as_they_went_in(run, make_campaign, app, extra):
+    with app.app_context():
+        from optout.catalog import service as catalog
+        from optout.db import get_session
+
+        if catalog.campaigns(get_session()) == []:
+            make_campaign("newsletter", topic="periodic")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "a", "b"])
+    sent = [[f"person{i}@example.no", a, b] for i, (a, b) in enumerate(extra)]
+    writer.writerows(sent)
+    _result, kept, _summary = run(buffer.getvalue())
+    assert [[r["email"], r["a"], r["b"]] for r in kept] == sent
