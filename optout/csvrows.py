@@ -8,8 +8,15 @@ line it ends on, so that callers count and report it instead of guessing.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+# Inputs are decoded with this error handler: bytes that are not UTF-8 become lone surrogates,
+# which no real text contains (unlike U+FFFD, which a list may legitimately hold), so a row
+# with one is reported as not UTF-8 and dropped.
+UNDECODABLE_BYTES = "surrogateescape"
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 class CsvUnusable(ValueError):
@@ -38,7 +45,7 @@ def read_header(reader: Iterator[list[str]], required: Iterable[str]) -> list[st
         raise CsvUnusable("the file is empty: the first line must name the columns") from None
     except csv.Error as exc:
         raise CsvUnusable(f"this is not a CSV file ({exc})") from None
-    if any("\ufffd" in name or "\x00" in name for name in header):
+    if _UNDECODED.search("".join(header)) or any("\x00" in name for name in header):
         raise CsvUnusable("this is not a UTF-8 CSV file")
     for name in required:
         if column(header, name) is None:
@@ -62,7 +69,7 @@ def records(reader: Iterator[list[str]], width: int) -> Iterator[list[str] | Bad
             continue
         if len(row) != width:
             yield BadRow(line, f"{len(row)} fields where the header has {width}")
-        elif "\ufffd" in "".join(row):
+        elif _UNDECODED.search("".join(row)):
             yield BadRow(line, "not UTF-8 text")
         else:
             yield row

@@ -187,3 +187,14 @@ def test_keyed_sha256_is_hmac_sha256(key, message):
     from optout.keyedhash import KeyedSha256
 
     assert KeyedSha256(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+@given(pid=st.binary(min_size=16, max_size=16), campaign=st.integers(0, 2**32 - 1), lang=st.sampled_from(["nb", "en"]))
+def test_pair_minting_is_byte_identical_to_minting_one_by_one(pid, campaign, lang):
+    from optout.tokens import PairMinter
+
+    unsubscribe, preferences = Minter([OLD, NEW], Purpose.UNSUBSCRIBE), Minter([OLD, NEW], Purpose.PREFERENCES)
+    assert PairMinter(unsubscribe, preferences).mint(pid, campaign, lang) == (
+        unsubscribe.mint(pid, campaign, lang),
+        preferences.mint(pid, campaign, lang),
+    )

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
+from ..csvrows import UNDECODABLE_BYTES
 from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
 from ..i18n import language_of
@@ -273,7 +274,10 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
     # Decoded as the CLI decodes a file: a BOM is skipped, bad bytes become U+FFFD and their row
     # is reported as malformed. The stream raises 413 once the body passes the limit.
     source = io.TextIOWrapper(
-        io.BufferedReader(cast(io.RawIOBase, request.stream)), encoding="utf-8-sig", errors="replace", newline=""
+        io.BufferedReader(cast(io.RawIOBase, request.stream)),
+        encoding="utf-8-sig",
+        errors=UNDECODABLE_BYTES,
+        newline="",
     )
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (closed with the response)
     try:

@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 from ..catalog import service as catalog
 from ..consent import scopes
 from ..consent.imports import ImportSummary, import_consents, import_suppressions
-from ..csvrows import CsvUnusable
+from ..csvrows import UNDECODABLE_BYTES, CsvUnusable
 from ..extensions import get_settings
 from .common import check_scope, fail, session
 
@@ -24,7 +24,7 @@ def _run(source: str, work: Callable[[IO[str]], ImportSummary]) -> None:
         raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}")
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
     try:
         summary = work(text)
     except CsvUnusable as exc:

@@ -14,9 +14,13 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
+from ..csvrows import UNDECODABLE_BYTES
 from ..extensions import get_settings, get_tokens
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
+from ..lists.parallel import filter_csv_parallel
 from .common import campaign_info, fail, session
+
+PARALLEL_FROM_BYTES = 1 << 20  # below this, starting worker processes costs more than it saves
 
 
 class _Counting(io.RawIOBase):
@@ -71,9 +75,16 @@ def _print_summary(summary: Summary) -> None:
     type=click.Path(dir_okay=False, writable=True),
     help="Also write the summary as JSON to this file.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes doing the per-row work (default: one per core for lists over 1 MiB or standard input).",
+)
 @click.argument("source", metavar="INPUT")
 @with_appcontext
-def filter_command(campaign_slug: str, output_path: str | None, report_path: str | None, source: str) -> None:
+def filter_command(
+    campaign_slug: str, output_path: str | None, report_path: str | None, workers: int | None, source: str
+) -> None:
     """Filter the CSV list INPUT (a path, or - for standard input) for a campaign.
 
     Rows that may be sent are written with unsubscribe_url, preferences_url, list_unsubscribe
@@ -87,20 +98,28 @@ def filter_command(campaign_slug: str, output_path: str | None, report_path: str
         fail(f"cannot read {source}: {exc.strerror}")
     settings = get_settings()
     counting = _Counting(raw)
-    text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", errors="replace", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
+    if workers is None:
+        workers = (os.cpu_count() or 1) if source == "-" or size > PARALLEL_FROM_BYTES else 1
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with _output(output_path) as sink:
-                summary = filter_csv(
-                    db.connection(),
-                    campaign,
-                    text,
-                    sink,
-                    LinkMaker(get_tokens(), settings.base_url, settings.id_key),
-                    progress=lambda _rows: bar.update(counting.count - bar.pos),
-                )
+                progress = lambda _rows: bar.update(counting.count - bar.pos)  # noqa: E731
+                if workers > 1:
+                    summary = filter_csv_parallel(
+                        settings.database_url,
+                        campaign,
+                        text,
+                        sink,
+                        (settings.secret_keys, settings.base_url, settings.id_key),
+                        workers=workers,
+                        progress=progress,
+                    )
+                else:
+                    links = LinkMaker(get_tokens(), settings.base_url, settings.id_key)
+                    summary = filter_csv(db.connection(), campaign, text, sink, links, progress=progress)
         except ListUnusable as exc:
             fail(f"{source}: {exc}")
         except OSError as exc:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import io
 import json
 import re
 from collections import Counter
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import Connection, Table, text
 
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
@@ -29,7 +30,7 @@ from ..i18n import language_of
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
-from ..tokens import Purpose, TokenService
+from ..tokens import PairMinter, Purpose, TokenService
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
@@ -38,9 +39,12 @@ MAX_MALFORMED_LISTED = 1000
 _CHOICE = cast(Table, Choice.__table__)
 Item = TypeVar("Item")
 # One index probe per recipient (the primary key starts with pid); scopes are sorted out in Python.
-_CHOICES_OF = select(_CHOICE.c.pid, _CHOICE.c.scope, _CHOICE.c.status).where(
-    _CHOICE.c.pid.in_(bindparam("pids", expanding=True))
-)
+# The batch's ids travel as one parameter (a JSON array for SQLite, an array for PostgreSQL):
+# an IN list of thousands of parameters costs more to build than to run.
+_CHOICES_OF = {
+    "sqlite": text("SELECT pid, scope, status FROM choice WHERE pid IN (SELECT value FROM json_each(:pids))"),
+    "postgresql": text("SELECT pid, scope, status FROM choice WHERE pid = ANY(:pids)"),
+}
 
 
 class Reason(enum.StrEnum):
@@ -94,19 +98,18 @@ class LinkMaker:
 
     def __init__(self, tokens: TokenService, base_url: str, id_key: bytes) -> None:
         self.id_key = id_key
-        self._unsubscribe = tokens.minter(Purpose.UNSUBSCRIBE).mint
-        self._preferences = tokens.minter(Purpose.PREFERENCES).mint
+        self._mint = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint
         self._unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
         self._preferences_prefix = base_url + PREFERENCES_PREFIX
 
     def columns(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
         """The four link columns for one recipient."""
-        unsubscribe = self._unsubscribe_prefix + self._unsubscribe(pid, campaign_id, lang)
-        preferences = self._preferences_prefix + self._preferences(pid, campaign_id, lang)
-        return unsubscribe, preferences, "<" + unsubscribe + ">", LIST_UNSUBSCRIBE_POST
+        unsubscribe_token, preferences_token = self._mint(pid, campaign_id, lang)
+        unsubscribe = self._unsubscribe_prefix + unsubscribe_token
+        return unsubscribe, self._preferences_prefix + preferences_token, "<" + unsubscribe + ">", LIST_UNSUBSCRIBE_POST
 
 
-def _read_header(reader: Iterator[list[str]]) -> list[str]:
+def read_list_header(reader: Iterator[list[str]]) -> list[str]:
     try:
         header = read_header(reader, ["email"])
     except CsvUnusable as exc:
@@ -134,7 +137,9 @@ class Decider:
         """The recipients among *pids* who may not get the campaign, and why."""
         statuses: dict[str, dict[str, str]] = {}
         relevant = self.scopes
-        for pid, scope, status in connection.execute(_CHOICES_OF, {"pids": list(pids)}).all():
+        dialect = connection.dialect.name
+        ids: object = json.dumps(list(pids)) if dialect == "sqlite" else list(pids)
+        for pid, scope, status in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
             if scope in relevant:
                 statuses.setdefault(pid, {})[scope] = status
         blocked = {}
@@ -218,26 +223,45 @@ def filter_csv(
 ) -> Summary:
     """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
     reader = csv.reader(source, strict=True)
-    header = _read_header(reader)
+    header = read_list_header(reader)
     email_at = column(header, "email") or 0
     lang_at = column(header, "lang")
-    writer = csv.writer(sink)
-    writer.writerow([*header, *LINK_COLUMNS])
+    csv_writer_header(sink, header)
     summary = Summary()
     candidates = (
         row if isinstance(row, BadRow) else Candidate(row, row[email_at], row[lang_at] if lang_at is not None else None)
         for row in records(reader, len(header))
     )
-    commas, write = len(header) - 1, sink.write
+    line = LineMaker(len(header), links, campaign.id)
+    write = sink.write
     for row, pid, lang in sendable(connection, campaign, candidates, links.id_key, summary, progress=progress):
-        unsubscribe, preferences, header_value, post = links.columns(pid, campaign.id, lang)
-        line = ",".join(row)
-        if line.count(",") == commas and not _NEEDS_QUOTES.search(line) and line:
-            # No field needs quoting (the link fields never do): write the text as csv would.
-            write(f"{line},{unsubscribe},{preferences},{header_value},{post}\r\n")
-        else:
-            writer.writerow([*row, unsubscribe, preferences, header_value, post])
+        write(line(row, pid, lang))
     return summary
+
+
+def csv_writer_header(sink: IO[str], header: list[str]) -> None:
+    """Write the output's first line: the input's columns and the four link columns."""
+    csv.writer(sink).writerow([*header, *LINK_COLUMNS])
+
+
+class LineMaker:
+    """Turn a kept row into its output line: the row's fields and its four link fields, as CSV."""
+
+    def __init__(self, width: int, links: LinkMaker, campaign_id: int) -> None:
+        self._commas, self._links, self._campaign_id = width - 1, links, campaign_id
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def __call__(self, row: list[str], pid: bytes, lang: str) -> str:
+        columns = self._links.columns(pid, self._campaign_id, lang)
+        text = ",".join(row)
+        if text and text.count(",") == self._commas and not _NEEDS_QUOTES.search(text):
+            # No field needs quoting (the link fields never do): the text csv would write.
+            return ",".join((text, *columns)) + "\r\n"
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow([*row, *columns])
+        return self._buffer.getvalue()
 
 
 def record_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:

@@ -26,14 +26,32 @@ def partner_campaign(make_campaign):
     return make_campaign("fjord-spring", partner="fjordreiser")
 
 
-@pytest.fixture
-def run(optout, tmp_path):
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def run(optout, tmp_path, request, monkeypatch):
+    """Filter through the CLI, in one process or with two workers cutting the input into tiny
+    chunks (so that quoted newlines, duplicates and bad rows fall across chunk boundaries)."""
+    workers = request.param
+    if workers > 1:
+        from optout.lists import parallel
+
+        monkeypatch.setattr(parallel, "BLOCK", 64)
+
     def filter_(text: str | bytes, campaign: str = "newsletter", *extra: str):
         source = tmp_path / "list.csv"
         source.write_bytes(text.encode() if isinstance(text, str) else text)
         out, report = tmp_path / "out.csv", tmp_path / "report.json"
         result = optout(
-            "filter", "--campaign", campaign, "--output", str(out), "--report", str(report), *extra, str(source)
+            "filter",
+            "--campaign",
+            campaign,
+            "--workers",
+            str(workers),
+            "--output",
+            str(out),
+            "--report",
+            str(report),
+            *extra,
+            str(source),
         )
         rows = None
         if out.exists():
