@@ -6,6 +6,7 @@ import secrets
 
 import click
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from .. import create_app, schema
 from ..catalog import service as catalog
@@ -48,7 +49,8 @@ def demo_command(host: str, port: int, serve: bool) -> None:
             )
     if serve:
         click.echo("\nServing on the development server; stop it with Ctrl-C.")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Werkzeug's server directly: Flask ignores app.run() inside its own CLI.
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
 
 @click.group("keys")

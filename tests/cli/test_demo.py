@@ -1,0 +1,33 @@
+"""``optout demo``: a demo center in one command, whose printed links work, and that serves."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from optout import create_app
+from optout.cli import cli
+from optout.cli import demo as demo_module
+
+KEYS = {"OPTOUT_SECRET_KEYS": "d" * 40, "OPTOUT_ID_KEY": "e" * 40}
+
+
+def test_demo_prints_links_that_work_and_serves_them(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/demo.sqlite3"
+    monkeypatch.setenv("OPTOUT_DATABASE_URL", url)
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    served = []
+    monkeypatch.setattr(demo_module, "run_simple", lambda host, port, app, **kw: served.append((host, port, app)))
+    result = CliRunner().invoke(cli, ["demo", "--port", "5077"])
+    assert result.exit_code == 0, result.output
+    links = re.findall(r"http://127\.0\.0\.1:5077(/[pu]/\S+)", result.output)
+    assert len(links) == 4
+    assert served and served[0][:2] == ("127.0.0.1", 5077)
+    app = create_app({"TESTING": True, "OPTOUT_DATABASE_URL": url, "OPTOUT_BASE_URL": "http://127.0.0.1:5077", **KEYS})
+    client = app.test_client()
+    assert all(client.get(path).status_code == 200 for path in links)
+    again = CliRunner().invoke(cli, ["demo", "--no-serve"])  # a second run reuses the demo data
+    assert again.exit_code == 0 and len(served) == 1
+    app.extensions["optout.db"].engine.dispose()
