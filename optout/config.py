@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MIN_KEY_LENGTH = 32
-KEYGEN_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+KEYGEN_HINT = "`optout keys generate` prints fresh ones"
 
 
 class ConfigError(Exception):
