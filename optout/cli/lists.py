@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
@@ -103,6 +104,8 @@ def filter_command(
     show = size > 0 and sys.stderr.isatty()
     if workers is None:
         workers = (os.cpu_count() or 1) if source == "-" or size > PARALLEL_FROM_BYTES else 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        workers = 1  # the workers are forked (Windows cannot): filter in one process there
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with _output(output_path) as sink:
