@@ -17,19 +17,20 @@ _OPAD = bytes((x ^ 0x5C) for x in range(256))
 class KeyedSha256:
     """HMAC-SHA256 under one fixed key."""
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("inner", "outer")
 
     def __init__(self, key: bytes) -> None:
         if len(key) > _BLOCK:
             key = hashlib.sha256(key).digest()
         key = key.ljust(_BLOCK, b"\0")
-        self._inner = hashlib.sha256(key.translate(_IPAD))
-        self._outer = hashlib.sha256(key.translate(_OPAD))
+        # Hashes already fed with the padded key: copy, feed the message, finish.
+        self.inner = hashlib.sha256(key.translate(_IPAD))
+        self.outer = hashlib.sha256(key.translate(_OPAD))
 
     def digest(self, message: bytes) -> bytes:
         """HMAC-SHA256(key, *message*)."""
-        inner = self._inner.copy()
+        inner = self.inner.copy()
         inner.update(message)
-        outer = self._outer.copy()
+        outer = self.outer.copy()
         outer.update(inner.digest())
         return outer.digest()
