@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
-    from . import db, errors, i18n, pages, schema, security
+    from . import db, errors, i18n, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     i18n.init_app(app)
     schema.init_app(app)
+    ratelimit.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     pages.init_app(app)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 MIN_KEY_LENGTH = 32
 KEYGEN_HINT = "`optout keys generate` prints fresh ones"
 
@@ -50,6 +52,8 @@ class Settings:
     policy_version: str
     policy_date: dt.date
     trusted_proxies: int = 0
+    bad_link_limit: str = "30 per minute"
+    ratelimit_storage: str = "memory://"
 
     @property
     def https(self) -> bool:
@@ -108,6 +112,14 @@ def _count(name: str, raw: str) -> int:
     return value
 
 
+def _rate(name: str, raw: str) -> str:
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '30 per minute', not {raw!r}.") from None
+    return raw.strip()
+
+
 def _dev_keys(instance_path: Path) -> dict[str, str]:
     """Generate (once) and return development keys kept in the instance folder."""
     path = instance_path / "dev-keys.json"
@@ -161,6 +173,8 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,
         trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
+        bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
+        ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
     )
 
 

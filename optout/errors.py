@@ -21,6 +21,7 @@ _TITLES = {
     404: _l("Page not found"),
     405: _l("This action is not allowed here"),
     413: _l("The request is too large"),
+    429: _l("Too many links that do not work"),
     500: _l("Something went wrong on our side"),
     503: _l("The service is not available right now"),
 }
@@ -29,6 +30,7 @@ _MESSAGES = {
     404: _l("Check that the address is complete, or use the link in one of our e-mails."),
     405: _l("Use the buttons on the page instead."),
     413: _l("Send less data at a time."),
+    429: _l("Too many broken links came from your connection. Wait a minute, then open the link from the e-mail."),
     500: _l("Your choices were not changed. Please try again in a little while."),
     503: _l("Your choices were not changed. Please try again in a little while."),
 }
