@@ -18,6 +18,7 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .config import ConfigError
 from .extensions import get_tokens
 from .tokens import Purpose, TokenInvalid
 
@@ -68,7 +69,10 @@ def _count_bad_links(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Give *app* its own bad-link limiter and the hooks that use it."""
     settings = app.extensions["optout.settings"]
-    storage = storage_from_string(settings.ratelimit_storage)
+    try:
+        storage = storage_from_string(settings.ratelimit_storage)
+    except Exception as exc:  # limits raises several kinds (unknown scheme, client library missing)
+        raise ConfigError(f"OPTOUT_RATELIMIT_STORAGE cannot be used: {exc}") from None
     app.extensions["optout.bad_links"] = BadLinkLimit(parse(settings.bad_link_limit), MovingWindowRateLimiter(storage))
     app.before_request(_refuse_flooders)
     app.after_request(_count_bad_links)

@@ -66,3 +66,18 @@ def test_a_malformed_limit_is_a_start_up_error(tmp_path):
                 "OPTOUT_ID_KEY": "i" * 40,
             }
         )
+
+
+def test_an_unusable_rate_limit_storage_is_a_start_up_error(tmp_path):
+    from optout import create_app
+
+    with pytest.raises(ConfigError, match="OPTOUT_RATELIMIT_STORAGE"):
+        create_app(
+            {
+                "TESTING": True,
+                "OPTOUT_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+                "OPTOUT_RATELIMIT_STORAGE": "carrier-pigeon://somewhere",
+                "OPTOUT_SECRET_KEYS": "k" * 40,
+                "OPTOUT_ID_KEY": "i" * 40,
+            }
+        )
