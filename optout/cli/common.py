@@ -14,7 +14,6 @@ from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
 from ..db import get_database, get_session
-from ..extensions import get_catalog
 from ..models import Channel
 
 
@@ -58,12 +57,8 @@ def check_scope(scope: str) -> str:
 
 
 def campaign_info(slug: str) -> CampaignInfo:
-    """The campaign *slug* (cached copy), or exit 1 naming it."""
-    db = session()
+    """The campaign *slug* with its topic and partner, or exit 1 naming it."""
     try:
-        found = get_catalog().campaign(db, catalog.campaign_by_slug(db, slug).id)
+        return CampaignInfo.of(catalog.campaign_by_slug(session(), slug))
     except catalog.CatalogError as exc:
         fail(str(exc))
-    if found is None:  # removed in between: cannot happen, campaigns are never deleted
-        fail(f"unknown campaign {slug!r}.")
-    return found

@@ -63,7 +63,7 @@ def import_consents(
     """Record the opt-ins in *source* (columns email, topic, given_at, evidence)."""
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
-    at = {name: column(header, name) for name in ("email", "topic", "given_at", "evidence")}
+    at = [column(header, name) or 0 for name in ("email", "topic", "given_at", "evidence")]  # all present
     summary = ImportSummary()
     topic_keys = {topic.key for topic in topics}
     now = utcnow()
@@ -73,7 +73,7 @@ def import_consents(
             summary.bad(row.line, row.problem)
             continue
         line = getattr(reader, "line_num", 0)
-        email, topic, given, evidence = (row[at[name] or 0].strip() for name in at)
+        email, topic, given, evidence = (row[index].strip() for index in at)
         try:
             pid = pseudonymous_id(id_key, normalize(email)).hex()
         except AddressInvalid:
