@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -53,6 +53,7 @@ class Source(enum.StrEnum):
     UNDO = "undo"
     CLI = "cli"
     IMPORT = "import"
+    ERASURE = "erasure"
 
 
 class Topic(Base):
@@ -117,10 +118,16 @@ class Choice(Base):
     scope: Mapped[str] = mapped_column(String(140), primary_key=True)
     status: Mapped[str] = mapped_column(String(8))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The privacy policy in force when the choice was made: a material change makes older opt-ins stale.
+    policy_version: Mapped[str | None] = mapped_column(String(64))
 
 
 class ConsentEvent(Base):
-    """One change of one choice: the append-only ledger that proves every decision."""
+    """One change of one choice: the append-only, hash-chained ledger that proves every decision.
+
+    ``digest`` commits to the event's content and its random ``nonce``; ``chain`` links it to the
+    event before (see :mod:`optout.ledger.chain`).
+    """
 
     __tablename__ = "consent_event"
     __table_args__ = (
@@ -130,6 +137,7 @@ class ConsentEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     pid: Mapped[str] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(140))
     channel: Mapped[str | None] = mapped_column(String(16))
@@ -143,6 +151,89 @@ class ConsentEvent(Base):
     # For decisions made elsewhere and imported: when they were made, and the proof given.
     occurred_at: Mapped[dt.datetime | None]
     evidence: Mapped[str | None] = mapped_column(String(500))
+    nonce: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_chain: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[str] = mapped_column(String(64))
+
+
+class RedactedEvent(Base):
+    """What stays of an erased person's ledger event: its place in the chain, nothing about them.
+
+    The digest was computed with a random nonce that erasure deleted, so it cannot be matched
+    to any guessed content; it still lets the chain around it verify.
+    """
+
+    __tablename__ = "redacted_event"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_chain: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[str] = mapped_column(String(64))
+    erased_by: Mapped[int] = mapped_column(BigInteger)  # seq of the erasure's tombstone event
+
+
+class LedgerHead(Base):
+    """The single row that holds the newest chain value; appending locks it, so appends serialize."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    chain: Mapped[str] = mapped_column(String(64))
+
+
+class PolicyVersion(Base):
+    """A registered version of the privacy policy; a material one makes older consents stale."""
+
+    __tablename__ = "policy_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    effective_on: Mapped[dt.date]
+    url: Mapped[str] = mapped_column(String(500))
+    material: Mapped[bool] = mapped_column(default=False)
+    registered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AccessRequest(Base):
+    """A person's request for access (GDPR Art. 15), registered by pseudonymous id only."""
+
+    __tablename__ = "access_request"
+    __table_args__ = (Index("ix_access_request_pid_received_at", "pid", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pid: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    due_on: Mapped[dt.date]
+    answered_at: Mapped[dt.datetime | None]
+    repeat_reason: Mapped[str | None] = mapped_column(String(500))
+    handled_by: Mapped[str] = mapped_column(String(254))  # "cli" or the officer's address
+
+
+class Officer(Base):
+    """A privacy officer who may use the web console; only a salted password hash is stored."""
+
+    __tablename__ = "officer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """What an officer did through the console: every export, access request and erasure."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    officer: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(500), default="")
 
 
 class FilterRun(Base):

@@ -14,13 +14,14 @@ import enum
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, Executable, Table, bindparam, delete, select
+from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
+from ..ledger import chain
 from ..models import Action, Basis, Choice, ConsentEvent, Source, Status, Topic
 from . import scopes
 
@@ -47,6 +48,7 @@ class Blocker(enum.StrEnum):
     PARTNER = "opted-out-partner"
     TOPIC = "opted-out-topic"
     NO_CONSENT = "no-consent"
+    STALE_CONSENT = "consent-predates-policy"
 
 
 class ChangeNotFound(LookupError):
@@ -85,10 +87,15 @@ class Choices:
     """A recipient's recorded choices, with what they mean for sending."""
 
     statuses: dict[str, str] = field(default_factory=dict)
+    stale: frozenset[str] = frozenset()  # opt-ins given under a policy a material change replaced
 
     def status(self, scope: str) -> str | None:
         """The recorded status of *scope*, or None when the recipient never chose."""
         return self.statuses.get(scope)
+
+    def renewable(self, scope: str) -> bool:
+        """True when *scope*'s opt-in no longer counts and must be given again under the new policy."""
+        return scope in self.stale
 
     def refused(self, scope: str) -> bool:
         """True when *scope* is opted out."""
@@ -96,9 +103,12 @@ class Choices:
 
     def wants_topic(self, topic: TopicLike) -> bool:
         """The topic-level answer: the recorded choice, else the default of the topic's basis."""
-        status = self.statuses.get(scopes.topic(topic.key))
+        scope = scopes.topic(topic.key)
+        status = self.statuses.get(scope)
         if status is None:
             return topic.basis == Basis.OPT_OUT
+        if topic.basis == Basis.CONSENT and scope in self.stale:
+            return False
         return status == Status.OPTED_IN
 
     def blocker(self, topic: TopicLike, partner_slug: str | None = None) -> Blocker | None:
@@ -112,6 +122,8 @@ class Choices:
         if self.refused(scopes.topic(topic.key)):
             return Blocker.TOPIC
         if not self.wants_topic(topic):
+            if topic.basis == Basis.CONSENT and scopes.topic(topic.key) in self.stale:
+                return Blocker.STALE_CONSENT
             return Blocker.NO_CONSENT
         return None
 
@@ -121,14 +133,29 @@ class Choices:
 
 
 def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:
-    """``INSERT … ON CONFLICT DO UPDATE … WHERE status differs RETURNING scope``, built once."""
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING scope``, built once.
+
+    An opt-in given again under a newer policy version counts as a change: it renews a consent
+    that a material policy change made stale.
+    """
     stmt = insert(_CHOICE).values(
-        pid=bindparam("pid"), scope=bindparam("scope"), status=bindparam("status"), changed_at=bindparam("at")
+        pid=bindparam("pid"),
+        scope=bindparam("scope"),
+        status=bindparam("status"),
+        changed_at=bindparam("at"),
+        policy_version=bindparam("policy_version"),
     )
+    excluded = stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
-        set_={"status": stmt.excluded.status, "changed_at": stmt.excluded.changed_at},
-        where=_CHOICE.c.status != stmt.excluded.status,
+        set_={"status": excluded.status, "changed_at": excluded.changed_at, "policy_version": excluded.policy_version},
+        where=or_(
+            _CHOICE.c.status != excluded.status,
+            and_(
+                excluded.status == Status.OPTED_IN.value,
+                or_(_CHOICE.c.policy_version.is_(None), _CHOICE.c.policy_version != excluded.policy_version),
+            ),
+        ),
     ).returning(_CHOICE.c.scope)
 
 
@@ -139,7 +166,6 @@ _RESET = (
     .where(_CHOICE.c.pid == bindparam("pid"), _CHOICE.c.scope == bindparam("scope"))
     .returning(_CHOICE.c.scope)
 )
-_APPEND = _EVENT.insert()
 
 
 def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
@@ -153,12 +179,12 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     return None  # everything: every channel
 
 
-def _apply(connection: Connection, pid: str, scope: str, action: Action, at: dt.datetime) -> bool:
+def _apply(connection: Connection, pid: str, scope: str, action: Action, at: dt.datetime, version: str) -> bool:
     """Make *scope* hold *action*'s result; return True only if the stored state changed."""
     if action is Action.RESET:
         return connection.execute(_RESET, {"pid": pid, "scope": scope}).first() is not None
     upsert = _UPSERTS[connection.dialect.name]
-    values = {"pid": pid, "scope": scope, "status": action.value, "at": at}
+    values = {"pid": pid, "scope": scope, "status": action.value, "at": at, "policy_version": version}
     return connection.execute(upsert, values).first() is not None
 
 
@@ -180,15 +206,16 @@ def record(
         topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).all())
     else:
         topic_channels = {topic.key: topic.channel for topic in topics}
-    now = utcnow()
     connection = session.connection()  # Core: the ORM adds nothing to these statements
+    chain.lock(connection)  # first, before any choice row: every writer locks in the same order
+    now = utcnow()
     done: list[tuple[str, Action]] = []
+    events: list[dict[str, Any]] = []
     for scope, action in pairs:
-        if not _apply(connection, pid, scope, action, now):
+        if not _apply(connection, pid, scope, action, now, context.policy_version):
             continue  # a no-op (already so) writes no event
         done.append((scope, action))
-        connection.execute(
-            _APPEND,
+        events.append(
             {
                 "pid": pid,
                 "scope": scope,
@@ -204,14 +231,25 @@ def record(
                 "evidence": context.evidence,
             },
         )
+    chain.append(connection, events)
     return Change(change_id=change_id, actions=tuple(done))
 
 
-def choices_of(session: Session, pid: str) -> Choices:
-    """Read the recorded choices of recipient *pid*."""
+def choices_of(session: Session, pid: str, fresh_versions: frozenset[str] | None = None) -> Choices:
+    """Read the recorded choices of recipient *pid*.
+
+    With *fresh_versions* (the policy versions since the last material change), opt-ins given
+    under any other version are marked stale.
+    """
     # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
-    rows = session.connection().execute(select(_CHOICE.c.scope, _CHOICE.c.status).where(_CHOICE.c.pid == pid))
-    return Choices(dict(rows.all()))
+    stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version).where(_CHOICE.c.pid == pid)
+    statuses: dict[str, str] = {}
+    stale: set[str] = set()
+    for scope, status, version in session.connection().execute(stmt):
+        statuses[scope] = status
+        if fresh_versions is not None and status == Status.OPTED_IN and version not in fresh_versions:
+            stale.add(scope)
+    return Choices(statuses, frozenset(stale))
 
 
 def history(session: Session, pid: str) -> Sequence[ConsentEvent]:

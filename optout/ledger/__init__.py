@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: hash-chained appends, verification, exports and redaction."""

@@ -1,0 +1,102 @@
+"""Hash-chain the consent ledger so that any altered, removed or inserted event is detected.
+
+Every event gets a sequence number and two hashes:
+
+- ``digest = SHA-256(canonical(event))`` where the canonical form is a compact JSON array of the
+  event's fields in a fixed order, its sequence number and a random 128-bit ``nonce``;
+- ``chain = SHA-256(prev_chain ‖ digest)`` (raw bytes), with ``prev_chain`` the chain value of
+  the event before (32 zero bytes for the first).
+
+The digest is a *hiding* commitment: without the nonce nobody can test a guess of the content
+against it. Erasure therefore deletes an event's content and nonce but keeps its sequence number,
+digest and chain values, and the chain still verifies end to end.
+
+Appends lock the single ``ledger_head`` row first (before any choice is touched), so concurrent
+writers take turns in one order and can never fork the chain or deadlock each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, text
+
+from ..models import ConsentEvent
+
+GENESIS = "0" * 64
+# The fields a digest covers, in this order. Changing it invalidates every stored digest.
+FIELDS = (
+    "seq",
+    "pid",
+    "scope",
+    "channel",
+    "action",
+    "source",
+    "campaign_id",
+    "lang",
+    "policy_version",
+    "change_id",
+    "created_at",
+    "occurred_at",
+    "evidence",
+    "nonce",
+)
+_EVENT = cast(Table, ConsentEvent.__table__)
+_INSERT = _EVENT.insert()
+_LOCK_HEAD = text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, chain")
+_MOVE_HEAD = text("UPDATE ledger_head SET seq = :seq, chain = :chain WHERE id = 1")
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """The one text form of a time in digests and exports: UTC ISO 8601 with microseconds."""
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(event: Mapping[str, Any]) -> bytes:
+    """The bytes a digest is taken over (times may be datetimes or their :func:`timestamp` text)."""
+    values = []
+    for name in FIELDS:
+        value = event[name]
+        if isinstance(value, dt.datetime):
+            value = timestamp(value)
+        values.append(value)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def digest_of(event: Mapping[str, Any]) -> str:
+    """The hex SHA-256 of the event's canonical form."""
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def link(prev_chain: str, digest: str) -> str:
+    """The chain value of an event whose predecessor's chain value is *prev_chain*."""
+    return hashlib.sha256(bytes.fromhex(prev_chain) + bytes.fromhex(digest)).hexdigest()
+
+
+def lock(connection: Connection) -> tuple[int, str]:
+    """Take the ledger's write lock (held until commit); return the head's (seq, chain)."""
+    row = connection.execute(_LOCK_HEAD).one()
+    return int(row.seq), str(row.chain)
+
+
+def append(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+    """Chain and insert *events* (column values without seq and hashes); the caller holds :func:`lock`."""
+    if not events:
+        return
+    seq, chain = lock(connection)  # re-read under the lock: another record() may have run in this transaction
+    for event in events:
+        seq += 1
+        event["seq"] = seq
+        event["nonce"] = secrets.token_hex(16)
+        event["digest"] = digest_of(event)
+        event["prev_chain"] = chain
+        chain = event["chain"] = link(chain, event["digest"])
+    connection.execute(_INSERT, list(events))
+    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
