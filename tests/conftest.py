@@ -32,7 +32,19 @@ NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"
 ID_KEY = "pseudonymous-id-key-0123456789-abcdefghijk"
 BASE_URL = "https://optout.example.no"
 PG_ADMIN_URL = os.environ.get("OPTOUT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-TABLES_TO_EMPTY = ("consent_event", "choice", "filter_run", "campaign", "partner", "api_key")
+TABLES_TO_EMPTY = (
+    "consent_event",
+    "redacted_event",
+    "choice",
+    "filter_run",
+    "campaign",
+    "partner",
+    "api_key",
+    "policy_version",
+    "access_request",
+    "officer",
+    "audit_entry",
+)
 
 
 def _postgres_answers() -> bool:
@@ -100,6 +112,7 @@ def empty_and_dispose(application: Flask) -> None:
     with engine.begin() as conn:
         for table in TABLES_TO_EMPTY:
             conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed table names)
+        conn.execute(text("UPDATE ledger_head SET seq = 0, chain = :genesis"), {"genesis": "0" * 64})
     engine.dispose()
 
 

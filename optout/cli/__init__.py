@@ -14,6 +14,7 @@ from .catalog import campaign_group, partner_group, topic_group
 from .database import db_group
 from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
+from .ledger import export_group, ledger_group
 from .lists import filter_command
 from .recipients import links_command, recipient_group
 from .reports import report_group
@@ -31,6 +32,8 @@ for command in (
     report_group,
     api_key_group,
     recipient_group,
+    ledger_group,
+    export_group,
     demo_command,
     keys_group,
 ):

@@ -37,7 +37,7 @@ def _run(workers, target) -> list[BaseException]:
     return errors
 
 
-def test_simultaneous_one_clicks_record_one_opt_out(app, links, campaign, ledger, choices):
+def test_simultaneous_one_clicks_record_one_opt_out(app, links, campaign, ledger, choices, optout):
     url = links("kari@example.no", campaign).unsubscribe_url
 
     def click(_index: int) -> None:
@@ -47,6 +47,7 @@ def test_simultaneous_one_clicks_record_one_opt_out(app, links, campaign, ledger
     assert _run(12, click) == []
     assert len(choices()) == 1
     assert len(ledger()) == 1
+    assert optout("ledger", "verify").exit_code == 0
 
 
 def _replay(events) -> dict[tuple[str, str], str]:
@@ -60,7 +61,7 @@ def _replay(events) -> dict[tuple[str, str], str]:
     return state
 
 
-def test_racing_opt_ins_and_opt_outs_keep_the_ledger_and_choices_equal(app, links, campaign, ledger, choices):
+def test_racing_opt_ins_and_opt_outs_keep_the_ledger_and_choices_equal(app, links, campaign, ledger, choices, optout):
     url = links("ola@example.no", campaign).preferences_url
     scopes = ["topic:periodic", "topic:partner-offers", "topic:phone", "channel:email", "channel:phone"]
 
@@ -85,3 +86,8 @@ def test_racing_opt_ins_and_opt_outs_keep_the_ledger_and_choices_equal(app, link
         after = None if event["action"] == "reset" else event["action"]
         assert after != last[event["scope"]], event
         last[event["scope"]] = after
+    # the writers took turns on the chain: one unbroken sequence, no fork
+    assert [event["seq"] for event in events] == list(range(1, len(events) + 1))
+    verified = optout("ledger", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert f"{len(events)} events" in verified.output

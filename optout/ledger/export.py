@@ -1,0 +1,183 @@
+"""Stream the ledger out (CSV or JSON Lines) with its chain values, and read such a file back.
+
+An export holds pseudonymous ids only (no address is stored, so none can be exported). Every row
+carries its nonce, digest and chain values, so anyone can check the file on its own with
+SHA-256: each event against its digest, and each event against the one before it wherever the
+file holds consecutive sequence numbers. Without a topic, partner or campaign filter the export
+also holds the redacted places of erased events, so a whole-ledger export verifies end to end.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import heapq
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any, cast
+
+from sqlalchemy import Connection, Select, Table, func, or_, select
+
+from ..consent import scopes
+from ..models import Campaign, ConsentEvent, Partner, RedactedEvent, Topic
+from .chain import FIELDS, timestamp
+from .verify import Link
+
+COLUMNS = (
+    "seq",
+    "created_at",
+    "occurred_at",
+    "pid",
+    "scope",
+    "channel",
+    "action",
+    "source",
+    "campaign_id",
+    "campaign",
+    "lang",
+    "policy_version",
+    "change_id",
+    "evidence",
+    "nonce",
+    "digest",
+    "prev_chain",
+    "chain",
+)
+FORMATS = ("csv", "jsonl")
+_EVENT = cast(Table, ConsentEvent.__table__)
+_REDACTED = cast(Table, RedactedEvent.__table__)
+_CAMPAIGN = cast(Table, Campaign.__table__)
+
+
+class ExportError(ValueError):
+    """A filter names something that does not exist, or a file is not an export."""
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Which events to export; every bound is optional. *until* is exclusive."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    topic: str | None = None
+    partner: str | None = None
+    campaign: str | None = None
+
+    @property
+    def by_content(self) -> bool:
+        """True when the filter looks inside events (redacted places can then not be placed)."""
+        return bool(self.topic or self.partner or self.campaign)
+
+
+def _id_of(connection: Connection, column: Any, key_column: Any, key: str, what: str) -> int:
+    found = connection.execute(select(column).where(key_column == key)).scalar()
+    if found is None:
+        raise ExportError(f"unknown {what} {key!r}")
+    return int(found)
+
+
+def _events(connection: Connection, chosen: LedgerFilter) -> Select[Any]:
+    stmt = select(_EVENT, _CAMPAIGN.c.slug.label("campaign")).outerjoin(
+        _CAMPAIGN, _CAMPAIGN.c.id == _EVENT.c.campaign_id
+    )
+    if chosen.since is not None:
+        stmt = stmt.where(_EVENT.c.created_at >= chosen.since)
+    if chosen.until is not None:
+        stmt = stmt.where(_EVENT.c.created_at < chosen.until)
+    if chosen.topic is not None:
+        topic_id = _id_of(connection, Topic.id, Topic.key, chosen.topic, "topic")
+        stmt = stmt.where(or_(_EVENT.c.scope == scopes.topic(chosen.topic), _CAMPAIGN.c.topic_id == topic_id))
+    if chosen.partner is not None:
+        partner_id = _id_of(connection, Partner.id, Partner.slug, chosen.partner, "partner")
+        stmt = stmt.where(or_(_EVENT.c.scope == scopes.partner(chosen.partner), _CAMPAIGN.c.partner_id == partner_id))
+    if chosen.campaign is not None:
+        stmt = stmt.where(
+            _EVENT.c.campaign_id == _id_of(connection, Campaign.id, Campaign.slug, chosen.campaign, "campaign")
+        )
+    return stmt.order_by(_EVENT.c.seq)
+
+
+def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str, Any]]:
+    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+        for row in result.mappings():
+            record = {name: row[name] for name in COLUMNS}
+            record["created_at"] = timestamp(row["created_at"])
+            record["occurred_at"] = timestamp(row["occurred_at"])
+            yield record
+
+
+def _redacted_rows(connection: Connection, low: int, high: int) -> Iterator[dict[str, Any]]:
+    stmt = select(_REDACTED).where(_REDACTED.c.seq.between(low, high)).order_by(_REDACTED.c.seq)
+    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+        for row in result:
+            record: dict[str, Any] = dict.fromkeys(COLUMNS)
+            record.update(seq=row.seq, digest=row.digest, prev_chain=row.prev_chain, chain=row.chain)
+            yield record
+
+
+def ledger_rows(connection: Connection, chosen: LedgerFilter) -> Iterator[dict[str, Any]]:
+    """The matching events in sequence order, as export rows (redacted places too, see above)."""
+    stmt = _events(connection, chosen)
+    if chosen.by_content:
+        yield from _event_rows(connection, stmt)
+        return
+    if chosen.since is None and chosen.until is None:
+        redacted = _redacted_rows(connection, 0, 2**62)
+    else:
+        matching = stmt.subquery()
+        low, high = connection.execute(select(func.min(matching.c.seq), func.max(matching.c.seq))).one()
+        redacted = _redacted_rows(connection, low, high) if high is not None else iter(())
+    yield from heapq.merge(_event_rows(connection, stmt), redacted, key=lambda row: int(row["seq"]))
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """Write *rows* as CSV with a header; return how many."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is the result
+        writer.writerow(["" if row[name] is None else row[name] for name in COLUMNS])
+    return count
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    """Write *rows* as JSON Lines; return how many."""
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is the result
+        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return count
+
+
+def _link_of(row: dict[str, Any]) -> Link:
+    try:
+        seq = int(row["seq"])
+        content = None
+        if row.get("nonce"):
+            content = {name: row.get(name) for name in FIELDS}
+            content["seq"] = seq
+            if content["campaign_id"] not in (None, ""):
+                content["campaign_id"] = int(content["campaign_id"])
+            content = {name: (None if value == "" else value) for name, value in content.items()}
+        return Link(seq, str(row["digest"]), str(row["prev_chain"]), str(row["chain"]), event_id=seq, content=content)
+    except (KeyError, TypeError, ValueError):
+        raise ExportError(f"not a ledger export row: {sorted(row)[:5]}") from None
+
+
+def read_export(source: IO[str]) -> Iterator[Link]:
+    """The places of an export file (CSV or JSON Lines, told apart by the first character), streamed."""
+    first = source.readline()
+    if not first:
+        return
+    lines = itertools.chain([first], source)
+    if first.startswith("{"):
+        for line in lines:
+            if line.strip():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:
+                    raise ExportError("not a ledger export: a line is not JSON") from None
+                yield _link_of(row)
+    else:
+        yield from (_link_of(row) for row in csv.DictReader(lines))
