@@ -6,11 +6,14 @@ here (we have no nynorsk catalog, and bokmål is the closer fallback than Englis
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from babel.support import NullTranslations
+from babel.support import NullTranslations, Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
+
+from .paths import TRANSLATIONS_DIR
 
 DEFAULT = "nb"
 SUPPORTED = ("nb", "en")
@@ -39,6 +42,23 @@ def current_language() -> str:
 def _(message: str, **variables: Any) -> str:
     """Translate *message* for the current request; ``%(name)s`` placeholders take *variables*."""
     text = str(translations().ugettext(message))
+    return text % variables if variables else text
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
+    """Mark *message* for translation where it is defined; translate it where it is used."""
+    return message
+
+
+@functools.cache
+def catalog(language: str) -> NullTranslations:
+    """The catalog of *language*, outside any request (a document holding both languages)."""
+    return Translations.load(str(TRANSLATIONS_DIR), [language])
+
+
+def translate(language: str, message: str, **variables: Any) -> str:
+    """*message* in *language*, with ``%(name)s`` placeholders filled from *variables*."""
+    text = str(catalog(language).ugettext(message))
     return text % variables if variables else text
 
 

@@ -16,6 +16,7 @@ from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
 from .ledger import export_group, ledger_group
 from .lists import filter_command
+from .privacy import requests_group, subject_group
 from .recipients import links_command, recipient_group
 from .reports import report_group
 
@@ -34,6 +35,8 @@ for command in (
     recipient_group,
     ledger_group,
     export_group,
+    subject_group,
+    requests_group,
     demo_command,
     keys_group,
 ):

@@ -1,7 +1,8 @@
 """Bring in decisions made elsewhere: consents with their evidence, and old suppression lists.
 
 No import ever turns an opt-out into an opt-in. A consent is recorded only where the recipient
-has no opt-out of that topic (whenever it was made) and no standing opt-in already, so importing
+has no opt-out of that topic or of everything (whenever it was made: an erased person's
+tombstone is such an opt-out) and no standing opt-in already, so importing
 the same file twice records nothing new, and a later opt-out always stands. A suppression import
 only ever adds opt-outs.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pseudonymous_id
-from ..models import Action, Source, Status
+from ..models import Action, Source
 from . import scopes
 from . import service as consent
 
@@ -94,8 +95,9 @@ def import_consents(
             summary.bad(line, "no evidence")
             continue
         scope = scopes.topic(topic)
-        status = consent.choices_of(session, pid).status(scope)
-        if status == Status.OPTED_OUT:
+        standing = consent.choices_of(session, pid)
+        if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
+            # an opt-out of the topic or of everything (an erasure's tombstone too) is never overridden
             summary.outcomes["skipped-opt-out-stands"] += 1
             continue
         context = consent.Context(Source.IMPORT, policy_version, occurred_at=given_at, evidence=evidence[:500])

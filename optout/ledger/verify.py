@@ -128,6 +128,23 @@ def _content_fault(current: Link) -> Problem | None:
     return None
 
 
+def _unexplained_redaction(erasures: list[Link], tombstones: set[int]) -> Problem | None:
+    """The first redacted place that no later erasure explains.
+
+    A place points to the tombstone of the erasure that redacted it; erasing the same person
+    again redacts that tombstone too, so the pointer may lead on through later redactions.
+    """
+    erased_by = {place.seq: place.erased_by for place in erasures}
+    for place in erasures:
+        seq, target = place.seq, place.erased_by
+        while target is not None and target > seq and target not in tombstones:
+            seq, target = target, erased_by.get(target)
+        if target is None or target <= seq:
+            message = f"{place.describe()} was redacted without a later erasure event"
+            return Problem(Fault.UNEXPLAINED_REDACTION, place.seq, None, message)
+    return None
+
+
 def walk(links: Iterable[Link], *, head: tuple[int, str] | None = None, gaps: bool = False) -> Verification:
     """Verify *links* in sequence order against the stored *head*.
 
@@ -170,11 +187,7 @@ def walk(links: Iterable[Link], *, head: tuple[int, str] | None = None, gaps: bo
         else:
             problem = Problem(Fault.ALTERED, head[0], None, "the ledger head does not match the last event")
     if problem is None and not gaps:
-        for place in erasures:
-            if place.erased_by not in tombstones or (place.erased_by or 0) < place.seq:
-                message = f"{place.describe()} was redacted without a later erasure event"
-                problem = Problem(Fault.UNEXPLAINED_REDACTION, place.seq, None, message)
-                break
+        problem = _unexplained_redaction(erasures, tombstones)
     return Verification(events, redacted, expected - 1, running, problem, skipped)
 
 

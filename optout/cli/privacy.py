@@ -1,0 +1,148 @@
+"""``optout subject`` and ``optout requests``: access requests, access packages and erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..catalog import service as catalog
+from ..db import utcnow
+from ..extensions import get_settings
+from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..models import AccessRequest
+from ..privacy import erasure, package, requests
+from ..privacy.dates import local_date
+from .common import echo_json, fail, session
+from .output import atomic_output
+
+HANDLED_BY_CLI = "cli"
+
+
+def _pid(email: str) -> tuple[str, str]:
+    try:
+        normal = normalize(email)
+    except AddressInvalid:
+        fail(f"not an e-mail address: {email!r}", code=2)
+    return normal, pseudonymous_id(get_settings().id_key, normal).hex()
+
+
+def _received(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        fail("--received must be an ISO 8601 date or date-time, e.g. 2026-11-01", code=2)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _register(pid: str, reason: str | None, received: str | None) -> AccessRequest:
+    try:
+        return requests.register(
+            session(), pid, handled_by=HANDLED_BY_CLI, reason=reason, received_at=_received(received)
+        )
+    except requests.RepeatedRequest as exc:
+        fail(
+            f"this person already asked on {package.received_on(exc.previous).isoformat()}, less than twelve "
+            "months ago; repetitive requests may be declined (policy § 8 and § 10). "
+            "To answer anyway, give --reason."
+        )
+
+
+reason_option = click.option("--reason", help="Why a repeated request (within twelve months) is answered anyway.")
+received_option = click.option("--received", help="When the request came in (default: now), ISO 8601.")
+
+
+@click.group("requests", cls=AppGroup)
+def requests_group() -> None:
+    """The register of access requests (received, due one month later, answered)."""
+
+
+@requests_group.command("add")
+@click.argument("email")
+@reason_option
+@received_option
+def requests_add_cmd(email: str, reason: str | None, received: str | None) -> None:
+    """Register an access request from EMAIL, to be answered with `optout subject export`."""
+    _normal, pid = _pid(email)
+    request = _register(pid, reason, received)
+    session().commit()
+    click.echo(f"Access request {request.id} registered; answer due {request.due_on.isoformat()}.")
+
+
+@requests_group.command("list")
+@click.option("--overdue", is_flag=True, help="Only requests past their due day.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def requests_list_cmd(overdue: bool, as_json: bool) -> None:
+    """Open (unanswered) access requests, the earliest due first."""
+    today = local_date(utcnow())
+    for request in requests.listing(session(), overdue_only=overdue):
+        row = {
+            "id": request.id,
+            "pseudonymous_id": request.pid,
+            "received_at": request.received_at.isoformat(),
+            "due_on": request.due_on.isoformat(),
+            "overdue": request.due_on < today,
+            "repeat_reason": request.repeat_reason,
+        }
+        if as_json:
+            echo_json(row)
+        else:
+            flag = "  OVERDUE" if row["overdue"] else ""
+            click.echo(
+                f"{request.id}\t{request.pid}\treceived {request.received_at:%Y-%m-%d}\tdue {row['due_on']}{flag}"
+            )
+
+
+@click.group("subject", cls=AppGroup)
+def subject_group() -> None:
+    """One person's rights: access package and erasure (found through the pseudonymous id)."""
+
+
+@subject_group.command("export")
+@click.argument("email")
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@reason_option
+@received_option
+def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | None, received: str | None) -> None:
+    """Answer EMAIL's access request with the package (registering the request if it is not yet)."""
+    db = session()
+    normal, pid = _pid(email)
+    request = requests.open_request(db, pid) or _register(pid, reason, received)
+    data = package.build(db, pid, email=normal, settings=get_settings(), request=request, topics=catalog.topics(db))
+    with atomic_output(output) as out:
+        if fmt == "json":
+            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.write(package.render_html(current_app.jinja_env, data, get_settings()))
+    requests.answer(request)
+    db.commit()
+    click.echo(f"Access request {request.id} answered (due {request.due_on.isoformat()}).", err=True)
+
+
+@subject_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def subject_erase_cmd(email: str, yes: bool) -> None:
+    """Erase everything about EMAIL except a suppression entry that keeps it from every list."""
+    db = session()
+    _normal, pid = _pid(email)
+    found = erasure.review(db, pid)
+    click.echo(
+        f"This removes {found.events} ledger event(s), {found.choices} choice(s) and {found.requests} access "
+        "request(s), and keeps only a do-not-contact entry (pseudonymous id, everything, today, erasure).",
+        err=True,
+    )
+    if not yes and not click.confirm("Erase?", err=True):
+        fail("nothing erased.")
+    done = erasure.erase(db, pid, policy_version=get_settings().policy_version)
+    db.commit()
+    click.echo(
+        f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "
+        f"{done.requests_removed} request(s) removed; tombstone is ledger event seq {done.tombstone_seq}."
+    )

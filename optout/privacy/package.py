@@ -1,0 +1,243 @@
+"""The access package (GDPR Art. 15): what we hold about one person, and the statements owed.
+
+The package is built from the pseudonymous id, since no address is stored; the address the
+person asked about is put back only into their own copy. Every statement of Art. 15(1)(a)-(h)
+is given in bokmål and English, from the message catalogs, so one file serves both languages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from jinja2 import Environment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..consent import service as consent
+from ..db import utcnow
+from ..i18n import N_, SUPPORTED, translate
+from ..ledger.chain import timestamp
+from ..models import AccessRequest, Campaign, Choice, Topic
+from .dates import local_date
+
+FORMAT = "optout-access-package/1"
+TEMPLATE = "privacy/package.html"
+
+# (key, title, text): Art. 15(1) (a) to (h), with who is responsible first.
+STATEMENTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "controller",
+        N_("Who is responsible"),
+        N_(
+            "%(organisation)s is responsible for the processing. Contact: %(attention)s, %(address)s, "
+            "%(email)s, %(phone)s."
+        ),
+    ),
+    (
+        "purposes",
+        N_("Why we process your data (purposes)"),
+        N_(
+            "We send periodic e-mails about our site and, only if you agreed, campaign offers that we send "
+            "on behalf of marketing partners and pre-recorded phone messages. We record every choice you make "
+            "so that we respect it and can prove it (GDPR Art. 7(1) and Art. 21)."
+        ),
+    ),
+    (
+        "categories",
+        N_("What we hold (categories of personal data)"),
+        N_(
+            "This service does not store your e-mail address. It keeps a pseudonymous id computed from the "
+            "address with a secret key, your choices for each topic, partner and channel, and the history of "
+            "those choices: when, how, in which language and under which version of our privacy policy."
+        ),
+    ),
+    (
+        "recipients",
+        N_("Who receives your data (recipients)"),
+        N_(
+            "Only our processors, the companies that host this service and deliver our e-mail, under data "
+            "processing agreements. Marketing partners never receive your e-mail address, your id or any "
+            "other personal data: they only get totals."
+        ),
+    ),
+    (
+        "retention",
+        N_("How long we keep it"),
+        N_(
+            "Your choices and their history are kept as long as we may send you messages and as long as we "
+            "need them to prove your choices. If you ask us to erase your data, everything is deleted except "
+            "a pseudonymous do-not-contact entry, so that we never contact you again by mistake."
+        ),
+    ),
+    (
+        "rights",
+        N_("Your rights"),
+        N_(
+            "You may ask for access, rectification, erasure and restriction of processing, and you may object "
+            "to direct marketing at any time (GDPR Art. 15 to 18 and 21). You can change every choice yourself "
+            "through the link in each of our e-mails, without logging in."
+        ),
+    ),
+    (
+        "complaint",
+        N_("Complaints"),
+        N_("You may complain to the Norwegian Data Protection Authority (Datatilsynet), www.datatilsynet.no."),
+    ),
+    (
+        "source",
+        N_("Where the data comes from"),
+        N_(
+            "From you: your own choices in our e-mails and on our preference page. Where the history says "
+            "\u201cimport\u201d, the entry records a consent or a refusal you gave us elsewhere, with its evidence."
+        ),
+    ),
+    (
+        "automated",
+        N_("Automated decisions"),
+        N_("We make no decisions about you based solely on automated processing, and no profiling (GDPR Art. 22)."),
+    ),
+)
+
+
+LABELS: dict[str, str] = {
+    "title": N_("Your data at %(organisation)s"),
+    "intro": N_(
+        "This is a copy of everything our e-mail preference center holds about the address below, "
+        "with the information the GDPR (Art. 15) says you are owed."
+    ),
+    "generated": N_("Made"),
+    "email": N_("E-mail address"),
+    "pid": N_("Pseudonymous id"),
+    "received": N_("Request received"),
+    "due": N_("Answer due"),
+    "answered": N_("Answered"),
+    "choices": N_("Your current choices"),
+    "history": N_("The history of your choices"),
+    "campaigns": N_("Campaigns your choices were made through"),
+    "requests": N_("Your access requests"),
+    "about": N_("About the processing"),
+    "scope": N_("Applies to"),
+    "status": N_("Choice"),
+    "changed": N_("Changed"),
+    "policy": N_("Privacy policy version"),
+    "time": N_("Time (UTC)"),
+    "action": N_("What happened"),
+    "source": N_("How"),
+    "campaign": N_("Campaign"),
+    "language": N_("Language"),
+    "evidence": N_("Evidence"),
+    "topic": N_("Topic"),
+    "partner": N_("Partner"),
+    "none": N_("None."),
+}
+
+
+def labels(settings: Settings) -> dict[str, dict[str, str]]:
+    """The package's headings and column names in every language."""
+    organisation = settings.officer.organisation
+    return {
+        language: {key: translate(language, text, organisation=organisation) for key, text in LABELS.items()}
+        for language in SUPPORTED
+    }
+
+
+def statements(settings: Settings) -> dict[str, list[dict[str, str]]]:
+    """Every statement, in every language, with the controller's details filled in."""
+    officer = settings.officer
+    details = {
+        "organisation": officer.organisation,
+        "attention": officer.attention,
+        "address": f"{officer.street}, {officer.postcode_city}, {officer.country}",
+        "email": officer.email,
+        "phone": officer.phone,
+    }
+    return {
+        language: [
+            {"key": key, "title": translate(language, title), "text": translate(language, text, **details)}
+            for key, title, text in STATEMENTS
+        ]
+        for language in SUPPORTED
+    }
+
+
+def _campaigns(session: Session, ids: set[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
+    rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id)).all()
+    return [{"campaign": c.slug, "topic": c.topic.key, "partner": c.partner.name if c.partner else None} for c in rows]
+
+
+def build(
+    session: Session,
+    pid: str,
+    *,
+    email: str,
+    settings: Settings,
+    request: AccessRequest | None = None,
+    topics: Sequence[Topic] = (),
+) -> dict[str, Any]:
+    """The whole package for the person with pseudonymous id *pid* (who asked about *email*)."""
+    history = consent.history(session, pid)
+    choices = session.scalars(select(Choice).where(Choice.pid == pid).order_by(Choice.scope)).all()
+    requests = session.scalars(
+        select(AccessRequest).where(AccessRequest.pid == pid).order_by(AccessRequest.received_at)
+    ).all()
+    slugs = {c.id: c.slug for c in session.scalars(select(Campaign)).all()}
+    current = consent.choices_of(session, pid)
+    return {
+        "format": FORMAT,
+        "generated_at": timestamp(utcnow()),
+        "subject": {"email": email, "pseudonymous_id": pid},
+        "request": None
+        if request is None
+        else {"received_at": timestamp(request.received_at), "due_on": request.due_on.isoformat()},
+        "current_choices": [
+            {
+                "scope": c.scope,
+                "status": c.status,
+                "changed_at": timestamp(c.changed_at),
+                "policy_version": c.policy_version,
+            }
+            for c in choices
+        ],
+        "receives": {topic.key: current.receives(topic) for topic in topics},
+        "history": [
+            {
+                "seq": e.seq,
+                "at": timestamp(e.created_at),
+                "occurred_at": timestamp(e.occurred_at),
+                "scope": e.scope,
+                "channel": e.channel,
+                "action": e.action,
+                "source": e.source,
+                "campaign": slugs.get(e.campaign_id) if e.campaign_id else None,
+                "lang": e.lang,
+                "policy_version": e.policy_version,
+                "evidence": e.evidence,
+            }
+            for e in history
+        ],
+        "campaigns": _campaigns(session, {e.campaign_id for e in history if e.campaign_id}),
+        "access_requests": [
+            {
+                "received_at": timestamp(r.received_at),
+                "due_on": r.due_on.isoformat(),
+                "answered_at": timestamp(r.answered_at),
+            }
+            for r in requests
+        ],
+        "statements": statements(settings),
+    }
+
+
+def render_html(templates: Environment, data: dict[str, Any], settings: Settings) -> str:
+    """The package as one standalone, printable HTML document (no request needed: the CLI renders it too)."""
+    return templates.get_template(TEMPLATE).render(package=data, labels=labels(settings))
+
+
+def received_on(request: AccessRequest) -> dt.date:
+    """The day a request was received, in Norway."""
+    return local_date(request.received_at)

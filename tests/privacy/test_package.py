@@ -1,0 +1,109 @@
+"""The access package: everything held about a person and every Art. 15(1) statement, in both languages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optout.privacy.package import STATEMENTS
+
+# One phrase per statement and language that must appear (a), (b), ... (h), plus who is responsible.
+REQUIRED = {
+    "en": [
+        "responsible for the processing",
+        "purposes",
+        "categories of personal data",
+        "Marketing partners never receive",
+        "How long we keep it",
+        "object to direct marketing",
+        "Datatilsynet",
+        "Where the data comes from",
+        "no profiling",
+    ],
+    "nb": [
+        "behandlingsansvarlig",
+        "formål",
+        "kategorier av personopplysninger",
+        "Markedsføringspartnere får aldri",
+        "Hvor lenge vi lagrer det",
+        "protestere mot direkte markedsføring",
+        "Datatilsynet",
+        "Hvor opplysningene kommer fra",
+        "ingen profiler",
+    ],
+}
+
+
+@pytest.fixture
+def person(make_campaign, decide, links, client, optout):
+    optout("partner", "add", "acme", "--name", "Acme AS")
+    offers = make_campaign("acme-offer", topic="partner-offers", partner="acme")
+    decide("kari@example.no", "topic:phone", "opt-in")
+    client.post(links("kari@example.no", offers).unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
+    decide("someone.else@example.no", "everything")
+    return "kari@example.no"
+
+
+def _export(optout, tmp_path, *args):
+    path = tmp_path / "package.out"
+    result = optout("subject", "export", *args, "--output", str(path))
+    assert result.exit_code == 0, result.output
+    return path.read_text()
+
+
+def test_json_package_holds_choices_history_campaigns_and_requests(optout, tmp_path, person, pid_of):
+    package = json.loads(_export(optout, tmp_path, "KARI@example.no"))
+    assert package["subject"] == {"email": "kari@example.no", "pseudonymous_id": pid_of("kari@example.no")}
+    assert {(c["scope"], c["status"]) for c in package["current_choices"]} == {
+        ("topic:phone", "opt-in"),
+        ("topic:partner-offers", "opt-out"),
+    }
+    assert [(e["scope"], e["action"], e["source"]) for e in package["history"]] == [
+        ("topic:phone", "opt-in", "cli"),
+        ("topic:partner-offers", "opt-out", "one-click"),
+    ]
+    assert package["history"][1]["campaign"] == "acme-offer"
+    assert package["campaigns"] == [{"campaign": "acme-offer", "topic": "partner-offers", "partner": "Acme AS"}]
+    assert len(package["access_requests"]) == 1
+    assert package["receives"]["phone"] is True
+    assert pid_of("someone.else@example.no") not in json.dumps(package)
+
+
+def test_every_required_statement_is_there_in_both_languages(optout, tmp_path, person):
+    package = json.loads(_export(optout, tmp_path, "kari@example.no"))
+    for language, phrases in REQUIRED.items():
+        given = package["statements"][language]
+        assert [s["key"] for s in given] == [key for key, _title, _text in STATEMENTS]
+        text = " ".join(s["title"] + " " + s["text"] for s in given)
+        for phrase in phrases:
+            assert phrase in text, (language, phrase)
+        assert "%(" not in text
+    assert package["statements"]["nb"] != package["statements"]["en"]
+
+
+def test_html_package_is_readable_in_both_languages_and_prints(optout, tmp_path, person):
+    html = _export(optout, tmp_path, "kari@example.no", "--format", "html")
+    assert '<section lang="nb">' in html and '<section lang="en">' in html
+    assert "@media print" in html
+    assert "<script" not in html
+    for phrases in REQUIRED.values():
+        for phrase in phrases:
+            assert phrase in html
+    assert "kari@example.no" in html and "acme-offer" in html
+
+
+def test_a_second_export_within_a_year_needs_a_reason(optout, tmp_path, person):
+    _export(optout, tmp_path, "kari@example.no")
+    again = optout("subject", "export", "kari@example.no", "--output", str(tmp_path / "again.json"))
+    assert again.exit_code == 1
+    assert "--reason" in again.output
+    assert not (tmp_path / "again.json").exists()
+    package = json.loads(_export(optout, tmp_path, "kari@example.no", "--reason", "asked for the phone history"))
+    assert len(package["access_requests"]) == 2
+
+
+def test_a_person_we_know_nothing_about_gets_an_empty_package(optout, tmp_path):
+    package = json.loads(_export(optout, tmp_path, "nobody@example.no"))
+    assert package["current_choices"] == [] and package["history"] == []
+    assert len(package["statements"]["nb"]) == len(STATEMENTS)
