@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .extensions import babel, csrf
     from .i18n import DEFAULT, select_locale
     from .paths import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
+    from .policy.service import PolicyCache
     from .preferences.views import bp as preferences_bp
     from .public import bp as public_bp
     from .tokens import TokenService
@@ -56,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["optout.settings"] = settings
     app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
     app.extensions["optout.catalog"] = CatalogCache()
+    # Tests register policy versions and look at the next page at once; servers re-read each minute.
+    app.extensions["optout.policy"] = PolicyCache(ttl=0.0 if app.testing else 60.0)
     db.init_app(app, settings.database_url)
     csrf.init_app(app)
     babel.init_app(

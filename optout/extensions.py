@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from .catalog.cache import CatalogCache
 from .config import Settings
+from .policy.service import PolicyCache
 from .tokens import TokenService
 
 csrf = CSRFProtect()
@@ -30,3 +31,9 @@ def get_tokens() -> TokenService:
     """The token service of the current application."""
     tokens: TokenService = current_app.extensions["optout.tokens"]
     return tokens
+
+
+def get_policy() -> PolicyCache:
+    """The privacy-policy cache of the current application."""
+    policy: PolicyCache = current_app.extensions["optout.policy"]
+    return policy

@@ -13,8 +13,9 @@ from . import i18n
 from .catalog.cache import CampaignInfo
 from .db import get_session
 from .errors import BadLink
-from .extensions import get_catalog, get_settings, get_tokens
+from .extensions import get_catalog, get_policy, get_settings, get_tokens
 from .i18n import current_language
+from .policy.service import PolicyState
 from .tokens import LinkClaims, Purpose, TokenInvalid
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -33,6 +34,14 @@ def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, CampaignInfo]:
     return claims, campaign
 
 
+def current_policy() -> PolicyState:
+    """The privacy policy in force (cached per process for a minute), remembered for the footer."""
+    cached: PolicyState | None = g.get("optout_policy")
+    if cached is None:
+        cached = g.optout_policy = get_policy().state(get_session(), get_settings())
+    return cached
+
+
 def switch_url(lang: str) -> str:
     """This page's URL in *lang*: a query-only reference, so the page never echoes its own path."""
     args = request.args.to_dict()
@@ -42,6 +51,11 @@ def switch_url(lang: str) -> str:
 
 def _page_context() -> dict[str, Any]:
     settings = get_settings()
+    # The footer names the registered policy where a view has read it (pages without a database,
+    # such as error pages, fall back to the configured one).
+    state: PolicyState | None = g.get("optout_policy")
+    policy_url = state.current.url if state else settings.policy_url
+    policy_date = state.current.effective_on if state else settings.policy_date
     lang = current_language()
     other = "en" if lang == "nb" else "nb"
     return {
@@ -50,9 +64,9 @@ def _page_context() -> dict[str, Any]:
         "other_lang_name": LANGUAGE_NAMES[other],
         "switch_url": switch_url,
         "officer": settings.officer,
-        "policy_url": settings.policy_url,
-        "policy_changed": format_date(settings.policy_date, "long"),
-        "policy_changed_iso": settings.policy_date.isoformat(),
+        "policy_url": policy_url,
+        "policy_changed": format_date(policy_date, "long"),
+        "policy_changed_iso": policy_date.isoformat(),
         "officer_phone_uri": "tel:" + "".join(ch for ch in settings.officer.phone if ch.isdigit() or ch == "+"),
         "unknown_lang": i18n.unknown_language(),
         "language_names": LANGUAGE_NAMES,

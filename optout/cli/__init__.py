@@ -16,6 +16,7 @@ from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
 from .ledger import export_group, ledger_group
 from .lists import filter_command
+from .policy import policy_group
 from .privacy import requests_group, subject_group
 from .recipients import links_command, recipient_group
 from .reports import report_group
@@ -37,6 +38,7 @@ for command in (
     export_group,
     subject_group,
     requests_group,
+    policy_group,
     demo_command,
     keys_group,
 ):

@@ -14,7 +14,9 @@ from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
 from ..db import get_database, get_session
+from ..extensions import get_settings
 from ..models import Channel
+from ..policy import service as policy
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -62,3 +64,8 @@ def campaign_info(slug: str) -> CampaignInfo:
         return CampaignInfo.of(catalog.campaign_by_slug(session(), slug))
     except catalog.CatalogError as exc:
         fail(str(exc))
+
+
+def current_policy() -> policy.PolicyState:
+    """The privacy policy in force now, read fresh (a command runs once)."""
+    return policy.state(session(), get_settings())

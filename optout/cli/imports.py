@@ -16,7 +16,7 @@ from ..consent import scopes
 from ..consent.imports import ImportSummary, import_consents, import_suppressions
 from ..csvrows import UNDECODABLE_BYTES, CsvUnusable
 from ..extensions import get_settings
-from .common import check_scope, fail, session
+from .common import check_scope, current_policy, fail, session
 
 
 def _run(source: str, work: Callable[[IO[str]], ImportSummary]) -> None:
@@ -50,10 +50,16 @@ def consent_import_cmd(source: str) -> None:
     db = session()
     settings = get_settings()
     topics = catalog.topics(db)
+    state = current_policy()
 
     def work(text: IO[str]) -> ImportSummary:
         summary = import_consents(
-            db, text, id_key=settings.id_key, topics=topics, policy_version=settings.policy_version
+            db,
+            text,
+            id_key=settings.id_key,
+            topics=topics,
+            version_at=lambda given_at: state.version_at(given_at, settings.policy_version),
+            fresh_versions=state.fresh,
         )
         db.commit()
         return summary
@@ -87,7 +93,7 @@ def suppress_import_cmd(source: str, scope: str) -> None:
             id_key=settings.id_key,
             topics=catalog.topics(db),
             scope=scope,
-            policy_version=settings.policy_version,
+            policy_version=current_policy().current.version,
             evidence=f"suppression list {source}",
         )
         db.commit()

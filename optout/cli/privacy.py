@@ -16,7 +16,7 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..models import AccessRequest
 from ..privacy import erasure, package, requests
 from ..privacy.dates import local_date
-from .common import echo_json, fail, session
+from .common import current_policy, echo_json, fail, session
 from .output import atomic_output
 
 HANDLED_BY_CLI = "cli"
@@ -140,7 +140,7 @@ def subject_erase_cmd(email: str, yes: bool) -> None:
     )
     if not yes and not click.confirm("Erase?", err=True):
         fail("nothing erased.")
-    done = erasure.erase(db, pid, policy_version=get_settings().policy_version)
+    done = erasure.erase(db, pid, policy_version=current_policy().current.version)
     db.commit()
     click.echo(
         f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "

@@ -13,7 +13,7 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
 from ..tokens import LANGUAGES
-from .common import check_scope, echo_json, fail, session
+from .common import check_scope, current_policy, echo_json, fail, session
 
 
 def _normalized(addresses: tuple[str, ...]) -> list[str]:
@@ -107,7 +107,7 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
         db,
         pid,
         [(s, Action.OPT_OUT) for s in checked],
-        consent.Context(source=Source.CLI, policy_version=get_settings().policy_version),
+        consent.Context(source=Source.CLI, policy_version=current_policy().current.version),
     )
     db.commit()
     done = ", ".join(scope for scope, _action in change.actions) or "nothing (already opted out)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pseudonymous_id
-from ..models import Action, Source
+from ..models import Action, Source, Status
 from . import scopes
 from . import service as consent
 
@@ -59,9 +59,20 @@ def _given_at(text: str) -> dt.datetime:
 
 
 def import_consents(
-    session: Session, source: IO[str], *, id_key: bytes, topics: Sequence[consent.TopicLike], policy_version: str
+    session: Session,
+    source: IO[str],
+    *,
+    id_key: bytes,
+    topics: Sequence[consent.TopicLike],
+    version_at: Callable[[dt.datetime], str],
+    fresh_versions: frozenset[str] | None = None,
 ) -> ImportSummary:
-    """Record the opt-ins in *source* (columns email, topic, given_at, evidence)."""
+    """Record the opt-ins in *source* (columns email, topic, given_at, evidence).
+
+    Each consent records the policy version that was in force when it was given (*version_at*).
+    A standing opt-in is never replaced, unless a material policy change made it stale
+    (*fresh_versions*) and the imported consent was given under a version that still counts.
+    """
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
     at = [column(header, name) or 0 for name in ("email", "topic", "given_at", "evidence")]  # all present
@@ -95,12 +106,17 @@ def import_consents(
             summary.bad(line, "no evidence")
             continue
         scope = scopes.topic(topic)
-        standing = consent.choices_of(session, pid)
+        standing = consent.choices_of(session, pid, fresh_versions)
         if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
             # an opt-out of the topic or of everything (an erasure's tombstone too) is never overridden
             summary.outcomes["skipped-opt-out-stands"] += 1
             continue
-        context = consent.Context(Source.IMPORT, policy_version, occurred_at=given_at, evidence=evidence[:500])
+        version = version_at(given_at)
+        renews = standing.renewable(scope) and (fresh_versions is None or version in fresh_versions)
+        if standing.status(scope) == Status.OPTED_IN and not renews:
+            summary.outcomes["skipped-already-opted-in"] += 1
+            continue
+        context = consent.Context(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
         change = consent.record(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
         if count % COMMIT_EVERY == 0:

@@ -13,7 +13,7 @@ from ..catalog.cache import CampaignInfo, TopicInfo
 from ..consent import scopes
 from ..consent import service as consent
 from ..i18n import _
-from ..models import Action, ConsentEvent, Source
+from ..models import Action, Basis, ConsentEvent, Source
 
 CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -26,6 +26,7 @@ class Option:
     label: str
     description: str
     checked: bool
+    renew: bool = False  # an opt-in that a material policy change made stale: ask again
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,16 @@ def _channel_description(channel: str) -> str:
     return _("Turn this off to get no phone messages from us at all.")
 
 
-def build_page(session: Session, pid: str, campaign: CampaignInfo, topics: Sequence[TopicInfo], lang: str) -> Page:
-    """The recipient's choices as checkboxes."""
-    choices = consent.choices_of(session, pid)
+def build_page(
+    session: Session,
+    pid: str,
+    campaign: CampaignInfo,
+    topics: Sequence[TopicInfo],
+    lang: str,
+    fresh_versions: frozenset[str] | None = None,
+) -> Page:
+    """The recipient's choices as checkboxes; opt-ins given under a replaced policy show unticked."""
+    choices = consent.choices_of(session, pid, fresh_versions)
     partner = None
     if campaign.partner is not None:
         scope = scopes.partner(campaign.partner.slug)
@@ -82,7 +90,16 @@ def build_page(session: Session, pid: str, campaign: CampaignInfo, topics: Seque
         for ch in dict.fromkeys(t.channel for t in topics)
     ]
     return Page(
-        topics=[Option(scopes.topic(t.key), t.name(lang), t.description(lang), choices.wants_topic(t)) for t in topics],
+        topics=[
+            Option(
+                scopes.topic(t.key),
+                t.name(lang),
+                t.description(lang),
+                choices.wants_topic(t),
+                renew=t.basis == Basis.CONSENT and choices.renewable(scopes.topic(t.key)),
+            )
+            for t in topics
+        ],
         partner=partner,
         channels=channels,
         everything_stopped=choices.refused(scopes.EVERYTHING),

@@ -14,10 +14,10 @@ from flask.typing import ResponseReturnValue
 
 from ..consent import service as consent
 from ..db import get_session
-from ..extensions import get_catalog, get_settings
+from ..extensions import get_catalog
 from ..i18n import current_language, explicit_language
 from ..models import Source
-from ..pages import read_link
+from ..pages import current_policy, read_link
 from ..tokens import Purpose
 from . import page as prefs
 
@@ -27,7 +27,7 @@ bp = Blueprint("preferences", __name__)
 def _context(source: Source, campaign_id: int) -> consent.Context:
     return consent.Context(
         source=source,
-        policy_version=get_settings().policy_version,
+        policy_version=current_policy().current.version,
         campaign_id=campaign_id,
         lang=current_language(),
     )
@@ -51,7 +51,7 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
         render_template(
             "preferences/show.html",
             campaign=campaign,
-            page=prefs.build_page(session, pid, campaign, topics, lang),
+            page=prefs.build_page(session, pid, campaign, topics, lang, current_policy().fresh),
             summary=prefs.summary(session, pid, request.args.get("change"), topics, lang),
             saved=request.args.get("saved") == "1",
             stale=stale,
@@ -77,7 +77,7 @@ def save(token: str) -> ResponseReturnValue:
     session = get_session()
     pid = claims.pid.hex()
     topics = get_catalog().topics(session)
-    page = prefs.build_page(session, pid, campaign, topics, current_language())
+    page = prefs.build_page(session, pid, campaign, topics, current_language(), current_policy().fresh)
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
     change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
     session.commit()

@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 from ..consent import scopes
 from ..consent import service as consent
 from ..db import get_session
-from ..extensions import csrf, get_catalog, get_settings, get_tokens
+from ..extensions import csrf, get_catalog, get_tokens
 from ..i18n import current_language
 from ..links import preferences_path
 from ..models import Action, Source, Status
-from ..pages import read_link
+from ..pages import current_policy, read_link
 from ..tokens import Purpose
 
 bp = Blueprint("unsubscribe", __name__)
@@ -56,7 +56,7 @@ def one_click(token: str) -> ResponseReturnValue:
         {scopes.topic(campaign.topic.key): Action.OPT_OUT},
         consent.Context(
             source=source,
-            policy_version=get_settings().policy_version,
+            policy_version=current_policy().current.version,
             campaign_id=campaign.id,
             lang=current_language(),
         ),

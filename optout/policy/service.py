@@ -1,0 +1,142 @@
+"""Register privacy-policy versions and work out which recorded opt-ins still count.
+
+The policy (§ 2) promises fresh consent after a material change. Every ledger event and every
+choice records the version in force when it was made, so after a material version comes into
+force an opt-in counts for a consent-basis topic only if it was given under that version or a
+later one. Opt-outs never go stale.
+
+Until a version is registered, the version, date and URL from the configuration
+(``OPTOUT_POLICY_*``) are in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..consent import scopes
+from ..consent.service import TopicLike
+from ..db import utcnow
+from ..models import Basis, Choice, PolicyVersion, Status
+from ..privacy.dates import local_date
+
+
+class PolicyError(ValueError):
+    """A version that cannot be registered."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One version of the privacy policy."""
+
+    version: str
+    effective_on: dt.date
+    url: str
+    material: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyState:
+    """The version in force, and the versions whose opt-ins still count (None: all of them)."""
+
+    current: Policy
+    fresh: frozenset[str] | None
+    material_since: dt.date | None
+    registered: tuple[Policy, ...]
+
+    def version_at(self, moment: dt.datetime, fallback: str) -> str:
+        """The version that was in force at *moment* (*fallback* before the first registered one)."""
+        day = local_date(moment)
+        version = fallback
+        for policy in self.registered:
+            if policy.effective_on <= day:
+                version = policy.version
+        return version
+
+
+def _of(row: PolicyVersion) -> Policy:
+    return Policy(row.version, row.effective_on, row.url, row.material)
+
+
+def registered(session: Session) -> tuple[Policy, ...]:
+    """Every registered version, oldest in force first."""
+    rows = session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_on, PolicyVersion.id)).all()
+    return tuple(_of(row) for row in rows)
+
+
+def state(session: Session, settings: Settings, today: dt.date | None = None) -> PolicyState:
+    """Which version is in force *today* (default: today in Norway) and which opt-ins still count."""
+    today = today or local_date(utcnow())
+    versions = registered(session)
+    in_force = [policy for policy in versions if policy.effective_on <= today]
+    base = Policy(settings.policy_version, settings.policy_date, settings.policy_url)
+    current = in_force[-1] if in_force else base
+    last_material = max((i for i, policy in enumerate(in_force) if policy.material), default=None)
+    if last_material is None:
+        return PolicyState(current, None, None, versions)
+    fresh = frozenset(policy.version for policy in in_force[last_material:])
+    return PolicyState(current, fresh, in_force[last_material].effective_on, versions)
+
+
+def register(session: Session, version: str, effective_on: dt.date, url: str, *, material: bool) -> Policy:
+    """Register a new version; versions are never edited or removed (events refer to them)."""
+    version, url = version.strip(), url.strip()
+    if not version or len(version) > 64:
+        raise PolicyError("the version must be 1 to 64 characters")
+    if not url.startswith(("https://", "http://")):
+        raise PolicyError("the URL must start with https:// (or http://)")
+    row = PolicyVersion(version=version, effective_on=effective_on, url=url, material=material)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        raise PolicyError(f"version {version!r} is already registered") from None
+    return _of(row)
+
+
+def stale_counts(session: Session, policy: PolicyState, topics: Sequence[TopicLike]) -> dict[str, int]:
+    """For each consent-basis topic, how many recipients' opt-ins a material change made stale."""
+    keys = [topic.key for topic in topics if topic.basis == Basis.CONSENT]
+    counts = dict.fromkeys(keys, 0)
+    if policy.fresh is None or not keys:
+        return counts
+    stmt = (
+        select(Choice.scope, func.count())
+        .where(
+            Choice.scope.in_([scopes.topic(key) for key in keys]),
+            Choice.status == Status.OPTED_IN.value,
+            (Choice.policy_version.is_(None)) | (Choice.policy_version.not_in(sorted(policy.fresh))),
+        )
+        .group_by(Choice.scope)
+    )
+    for scope, count in session.execute(stmt):
+        counts[scopes.split(scope)[1]] = int(count)
+    return counts
+
+
+class PolicyCache:
+    """The policy state for pages, read at most every *ttl* seconds (a registration shows within that)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self._lock = threading.Lock()
+        self._state: PolicyState | None = None
+        self._until = 0.0
+        self._ttl = ttl
+
+    def state(self, session: Session, settings: Settings) -> PolicyState:
+        """The cached state, refreshed when it is older than the TTL."""
+        now = time.monotonic()
+        cached = self._state
+        if cached is None or now >= self._until:
+            cached = state(session, settings)
+            with self._lock:
+                self._state, self._until = cached, now + self._ttl
+        return cached
