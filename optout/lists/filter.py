@@ -29,7 +29,8 @@ from ..db import utcnow
 from ..i18n import language_of
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
-from ..models import Choice, FilterRun
+from ..models import Basis, Choice, FilterRun, Status
+from ..policy import service as policy
 from ..tokens import PairMinter, Purpose, TokenService
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
@@ -42,8 +43,10 @@ Item = TypeVar("Item")
 # The batch's ids travel as one parameter (a JSON array for SQLite, an array for PostgreSQL):
 # an IN list of thousands of parameters costs more to build than to run.
 _CHOICES_OF = {
-    "sqlite": text("SELECT pid, scope, status FROM choice WHERE pid IN (SELECT value FROM json_each(:pids))"),
-    "postgresql": text("SELECT pid, scope, status FROM choice WHERE pid = ANY(:pids)"),
+    "sqlite": text(
+        "SELECT pid, scope, status, policy_version FROM choice WHERE pid IN (SELECT value FROM json_each(:pids))"
+    ),
+    "postgresql": text("SELECT pid, scope, status, policy_version FROM choice WHERE pid = ANY(:pids)"),
 }
 
 
@@ -58,6 +61,7 @@ class Reason(enum.StrEnum):
     PARTNER = Blocker.PARTNER.value
     TOPIC = Blocker.TOPIC.value
     NO_CONSENT = Blocker.NO_CONSENT.value
+    STALE_CONSENT = Blocker.STALE_CONSENT.value
 
 
 class ListUnusable(CsvUnusable):
@@ -121,7 +125,11 @@ def read_list_header(reader: Iterator[list[str]]) -> list[str]:
 
 
 class Decider:
-    """Decide, a batch at a time, which recipients may get the campaign."""
+    """Decide, a batch at a time, which recipients may get the campaign.
+
+    Which policy versions' opt-ins still count is read on the first batch of each run, so a
+    material policy change registered a moment ago counts in the next run.
+    """
 
     def __init__(self, campaign: CampaignInfo) -> None:
         self.campaign = campaign
@@ -132,21 +140,31 @@ class Decider:
             self.scopes.add(scopes.partner(self.partner_slug))
         # The verdict for someone with no recorded choice is the same for everyone: decide it once.
         self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
+        self._fresh: frozenset[str] | None = None
+        self._fresh_read = False
 
     def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
         """The recipients among *pids* who may not get the campaign, and why."""
+        if not self._fresh_read:
+            if self.campaign.topic.basis == Basis.CONSENT:
+                self._fresh = policy.fresh_versions(connection)
+            self._fresh_read = True
+        fresh = self._fresh
         statuses: dict[str, dict[str, str]] = {}
+        stale: dict[str, set[str]] = {}
         relevant = self.scopes
         dialect = connection.dialect.name
         ids: object = json.dumps(list(pids)) if dialect == "sqlite" else list(pids)
-        for pid, scope, status in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
+        for pid, scope, status, version in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
             if scope in relevant:
                 statuses.setdefault(pid, {})[scope] = status
+                if fresh is not None and status == Status.OPTED_IN and version not in fresh:
+                    stale.setdefault(pid, set()).add(scope)
         blocked = {}
         if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
             blocked = dict.fromkeys(pids, self.nobody_chose)
         for pid, chosen in statuses.items():
-            blocker = Choices(chosen).blocker(self.campaign.topic, self.partner_slug)
+            blocker = Choices(chosen, frozenset(stale.get(pid, ()))).blocker(self.campaign.topic, self.partner_slug)
             if blocker is None:
                 blocked.pop(pid, None)
             else:

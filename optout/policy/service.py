@@ -16,8 +16,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,28 +63,42 @@ class PolicyState:
         return version
 
 
-def _of(row: PolicyVersion) -> Policy:
-    return Policy(row.version, row.effective_on, row.url, row.material)
+_PV = cast(Table, PolicyVersion.__table__)
+_REGISTERED = select(_PV.c.version, _PV.c.effective_on, _PV.c.url, _PV.c.material).order_by(
+    _PV.c.effective_on, _PV.c.id
+)
 
 
-def registered(session: Session) -> tuple[Policy, ...]:
+def registered(connection: Connection) -> tuple[Policy, ...]:
     """Every registered version, oldest in force first."""
-    rows = session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_on, PolicyVersion.id)).all()
-    return tuple(_of(row) for row in rows)
+    return tuple(Policy(*row) for row in connection.execute(_REGISTERED))
+
+
+def _freshness(in_force: Sequence[Policy]) -> tuple[frozenset[str] | None, dt.date | None]:
+    last_material = max((i for i, policy in enumerate(in_force) if policy.material), default=None)
+    if last_material is None:
+        return None, None
+    return frozenset(policy.version for policy in in_force[last_material:]), in_force[last_material].effective_on
+
+
+def _today() -> dt.date:
+    return local_date(utcnow())
+
+
+def fresh_versions(connection: Connection, today: dt.date | None = None) -> frozenset[str] | None:
+    """The versions whose opt-ins still count (None: all), read now: the filter calls this once per run."""
+    day = today or _today()
+    return _freshness([policy for policy in registered(connection) if policy.effective_on <= day])[0]
 
 
 def state(session: Session, settings: Settings, today: dt.date | None = None) -> PolicyState:
     """Which version is in force *today* (default: today in Norway) and which opt-ins still count."""
-    today = today or local_date(utcnow())
-    versions = registered(session)
-    in_force = [policy for policy in versions if policy.effective_on <= today]
+    day = today or _today()
+    versions = registered(session.connection())
+    in_force = [policy for policy in versions if policy.effective_on <= day]
     base = Policy(settings.policy_version, settings.policy_date, settings.policy_url)
-    current = in_force[-1] if in_force else base
-    last_material = max((i for i, policy in enumerate(in_force) if policy.material), default=None)
-    if last_material is None:
-        return PolicyState(current, None, None, versions)
-    fresh = frozenset(policy.version for policy in in_force[last_material:])
-    return PolicyState(current, fresh, in_force[last_material].effective_on, versions)
+    fresh, since = _freshness(in_force)
+    return PolicyState(in_force[-1] if in_force else base, fresh, since, versions)
 
 
 def register(session: Session, version: str, effective_on: dt.date, url: str, *, material: bool) -> Policy:
@@ -99,7 +114,7 @@ def register(session: Session, version: str, effective_on: dt.date, url: str, *,
             session.add(row)
     except IntegrityError:
         raise PolicyError(f"version {version!r} is already registered") from None
-    return _of(row)
+    return Policy(row.version, row.effective_on, row.url, row.material)
 
 
 def stale_counts(session: Session, policy: PolicyState, topics: Sequence[TopicLike]) -> dict[str, int]:

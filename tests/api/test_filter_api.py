@@ -27,6 +27,7 @@ NO_DROPS = {
     "opted-out-partner": 0,
     "opted-out-topic": 0,
     "no-consent": 0,
+    "consent-predates-policy": 0,
 }
 
 

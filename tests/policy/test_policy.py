@@ -121,3 +121,32 @@ def test_the_page_footer_links_the_policy_in_force(optout, client, links, newsle
     page = client.get(links("kari@example.no", newsletter).preferences_url + "?lang=en")
     assert "https://example.no/personvern/2026-03" in page.text
     assert "2026-03-01" in page.text
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_filter_drops_stale_consents_with_their_own_reason(optout, make_campaign, decide, tmp_path, workers):
+    make_campaign("offer", partner="acme")
+    decide("old@example.no", "topic:partner-offers", "opt-in")
+    source = tmp_path / "list.csv"
+    source.write_text("email\nold@example.no\nnever@example.no\n")
+
+    def run():
+        out, report = tmp_path / "out.csv", tmp_path / "report.json"
+        args = ["--workers", workers, "--output", str(out), "--report", str(report), str(source)]
+        result = optout("filter", "--campaign", "offer", *args)
+        assert result.exit_code == 0, result.output
+        return out.read_text(), json.loads(report.read_text())["dropped"]
+
+    kept, dropped = run()
+    assert "old@example.no" in kept
+    _add(optout, "2026-01", "2026-01-01", "--material")
+    kept, dropped = run()
+    assert "old@example.no" not in kept
+    assert dropped["consent-predates-policy"] == 1
+    assert dropped["no-consent"] == 1
+    renewal = tmp_path / "renewal.csv"
+    renewal.write_text("email,topic,given_at,evidence\nold@example.no,partner-offers,2026-02-01,new signup form\n")
+    assert json.loads(optout("consent", "import", str(renewal)).stdout)["recorded"] == 1  # under the new version
+    kept, dropped = run()
+    assert "old@example.no" in kept
+    assert dropped["consent-predates-policy"] == 0
