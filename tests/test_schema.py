@@ -3,6 +3,7 @@ database is refused with a message naming the command."""
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -57,3 +58,48 @@ def test_flask_commands_work_beside_ours(app):
     assert result.exit_code == 0
     for endpoint in ("unsubscribe.one_click", "unsubscribe.confirm", "preferences.show", "preferences.undo"):
         assert endpoint in result.output
+
+
+def test_upgrading_to_the_chained_ledger_chains_existing_events_and_round_trips(tmp_path):
+    """A database with events from before the chain gets them chained in id order; downgrade works too."""
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/old.sqlite3"))
+    engine = app.extensions["optout.db"].engine
+    schema.upgrade(engine, "0003")
+    with engine.begin() as conn:
+        for number, (scope, action) in enumerate([("everything", "opt-out"), ("topic:phone", "opt-in")]):
+            conn.execute(
+                text(
+                    "INSERT INTO consent_event (pid, scope, action, source, policy_version, change_id, created_at) "
+                    "VALUES (:pid, :scope, :action, 'cli', '2020-02-28', :change, '2025-01-0' || :day || ' 10:00:00')"
+                ),
+                {
+                    "pid": f"{number:032x}",
+                    "scope": scope,
+                    "action": action,
+                    "change": f"{number:032x}",
+                    "day": number + 1,
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO choice (pid, scope, status, changed_at) VALUES (:pid, :scope, :status, '2025-01-01')"
+                ),
+                {"pid": f"{number:032x}", "scope": scope, "status": action},
+            )
+    schema.upgrade(engine)
+    runner = app.test_cli_runner()
+    verified = runner.invoke(cli, ["ledger", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "intact: 2 events" in verified.output
+    with engine.connect() as conn:
+        versions = conn.execute(text("SELECT policy_version FROM choice ORDER BY pid")).scalars().all()
+    assert versions == ["2020-02-28", "2020-02-28"]
+    assert runner.invoke(cli, ["recipient", "opt-out", "new@example.no"]).exit_code == 0
+    assert runner.invoke(cli, ["ledger", "verify"]).exit_code == 0
+    config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM consent_event")).scalar() == 3
+    engine.dispose()
