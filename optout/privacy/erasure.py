@@ -14,9 +14,9 @@ recorded and honoured like any other decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..consent import scopes
@@ -50,11 +50,11 @@ class Review:
 
 def review(session: Session, pid: str) -> Review:
     """Count what :func:`erase` would remove for *pid*."""
-    count = session.connection().execute
-    events = len(count(select(_EVENT.c.seq).where(_EVENT.c.pid == pid)).all())
-    choices = len(session.scalars(select(Choice.scope).where(Choice.pid == pid)).all())
-    requests = len(session.scalars(select(AccessRequest.id).where(AccessRequest.pid == pid)).all())
-    return Review(events, choices, requests)
+
+    def count(table: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(table).where(table.c.pid == pid)) or 0)
+
+    return Review(count(_EVENT), count(Choice.__table__), count(AccessRequest.__table__))
 
 
 def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
