@@ -16,6 +16,7 @@ from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
 from .ledger import export_group, ledger_group
 from .lists import filter_command
+from .officers import officer_group
 from .recipients import links_command, recipient_group
 from .reports import report_group
 
@@ -32,6 +33,7 @@ for command in (
     report_group,
     api_key_group,
     recipient_group,
+    officer_group,
     ledger_group,
     export_group,
     demo_command,
