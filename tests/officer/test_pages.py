@@ -61,7 +61,7 @@ def test_overview_draws_a_chart_and_a_table_without_script_or_inline_style(app, 
     html = signed_in.get(console("/")).text
     assert "<h2" in html and "Emne: E-post om nettstedet" in html and "Emne: Tilbud fra samarbeidspartnere" in html
     assert html.count('<svg class="chart"') == 2 and html.count("<rect ") == 2
-    assert 'role="img"' in html and "avmeldinger: 1" in html
+    assert 'role="img"' in html and "avmeldinger: 1" in html and "avmeldinger 1, påmeldinger 0" in html
     totals = re.search(r"<caption[^>]*>Sum for de siste 30 dagene</caption>(.*?)</table>", html, re.S)
     assert totals is not None
     cells = re.findall(r'<td class="num">(\d+)</td>', totals.group(1))
