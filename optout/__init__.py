@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .config import environment, load_settings
     from .extensions import babel, csrf
     from .i18n import DEFAULT, select_locale
+    from .officer.views import bp as officer_bp
     from .paths import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
     from .policy.service import PolicyCache
     from .preferences.views import bp as preferences_bp
@@ -42,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="__Host-optout" if settings.https else "optout_session",
         SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SAMESITE="Strict",  # see README, "Session cookie": public pages still work
         WTF_CSRF_TIME_LIMIT=None,  # a form left open for hours must still save (WCAG 2.2.1)
         MAX_CONTENT_LENGTH=64 * 1024,
         PREFERRED_URL_SCHEME="https" if settings.https else "http",
@@ -73,6 +74,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     pages.init_app(app)
-    for blueprint in (public_bp, unsubscribe_bp, preferences_bp, api_bp):
+    for blueprint in (public_bp, unsubscribe_bp, preferences_bp, api_bp, officer_bp):
         app.register_blueprint(blueprint)
     return app

@@ -54,6 +54,8 @@ def _bad_link(_error: BadLink) -> tuple[str, int]:
 
 
 def _csrf(_error: CSRFError) -> tuple[str, int]:
+    if request.path.startswith("/officer/"):
+        return render_template("officer/csrf.html"), 400
     # Offer the way back to the form: the page path, without the action's suffix.
     match = _PREFERENCE_PATH.match(request.path)
     return render_template("errors/csrf.html", back_url=match.group(0) if match else None), 400

@@ -1,4 +1,5 @@
-"""Language choice: an explicit ``?lang=``, the token's language, ``Accept-Language``, then bokmål.
+"""Language choice: an explicit ``?lang=``, the token's language (or the officer console's choice),
+``Accept-Language``, then bokmål.
 
 Browsers in Norway send ``no``, ``nb``, ``nn``, ``nb-NO`` or ``no-NO``; all of them mean bokmål
 here (we have no nynorsk catalog, and bokmål is the closer fallback than English).
@@ -105,4 +106,10 @@ def select_locale() -> str:
     """The locale selector given to Flask-Babel."""
     if not request:
         return DEFAULT
-    return explicit_language() or g.get("token_lang") or negotiated_language() or DEFAULT
+    return (
+        explicit_language()
+        or g.get("token_lang")
+        or g.get("console_lang")  # the officer's choice, kept in the console's session
+        or negotiated_language()
+        or DEFAULT
+    )

@@ -39,6 +39,11 @@ def _limit() -> BadLinkLimit:
     return found
 
 
+def limiter() -> MovingWindowRateLimiter:
+    """The app's limiter (its counts live in ``OPTOUT_RATELIMIT_STORAGE``), for other throttles."""
+    return _limit().limiter
+
+
 def _link_works(purpose: Purpose) -> bool:
     token = (request.view_args or {}).get("token")
     if not isinstance(token, str):

@@ -14,11 +14,16 @@ from flask import Flask, Response, request
 
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 TOKEN_AREAS = ("/u/", "/p/")
+OFFICER_AREA = "/officer"  # the console: personal data on every page, never to be cached
 _TOKEN_IN_PATH = re.compile(r"(/[up]/)[^/\s?\"]+")
 
 
+def _in_console(path: str) -> bool:
+    return path == OFFICER_AREA or path.startswith(OFFICER_AREA + "/")
+
+
 def add_headers(response: Response) -> Response:
-    """Set the security headers on every response, and no-store/noindex on token pages."""
+    """Set the security headers on every response, and no-store/noindex on token and console pages."""
     headers = response.headers
     headers["Content-Security-Policy"] = CSP
     headers["Referrer-Policy"] = "same-origin"
@@ -28,7 +33,7 @@ def add_headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = "max-age=31536000"
     if response.mimetype == "text/html":
         response.vary.add("Accept-Language")  # the language may come from it
-    if request.path.startswith(TOKEN_AREAS):
+    if request.path.startswith(TOKEN_AREAS) or _in_console(request.path):
         headers["Cache-Control"] = "no-store"
         headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -16,6 +16,7 @@ from .demo import demo_command, keys_group
 from .imports import consent_group, suppress_group
 from .ledger import export_group, ledger_group
 from .lists import filter_command
+from .officers import officer_group
 from .policy import policy_group
 from .privacy import requests_group, subject_group
 from .recipients import links_command, recipient_group
@@ -34,6 +35,7 @@ for command in (
     report_group,
     api_key_group,
     recipient_group,
+    officer_group,
     ledger_group,
     export_group,
     subject_group,

@@ -63,7 +63,7 @@ def test_partner_campaign_offers_only_this_partner(client, links, partner_campai
 def test_page_sets_a_strict_session_cookie_only_for_its_form(client, page_url):
     cookie = client.get(page_url).headers["Set-Cookie"]
     assert cookie.startswith("__Host-optout=")
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
     assert "Domain" not in cookie
 
 

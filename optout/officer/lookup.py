@@ -1,0 +1,35 @@
+"""One person's record, found through the pseudonymous id of their address.
+
+The address is used only to compute the id, in memory: it is never stored, logged or put in a URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ..consent import service as consent
+from ..identity import pseudonymous_id
+from ..models import ConsentEvent
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """What is recorded about one person: their id, current choices and every ledger event."""
+
+    pid: str
+    choices: consent.Choices
+    history: Sequence[ConsentEvent]
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing at all is recorded for this person."""
+        return not self.choices.statuses and not self.history
+
+
+def person_record(session: Session, id_key: bytes, address: str) -> PersonRecord:
+    """The record of *address*; raises :class:`~optout.identity.AddressInvalid` for a non-address."""
+    pid = pseudonymous_id(id_key, address).hex()
+    return PersonRecord(pid, consent.choices_of(session, pid), consent.history(session, pid))

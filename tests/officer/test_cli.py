@@ -1,0 +1,68 @@
+"""``optout officer add|remove|list``: a hidden, confirmed password prompt; argon2id hashes only."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from tests.officer.conftest import EMAIL, PASSWORD, log_in
+
+GOOD = "a long enough password"
+
+
+def _hashes(app) -> dict[str, str]:
+    with app.extensions["optout.db"].engine.connect() as conn:
+        return dict(conn.execute(text("SELECT email, password_hash FROM officer")).all())
+
+
+def test_add_asks_twice_and_stores_only_an_argon2id_hash(app, optout, client, audit_log):
+    result = optout("officer", "add", "Personvern@Example.no", input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Officer personvern@example.no added" in result.output
+    assert PASSWORD not in result.output  # the prompt does not echo
+    stored = _hashes(app)[EMAIL]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert audit_log() == [("cli", "officer-added", EMAIL)]
+    assert log_in(client).status_code == 303
+
+
+def test_add_asks_again_for_a_short_or_mismatched_password(app, optout):
+    answers = f"too short\n{GOOD}\nsomething else entirely\n{GOOD}\n{GOOD}\n"
+    result = optout("officer", "add", EMAIL, input=answers)
+    assert result.exit_code == 0, result.output
+    assert "at least 12 characters" in result.output
+    assert "do not match" in result.output
+    assert EMAIL in _hashes(app)
+
+
+def test_add_refuses_a_second_account_before_asking(optout):
+    optout("officer", "add", EMAIL, input=f"{GOOD}\n{GOOD}\n")
+    result = optout("officer", "add", EMAIL.upper())
+    assert result.exit_code == 1
+    assert "exists already" in result.output and "Password" not in result.output
+
+
+def test_add_refuses_what_is_not_an_address(optout):
+    result = optout("officer", "add", "not-an-address")
+    assert result.exit_code == 2 and "not an e-mail address" in result.output
+
+
+def test_list_shows_accounts_without_hashes(optout):
+    optout("officer", "add", EMAIL, input=f"{GOOD}\n{GOOD}\n")
+    lines = [json.loads(line) for line in optout("officer", "list").output.splitlines()]
+    assert [line["email"] for line in lines] == [EMAIL]
+    assert lines[0]["failed_logins"] == 0 and lines[0]["locked_until"] is None
+    assert "argon2" not in json.dumps(lines)
+
+
+def test_remove_asks_first_and_then_deletes(app, optout, audit_log):
+    optout("officer", "add", EMAIL, input=f"{GOOD}\n{GOOD}\n")
+    kept = optout("officer", "remove", EMAIL, input="n\n")
+    assert kept.exit_code == 1 and EMAIL in _hashes(app)
+    result = optout("officer", "remove", EMAIL, "--yes")
+    assert result.exit_code == 0 and f"Officer {EMAIL} removed" in result.output
+    assert _hashes(app) == {}
+    assert audit_log()[-1] == ("cli", "officer-removed", EMAIL)
+    again = optout("officer", "remove", EMAIL, "--yes")
+    assert again.exit_code == 1 and "no officer has the address" in again.output
