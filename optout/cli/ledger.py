@@ -88,10 +88,9 @@ def export_ledger_cmd(
     """Every matching ledger event in sequence order, with its chain values, streamed."""
     chosen = export.LedgerFilter(_date(since, "--since"), _date(until, "--until"), topic, partner, campaign)
     connection = session().connection()
-    write = export.write_csv if fmt == "csv" else export.write_jsonl
     try:
         with atomic_output(output) as out:
-            count = write(export.ledger_rows(connection, chosen), out)
+            count = export.write(export.ledger_rows(connection, chosen), fmt, out)
     except export.ExportError as exc:
         fail(str(exc))
     click.echo(f"{count} events exported.", err=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import heapq
+import io
 import itertools
 import json
 from collections.abc import Iterable, Iterator
@@ -132,21 +133,42 @@ def ledger_rows(connection: Connection, chosen: LedgerFilter) -> Iterator[dict[s
     yield from heapq.merge(_event_rows(connection, stmt), redacted, key=lambda row: int(row["seq"]))
 
 
-def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write *rows* as CSV with a header; return how many."""
-    writer = csv.writer(out, lineterminator="\n")
+def csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """*rows* as CSV text, the header first, one line at a time (for a streamed download)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is the result
-        writer.writerow(["" if row[name] is None else row[name] for name in COLUMNS])
-    return count
+    for row in itertools.chain([None], rows):
+        if row is not None:
+            writer.writerow(["" if row[name] is None else row[name] for name in COLUMNS])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
-def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    """Write *rows* as JSON Lines; return how many."""
+def jsonl_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """*rows* as JSON Lines, one line at a time."""
+    for row in rows:
+        yield json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def chunks(rows: Iterable[dict[str, Any]], fmt: str) -> Iterator[str]:
+    """*rows* in format *fmt* (one of :data:`FORMATS`)."""
+    return csv_chunks(rows) if fmt == "csv" else jsonl_chunks(rows)
+
+
+def write(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> int:
+    """Write *rows* in format *fmt* to *out*; return how many rows."""
     count = 0
-    for count, row in enumerate(rows, start=1):  # noqa: B007 - the count is the result
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
+    for chunk in chunks(counted(), fmt):
+        out.write(chunk)
     return count
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..identity import MAX_ADDRESS_LENGTH
 from .auth import MAX_PASSWORD_LENGTH
@@ -32,4 +32,59 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     email = StringField(
         _l("The person's e-mail address"),
         validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+    )
+
+
+def _address(label: object) -> StringField:
+    return StringField(
+        label,
+        validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+    )
+
+
+_REASON_HELP = _l("Only for a second request within twelve months: why it is answered anyway.")
+
+
+class RequestForm(FlaskForm):  # type: ignore[misc]
+    """Register an access request received by letter, e-mail or phone."""
+
+    email = _address(_l("The person's e-mail address"))
+    received = DateField(_l("Received on (empty: today)"), validators=[Optional()])
+    reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
+
+
+class PackageForm(FlaskForm):  # type: ignore[misc]
+    """Answer a person's access request with their package."""
+
+    email = _address(_l("The person's e-mail address"))
+    format = SelectField(
+        _l("Format"),
+        choices=[SelectChoice("html", _l("Web page (HTML), to read and print")), SelectChoice("json", "JSON")],
+    )
+    reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
+
+
+class LedgerExportForm(FlaskForm):  # type: ignore[misc]
+    """Which ledger events to download; the choices are filled from the catalog by the view."""
+
+    since = DateField(_l("From (inclusive)"), validators=[Optional()])
+    until = DateField(_l("Until (exclusive)"), validators=[Optional()])
+    topic = SelectField(_l("Topic"), choices=[], validate_choice=True)
+    partner = SelectField(_l("Partner"), choices=[], validate_choice=True)
+    campaign = SelectField(_l("Campaign"), choices=[], validate_choice=True)
+    format = SelectField(_l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("jsonl", "JSON Lines")])
+
+
+class EraseForm(FlaskForm):  # type: ignore[misc]
+    """The person to erase; the review step shows what would go before anything happens."""
+
+    email = _address(_l("The person's e-mail address"))
+
+
+class EraseConfirmForm(EraseForm):
+    """The second step: the officer confirms, having seen what will be removed."""
+
+    confirm = BooleanField(
+        _l("I have checked the address and want to erase this person"),
+        validators=[InputRequired(_l("Tick the box to confirm."))],
     )

@@ -22,6 +22,9 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("officer.overview", _l("Overview")),
     NavItem("officer.lookup", _l("Look up a person")),
+    NavItem("officer.access_requests", _l("Access requests")),
+    NavItem("officer.exports", _l("Exports")),
+    NavItem("officer.erase_start", _l("Erasure")),
     NavItem("officer.campaigns", _l("Campaign reports")),
     NavItem("officer.ledger", _l("Ledger")),
     NavItem("officer.audit", _l("Audit trail")),

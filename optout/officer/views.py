@@ -217,3 +217,7 @@ def audit_trail() -> ResponseReturnValue:
     return render_template(
         "officer/audit.html", entries=entries[: audit.PAGE_SIZE], older=older, first_page=before is None, labels=labels
     )
+
+
+# The data-subject pages live in their own module and register on this blueprint (so the guard covers them).
+from . import rights  # noqa: E402, F401

@@ -1,11 +1,13 @@
 """Erase a person and keep them suppressed (GDPR Art. 17 and 21(3); the ICO's suppression advice).
 
-Everything about the person goes: their choices, their access requests and the content of their
-ledger events. What stays is a tombstone: one choice (scope everything, opt-out) and one ledger
-event with source ``erasure`` (the pseudonymous id, the scope, the date, the reason), so that no
-list ever reaches them again. Their old events keep only their place in the hash chain (see
-:mod:`optout.ledger.chain`): a digest that nobody can match to content any more, since the nonce
-that went into it is deleted too. The chain therefore verifies before and after.
+Everything about the person goes: their choices, their access requests, the content of their
+ledger events, and their id from the officers' audit trail. What stays is a tombstone: one
+choice (scope everything, opt-out) and one ledger event with source ``erasure`` (the
+pseudonymous id, the scope, the date, the reason), so that no list ever reaches them again.
+
+Their old events keep only their place in the hash chain (see :mod:`optout.ledger.chain`): a
+digest that nobody can match to content any more, since the nonce that went into it is deleted
+too. The chain therefore verifies before and after.
 
 The person may still come back on their own: an opt-in they make later on the preference page is
 recorded and honoured like any other decision.
@@ -16,15 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..consent import scopes
 from ..consent import service as consent
 from ..ledger import chain
-from ..models import AccessRequest, Action, Choice, ConsentEvent, RedactedEvent, Source
+from ..models import AccessRequest, Action, AuditEntry, Choice, ConsentEvent, RedactedEvent, Source
 
 REASON = "erasure (GDPR Art. 17)"
+ERASED = "[erased]"
 _EVENT = cast(Table, ConsentEvent.__table__)
 _REDACTED = cast(Table, RedactedEvent.__table__)
 
@@ -63,6 +66,12 @@ def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
     chain.lock(connection)  # nothing else may write this person's events meanwhile
     choices_removed = connection.execute(delete(Choice).where(Choice.pid == pid)).rowcount
     requests_removed = connection.execute(delete(AccessRequest).where(AccessRequest.pid == pid)).rowcount
+    # The audit trail keeps what officers did, but no longer whom it concerned.
+    connection.execute(
+        update(AuditEntry)
+        .where(AuditEntry.detail.contains(pid, autoescape=True))
+        .values(detail=func.replace(AuditEntry.detail, pid, ERASED))
+    )
     context = consent.Context(Source.ERASURE, policy_version, evidence=REASON)
     consent.record(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
     tombstone_seq = connection.execute(

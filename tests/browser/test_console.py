@@ -22,6 +22,9 @@ PASSWORD = "correct horse battery staple"
 PAGES = [  # (nav link in bokmål, in English, screenshot name)
     ("Oversikt", "Overview", "overview"),
     ("Slå opp en person", "Look up a person", "lookup"),
+    ("Innsynsforespørsler", "Access requests", "requests"),
+    ("Eksporter", "Exports", "exports"),
+    ("Sletting", "Erasure", "erasure"),
     ("Kampanjerapporter", "Campaign reports", "campaigns"),
     ("Samtykkelogg", "Ledger", "ledger"),
     ("Revisjonslogg", "Audit trail", "audit"),
@@ -135,6 +138,33 @@ def test_look_up_a_person_then_log_out(desk, console_data, request):
     desk.goto(f"{origin}/officer/ledger")
     assert desk.url.startswith(f"{origin}/officer/login")
     assert desk.problems == []
+
+
+def test_register_a_request_then_erase_the_person(desk, console_data, request):
+    origin, _preferences = console_data
+    _log_in(desk, origin)
+    desk.click(".console-nav >> text=Innsynsforespørsler")
+    desk.fill("#request-email", "person1@example.no")
+    desk.click("button:text('Registrer forespørselen')")
+    desk.wait_for_selector("text=Forespørselen er registrert.")
+    assert desk.locator("table tbody tr").count() == 1
+    _check_page(desk, "nb")
+    _shoot(desk, request, "nb-requests-registered")
+    desk.click(".console-nav >> text=Sletting")
+    desk.fill("#email", "person1@example.no")
+    desk.click("button:text('Vis hva som vil bli slettet')")
+    desk.wait_for_selector("h2:text('Kontroller før du sletter')")
+    _check_page(desk, "nb")
+    _shoot(desk, request, "nb-erasure-review")
+    desk.click("button:text('Slett denne personen')")  # without the tick: refused
+    desk.wait_for_selector("text=Kryss av i boksen for å bekrefte.")
+    desk.check("#confirm")
+    desk.click("button:text('Slett denne personen')")
+    desk.wait_for_selector("text=Slettet.")
+    _check_page(desk, "nb")
+    _shoot(desk, request, "nb-erasure-done")
+    assert "person1" not in desk.url
+    assert [p for p in desk.problems if "422" not in p] == []  # only the refusal without the tick
 
 
 def test_failed_login_says_the_same_for_everyone(desk, console_data, request):

@@ -1,0 +1,236 @@
+"""The console's pages for people's rights: the access-request register and packages, ledger
+exports, and erasure with a review step. Every action is written to the audit trail in the same
+transaction as the action itself.
+
+Addresses travel only in POST bodies (never in a URL or a log) and are never stored: requests
+and audit entries name a person by pseudonymous id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+from flask import Response, abort, current_app, render_template
+from flask.typing import ResponseReturnValue
+from wtforms import SelectChoice
+
+from ..catalog import service as catalog
+from ..db import get_database, get_session, utcnow
+from ..extensions import get_settings
+from ..i18n import _
+from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..ledger import export
+from ..models import Officer
+from ..pages import current_policy
+from ..privacy import erasure, package, requests
+from ..privacy.dates import LOCAL, local_date
+from . import audit, guard
+from .forms import EraseConfirmForm, EraseForm, LedgerExportForm, PackageForm, RequestForm
+from .views import bp
+
+ALL = ""  # the select value meaning "no filter"
+
+
+def _officer() -> Officer:
+    officer = guard.current_officer()
+    if officer is None:  # the blueprint's guard ran first; this only satisfies the type checker
+        abort(403)
+    return officer
+
+
+def _pid(email: str) -> str | None:
+    try:
+        return pseudonymous_id(get_settings().id_key, normalize(email)).hex()
+    except AddressInvalid:
+        return None
+
+
+def _not_an_address() -> str:
+    return _("That is not an e-mail address. Check it and try again.")
+
+
+def _repeat_message(error: requests.RepeatedRequest) -> str:
+    return _(
+        "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
+        "declined (privacy policy § 8 and § 10); to answer anyway, give the reason.",
+        day=package.received_on(error.previous).isoformat(),
+    )
+
+
+def _register_page(
+    request_form: RequestForm, package_form: PackageForm, errors: dict[str, list[str]], done: str | None, status: int
+) -> ResponseReturnValue:
+    db = get_session()
+    return (
+        render_template(
+            "officer/requests.html",
+            request_form=request_form,
+            package_form=package_form,
+            errors=errors,
+            done=done,
+            register=requests.all_requests(db),
+            today=local_date(utcnow()),
+        ),
+        status,
+    )
+
+
+@bp.get("/requests")
+def access_requests() -> ResponseReturnValue:
+    """The register of access requests, with their due days, and the forms to add and answer one."""
+    return _register_page(RequestForm(), PackageForm(), {}, None, 200)
+
+
+@bp.post("/requests")
+def register_request() -> ResponseReturnValue:
+    """Register a request received elsewhere (letter, e-mail, phone)."""
+    form = RequestForm()
+    if not form.validate_on_submit():
+        return _register_page(form, PackageForm(formdata=None), {"request": _form_errors(form)}, None, 422)
+    pid = _pid(form.email.data)
+    if pid is None:
+        return _register_page(form, PackageForm(formdata=None), {"request": [_not_an_address()]}, None, 422)
+    received = (
+        dt.datetime.combine(form.received.data, dt.time(12), tzinfo=LOCAL).astimezone(dt.UTC)
+        if form.received.data
+        else None
+    )
+    db = get_session()
+    try:
+        request = requests.register(db, pid, handled_by=_officer().email, reason=form.reason.data, received_at=received)
+    except requests.RepeatedRequest as error:
+        db.rollback()
+        return _register_page(form, PackageForm(formdata=None), {"request": [_repeat_message(error)]}, None, 409)
+    audit.record(db, _officer().email, audit.AuditAction.ACCESS_REQUEST, f"registered request {request.id}, pid {pid}")
+    db.commit()
+    done = _("Request registered. The answer is due on %(day)s.", day=request.due_on.isoformat())
+    return _register_page(RequestForm(formdata=None), PackageForm(formdata=None), {}, done, 200)
+
+
+@bp.post("/requests/package")
+def answer_request() -> ResponseReturnValue:
+    """Answer the person's open request (registering one if there is none) with their package."""
+    form = PackageForm()
+    if not form.validate_on_submit():
+        return _register_page(RequestForm(formdata=None), form, {"package": _form_errors(form)}, None, 422)
+    pid = _pid(form.email.data)
+    if pid is None:
+        return _register_page(RequestForm(formdata=None), form, {"package": [_not_an_address()]}, None, 422)
+    db = get_session()
+    officer = _officer().email
+    request = requests.open_request(db, pid)
+    if request is None:
+        try:
+            request = requests.register(db, pid, handled_by=officer, reason=form.reason.data)
+        except requests.RepeatedRequest as error:
+            db.rollback()
+            return _register_page(RequestForm(formdata=None), form, {"package": [_repeat_message(error)]}, None, 409)
+    settings = get_settings()
+    data = package.build(
+        db, pid, email=normalize(form.email.data), settings=settings, request=request, topics=catalog.topics(db)
+    )
+    requests.answer(request)
+    fmt = form.format.data
+    audit.record(db, officer, audit.AuditAction.ACCESS_REQUEST, f"answered request {request.id} ({fmt}), pid {pid}")
+    db.commit()
+    if fmt == "json":
+        body, mimetype = json.dumps(data, ensure_ascii=False, indent=2), "application/json"
+    else:
+        body, mimetype = package.render_html(current_app.jinja_env, data, settings), "text/html"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="access-request-{request.id}.{fmt}"'
+    return response
+
+
+def _form_errors(form: RequestForm | PackageForm | LedgerExportForm | EraseForm) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+def _export_form() -> LedgerExportForm:
+    db = get_session()
+    form = LedgerExportForm()
+    everything = [SelectChoice(ALL, _("All"))]
+    form.topic.choices = everything + [SelectChoice(t.key, t.key) for t in catalog.topics(db)]
+    form.partner.choices = everything + [SelectChoice(p.slug, p.name) for p in catalog.partners(db)]
+    form.campaign.choices = everything + [SelectChoice(c.slug, c.slug) for c in catalog.campaigns(db)]
+    return form
+
+
+def _utc_midnight(day: dt.date | None) -> dt.datetime | None:
+    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@bp.get("/exports")
+def exports() -> ResponseReturnValue:
+    """The ledger export form."""
+    return render_template("officer/exports.html", form=_export_form(), errors=[])
+
+
+@bp.post("/exports")
+def export_ledger() -> ResponseReturnValue:
+    """Stream the chosen ledger events as a download (recorded in the audit trail first)."""
+    form = _export_form()
+    if not form.validate_on_submit():
+        return render_template("officer/exports.html", form=form, errors=_form_errors(form)), 422
+    chosen = export.LedgerFilter(
+        since=_utc_midnight(form.since.data),
+        until=_utc_midnight(form.until.data),
+        topic=form.topic.data or None,
+        partner=form.partner.data or None,
+        campaign=form.campaign.data or None,
+    )
+    fmt = form.format.data
+    db = get_session()
+    described = ", ".join(f"{name} {value}" for name, value in vars(chosen).items() if value) or "everything"
+    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"ledger ({fmt}): {described}")
+    db.commit()
+    engine = get_database().engine
+
+    def stream() -> Iterator[str]:
+        # Its own connection: the request's session is closed once the view returns.
+        with engine.connect() as connection:
+            yield from export.chunks(export.ledger_rows(connection, chosen), fmt)
+
+    response = Response(stream(), mimetype=_MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="ledger.{fmt}"'
+    return response
+
+
+_MIMETYPES = {"csv": "text/csv", "jsonl": "application/jsonl"}
+
+
+@bp.get("/erase")
+def erase_start() -> ResponseReturnValue:
+    """Step one: the address of the person to erase."""
+    return render_template("officer/erase.html", form=EraseForm(), errors=[], review=None, done=None)
+
+
+@bp.post("/erase/review")
+def erase_review() -> ResponseReturnValue:
+    """Step two: what erasure would remove, and the confirmation."""
+    form = EraseForm()
+    pid = _pid(form.email.data) if form.validate_on_submit() else None
+    if pid is None:
+        errors = _form_errors(form) or [_not_an_address()]
+        return render_template("officer/erase.html", form=form, errors=errors, review=None, done=None), 422
+    confirm = EraseConfirmForm(formdata=None, email=normalize(form.email.data))
+    found = erasure.review(get_session(), pid)
+    return render_template("officer/erase.html", form=confirm, errors=[], review=found, pid=pid, done=None)
+
+
+@bp.post("/erase")
+def erase_confirm() -> ResponseReturnValue:
+    """Step three: erase, keeping the suppression tombstone, and say what was done."""
+    form = EraseConfirmForm()
+    pid = _pid(form.email.data) if form.validate_on_submit() else None
+    if pid is None:
+        found = erasure.review(get_session(), p) if (p := _pid(form.email.data or "")) else None
+        errors = _form_errors(form) or [_not_an_address()]
+        return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=p, done=None), 422
+    db = get_session()
+    done = erasure.erase(db, pid, policy_version=current_policy().current.version)
+    audit.record(db, _officer().email, audit.AuditAction.ERASURE, f"tombstone seq {done.tombstone_seq}")
+    db.commit()
+    return render_template("officer/erase.html", form=EraseForm(formdata=None), errors=[], review=None, done=done)

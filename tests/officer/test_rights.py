@@ -1,0 +1,124 @@
+"""The console's data-subject pages: access requests and packages, ledger exports, erasure with
+review and confirmation; each action audited, addresses never in a URL or the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tests.officer.conftest import console, post
+
+ADDRESS = "kari.nordmann@example.no"
+
+
+@pytest.fixture
+def history(decide):
+    decide(ADDRESS, "topic:phone", "opt-in")
+    decide(ADDRESS, "topic:periodic")
+    decide("other@example.no", "everything")
+
+
+def _actions(audit_log) -> list[tuple[str, str]]:
+    return [(action, detail) for _officer, action, detail in audit_log() if action not in ("login", "logout")]
+
+
+def test_register_a_request_and_see_its_due_day(signed_in, audit_log, pid_of):
+    response = post(signed_in, "/requests", {"email": ADDRESS, "received": "2026-01-31"})
+    assert response.status_code == 200, response.text
+    assert "2026-02-28" in response.text
+    page = signed_in.get(console("/requests"))
+    assert pid_of(ADDRESS) in page.text and ADDRESS not in page.text
+    assert "over fristen" in page.text  # due long ago, still open
+    [(action, detail)] = _actions(audit_log)
+    assert action == "access-request" and pid_of(ADDRESS) in detail and "@" not in detail
+
+
+def test_a_repeat_is_refused_without_a_reason_and_registered_with_one(signed_in, pid_of):
+    assert post(signed_in, "/requests", {"email": ADDRESS}).status_code == 200
+    refused = post(signed_in, "/requests", {"email": ADDRESS})
+    assert refused.status_code == 409
+    assert "for under tolv måneder siden" in refused.text
+    allowed = post(signed_in, "/requests", {"email": ADDRESS, "reason": "ny behandling siden sist"})
+    assert allowed.status_code == 200
+    assert "ny behandling siden sist" in signed_in.get(console("/requests")).text
+
+
+def test_answering_downloads_the_package_and_closes_the_request(signed_in, history, audit_log):
+    post(signed_in, "/requests", {"email": ADDRESS})
+    response = post(signed_in, "/requests/package", {"email": ADDRESS, "format": "json"})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    package = json.loads(response.data)
+    assert package["subject"]["email"] == ADDRESS
+    assert [e["scope"] for e in package["history"]] == ["topic:phone", "topic:periodic"]
+    assert package["access_requests"][0]["answered_at"] is None  # answered with this very package
+    html = post(signed_in, "/requests/package", {"email": ADDRESS, "format": "html", "reason": "lost the first"})
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert '<section lang="en">' in html.text and "Datatilsynet" in html.text
+    assert [action for action, _detail in _actions(audit_log)] == ["access-request"] * 3
+
+
+def test_bad_addresses_are_refused_in_the_visitors_language(signed_in, audit_log):
+    response = post(signed_in, "/requests/package", {"email": "not an address", "format": "json"})
+    assert response.status_code == 422
+    assert "Dette er ikke en e-postadresse" in response.text
+    assert _actions(audit_log) == []
+
+
+def test_ledger_export_streams_the_chosen_events_and_is_audited(signed_in, history, audit_log, make_campaign):
+    page = signed_in.get(console("/exports"))
+    assert page.status_code == 200 and "Eksporter samtykkeloggen" in page.text
+    response = post(signed_in, "/exports", {"format": "csv", "topic": "phone", "partner": "", "campaign": ""})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["scope"] for row in rows] == ["topic:phone"]
+    everything = post(signed_in, "/exports", {"format": "jsonl", "topic": "", "partner": "", "campaign": ""})
+    assert len(everything.text.splitlines()) == 3
+    assert [detail for _action, detail in _actions(audit_log)] == [
+        "ledger (csv): topic phone",
+        "ledger (jsonl): everything",
+    ]
+
+
+def test_ledger_export_refuses_an_unknown_topic(signed_in, audit_log):
+    response = post(signed_in, "/exports", {"format": "csv", "topic": "nope", "partner": "", "campaign": ""})
+    assert response.status_code == 422
+    assert _actions(audit_log) == []
+
+
+def test_erasure_shows_what_it_will_remove_and_needs_the_tick(signed_in, history, choices, pid_of, audit_log):
+    review = post(signed_in, "/erase/review", {"email": ADDRESS})
+    assert review.status_code == 200
+    assert "Kontroller før du sletter" in review.text and pid_of(ADDRESS) in review.text
+    unticked = post(signed_in, "/erase", {"email": ADDRESS})
+    assert unticked.status_code == 422
+    assert "Kryss av i boksen" in unticked.text
+    assert (pid_of(ADDRESS), "topic:phone") in choices()
+    done = post(signed_in, "/erase", {"email": ADDRESS, "confirm": "y"})
+    assert done.status_code == 200, done.text
+    assert "Slettet." in done.text
+    assert {k: v for k, v in choices().items() if k[0] == pid_of(ADDRESS)} == {
+        (pid_of(ADDRESS), "everything"): "opt-out"
+    }
+    [(action, detail)] = _actions(audit_log)
+    assert action == "erasure" and pid_of(ADDRESS) not in detail
+
+
+def test_erasure_removes_the_person_from_earlier_audit_entries(signed_in, history, audit_log, pid_of):
+    post(signed_in, "/lookup", {"email": ADDRESS})
+    post(signed_in, "/requests", {"email": ADDRESS})
+    assert any(pid_of(ADDRESS) in detail for _action, detail in _actions(audit_log))
+    post(signed_in, "/erase", {"email": ADDRESS, "confirm": "y"})
+    details = [detail for _action, detail in _actions(audit_log)]
+    assert not any(pid_of(ADDRESS) in detail for detail in details)
+    assert any("[erased]" in detail for detail in details)
+
+
+@pytest.mark.parametrize("path", ["/requests", "/exports", "/erase"])
+def test_the_pages_show_in_both_languages(signed_in, path):
+    assert signed_in.get(console(path)).status_code == 200
+    english = signed_in.get(console(path + "?lang=en"))
+    assert english.status_code == 200 and 'lang="en"' in english.text
