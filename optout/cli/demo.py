@@ -15,8 +15,22 @@ from ..extensions import get_settings, get_tokens
 from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Campaign
+from ..officer import auth
 
 DEMO_ADDRESS = "kari.nordmann@example.no"
+DEMO_OFFICER = "personvern@example.no"
+
+
+def _demo_officer() -> str:
+    """A console account for the demo, with a fresh random password on every run; return it."""
+    session = get_session()
+    password = secrets.token_urlsafe(12)
+    if any(officer.email == DEMO_OFFICER for officer in auth.officers(session)):
+        auth.remove_officer(session, DEMO_OFFICER)
+        session.flush()
+    auth.add_officer(session, DEMO_OFFICER, password)
+    session.commit()
+    return password
 
 
 def _seed_demo() -> None:
@@ -40,6 +54,7 @@ def demo_command(host: str, port: int, serve: bool) -> None:
         _seed_demo()
         settings, tokens = get_settings(), get_tokens()
         pid = pseudonymous_id(settings.id_key, DEMO_ADDRESS)
+        password = _demo_officer()
         click.echo(f"Demo center on {settings.database_url}\nDemo recipient: {DEMO_ADDRESS}\n")
         for slug in ("newsletter-demo", "fjordreiser-demo"):
             campaign = catalog.campaign_by_slug(get_session(), slug)
@@ -47,6 +62,10 @@ def demo_command(host: str, port: int, serve: bool) -> None:
             click.echo(
                 f"{slug}:\n  preference page:  {links.preferences_url}\n  unsubscribe page: {links.unsubscribe_url}"
             )
+    click.echo(
+        f"\nPrivacy console: {settings.base_url}/officer/\n"
+        f"  log in as {DEMO_OFFICER} with the password {password} (a new one on every demo run)"
+    )
     if serve:
         click.echo("\nServing on the development server; stop it with Ctrl-C.")
         # Werkzeug's server directly: Flask ignores app.run() inside its own CLI.

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from optout import create_app
 from optout.cli import cli
 from optout.cli import demo as demo_module
+from tests.conftest import csrf_token
 
 KEYS = {"OPTOUT_SECRET_KEYS": "d" * 40, "OPTOUT_ID_KEY": "e" * 40}
 
@@ -28,6 +29,13 @@ def test_demo_prints_links_that_work_and_serves_them(tmp_path, monkeypatch):
     app = create_app({"TESTING": True, "OPTOUT_DATABASE_URL": url, "OPTOUT_BASE_URL": "http://127.0.0.1:5077", **KEYS})
     client = app.test_client()
     assert all(client.get(path).status_code == 200 for path in links)
+    password = re.search(r"log in as personvern@example\.no with the password (\S+)", result.output).group(1)
+    login = "http://127.0.0.1:5077/officer/login"
+    token = csrf_token(client.get(login).text)
+    data = {"csrf_token": token, "email": "personvern@example.no", "password": password}
+    signed_in = client.post(login, data=data, headers={"Referer": login})
+    assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/officer/"
     again = CliRunner().invoke(cli, ["demo", "--no-serve"])  # a second run reuses the demo data
     assert again.exit_code == 0 and len(served) == 1
+    assert password not in again.output  # and gives the console account a new password
     app.extensions["optout.db"].engine.dispose()
