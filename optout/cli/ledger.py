@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from ..ledger import export
 from ..ledger.verify import Verification, verify, verify_export
+from ..officer import audit
 from .common import echo_json, fail, session
 from .output import atomic_output
 
@@ -87,10 +88,13 @@ def export_ledger_cmd(
 ) -> None:
     """Every matching ledger event in sequence order, with its chain values, streamed."""
     chosen = export.LedgerFilter(_date(since, "--since"), _date(until, "--until"), topic, partner, campaign)
-    connection = session().connection()
+    db = session()
+    connection = db.connection()
     try:
         with atomic_output(output) as out:
             count = export.write(export.ledger_rows(connection, chosen), fmt, out)
     except export.ExportError as exc:
         fail(str(exc))
+    audit.record(db, audit.CLI, audit.AuditAction.EXPORT, f"ledger ({fmt}): {chosen.describe()}")
+    db.commit()
     click.echo(f"{count} events exported.", err=True)

@@ -14,6 +14,7 @@ from ..db import utcnow
 from ..extensions import get_settings
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..models import AccessRequest
+from ..officer import audit
 from ..privacy import erasure, package, requests
 from ..privacy.dates import local_date
 from .common import current_policy, echo_json, fail, session
@@ -70,6 +71,7 @@ def requests_add_cmd(email: str, reason: str | None, received: str | None) -> No
     """Register an access request from EMAIL, to be answered with `optout subject export`."""
     _normal, pid = _pid(email)
     request = _register(pid, reason, received)
+    audit.record(session(), audit.CLI, audit.AuditAction.ACCESS_REQUEST, f"registered request {request.id}, pid {pid}")
     session().commit()
     click.echo(f"Access request {request.id} registered; answer due {request.due_on.isoformat()}.")
 
@@ -121,6 +123,7 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
         else:
             out.write(package.render_html(current_app.jinja_env, data, get_settings()))
     requests.answer(request)
+    audit.record(db, audit.CLI, audit.AuditAction.ACCESS_REQUEST, f"answered request {request.id} ({fmt}), pid {pid}")
     db.commit()
     click.echo(f"Access request {request.id} answered (due {request.due_on.isoformat()}).", err=True)
 
@@ -141,6 +144,7 @@ def subject_erase_cmd(email: str, yes: bool) -> None:
     if not yes and not click.confirm("Erase?", err=True):
         fail("nothing erased.")
     done = erasure.erase(db, pid, policy_version=current_policy().current.version)
+    audit.record(db, audit.CLI, audit.AuditAction.ERASURE, f"tombstone seq {done.tombstone_seq}")
     db.commit()
     click.echo(
         f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "

@@ -66,6 +66,10 @@ class LedgerFilter:
     partner: str | None = None
     campaign: str | None = None
 
+    def describe(self) -> str:
+        """The filter in words, for the audit trail (e.g. ``topic phone, since 2026-01-01 …``)."""
+        return ", ".join(f"{name} {value}" for name, value in vars(self).items() if value) or "everything"
+
     @property
     def by_content(self) -> bool:
         """True when the filter looks inside events (redacted places can then not be placed)."""
@@ -101,7 +105,7 @@ def _events(connection: Connection, chosen: LedgerFilter) -> Select[Any]:
 
 
 def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str, Any]]:
-    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+    with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result.mappings():
             record = {name: row[name] for name in COLUMNS}
             record["created_at"] = timestamp(row["created_at"])
@@ -111,7 +115,7 @@ def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str,
 
 def _redacted_rows(connection: Connection, low: int, high: int) -> Iterator[dict[str, Any]]:
     stmt = select(_REDACTED).where(_REDACTED.c.seq.between(low, high)).order_by(_REDACTED.c.seq)
-    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+    with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result:
             record: dict[str, Any] = dict.fromkeys(COLUMNS)
             record.update(seq=row.seq, digest=row.digest, prev_chain=row.prev_chain, chain=row.chain)

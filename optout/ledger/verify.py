@@ -199,7 +199,7 @@ def verify_export(source: Iterable[Link]) -> Verification:
 def _event_links(connection: Connection) -> Generator[Link]:
     columns = [_EVENT.c[name] for name in FIELDS]
     stmt = select(_EVENT.c.id, _EVENT.c.prev_chain, _EVENT.c.chain, _EVENT.c.digest, *columns).order_by(_EVENT.c.seq)
-    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+    with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result.mappings():
             yield Link(
                 row["seq"],
@@ -213,7 +213,7 @@ def _event_links(connection: Connection) -> Generator[Link]:
 
 def _redacted_links(connection: Connection) -> Generator[Link]:
     stmt = select(_REDACTED).order_by(_REDACTED.c.seq)
-    with connection.execution_options(yield_per=2000).execute(stmt) as result:
+    with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result:
             yield Link(row.seq, row.digest, row.prev_chain, row.chain, erased_by=row.erased_by)
 

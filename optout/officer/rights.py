@@ -183,8 +183,7 @@ def export_ledger() -> ResponseReturnValue:
     )
     fmt = form.format.data
     db = get_session()
-    described = ", ".join(f"{name} {value}" for name, value in vars(chosen).items() if value) or "everything"
-    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"ledger ({fmt}): {described}")
+    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"ledger ({fmt}): {chosen.describe()}")
     db.commit()
     engine = get_database().engine
 

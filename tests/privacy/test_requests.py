@@ -72,3 +72,24 @@ def test_bad_addresses_and_dates_are_refused(optout):
     bad = optout("requests", "add", "kari@example.no", "--received", "last tuesday")
     assert bad.exit_code == 2
     assert "--received" in bad.output
+
+
+def test_what_the_cli_does_is_in_the_audit_trail_without_addresses(optout, app, tmp_path, decide):
+    from sqlalchemy import text
+
+    decide("kari@example.no", "topic:periodic")
+    assert optout("requests", "add", "kari@example.no").exit_code == 0
+    assert optout("subject", "export", "kari@example.no", "--output", str(tmp_path / "p.json")).exit_code == 0
+    assert optout("export", "ledger", "--topic", "periodic", "--output", str(tmp_path / "l.csv")).exit_code == 0
+    assert optout("export", "ledger", "--topic", "nope").exit_code == 1  # refused: not an export
+    assert optout("subject", "erase", "kari@example.no", "--yes").exit_code == 0
+    with app.extensions["optout.db"].engine.connect() as conn:
+        rows = conn.execute(text("SELECT officer, action, detail FROM audit_entry ORDER BY id")).all()
+    assert [(officer, action) for officer, action, _detail in rows] == [
+        ("cli", "access-request"),
+        ("cli", "access-request"),
+        ("cli", "export"),
+        ("cli", "erasure"),
+    ]
+    assert rows[2].detail == "ledger (csv): topic periodic"
+    assert not any("@" in detail for _officer, _action, detail in rows)
