@@ -26,7 +26,9 @@ from . import scopes
 from . import service as consent
 
 MAX_BAD_LISTED = 1000
-COMMIT_EVERY = 1000  # bounded transactions; a re-run after a crash records only what is missing
+# Bounded transactions: a re-run after a crash records only what is missing, and the ledger lock an
+# import holds until it commits (see optout.ledger.chain) keeps one-click requests waiting briefly.
+COMMIT_EVERY = 200
 
 
 @dataclass
