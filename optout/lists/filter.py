@@ -41,8 +41,11 @@ Item = TypeVar("Item")
 # One index probe per recipient (the primary key starts with pid); scopes are sorted out in Python.
 # The batch's ids travel as one parameter (a JSON array for SQLite, an array for PostgreSQL):
 # an IN list of thousands of parameters costs more to build than to run.
+# (CROSS JOIN makes SQLite walk the ids and probe the index for each, whatever its estimates.)
 _CHOICES_OF = {
-    "sqlite": text("SELECT pid, scope, status FROM choice WHERE pid IN (SELECT value FROM json_each(:pids))"),
+    "sqlite": text(
+        "SELECT c.pid, c.scope, c.status FROM json_each(:pids) AS j CROSS JOIN choice AS c ON c.pid = j.value"
+    ),
     "postgresql": text("SELECT pid, scope, status FROM choice WHERE pid = ANY(:pids)"),
 }
 
@@ -132,21 +135,36 @@ class Decider:
             self.scopes.add(scopes.partner(self.partner_slug))
         # The verdict for someone with no recorded choice is the same for everyone: decide it once.
         self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
+        self._verdicts: dict[frozenset[tuple[str, str]], Blocker | None] = {}
+
+    def blocked_ids(self, connection: Connection, pids: Sequence[bytes]) -> dict[bytes, Blocker]:
+        """:meth:`blocked` for raw ids, asked for in sorted order (each probe near the last one)."""
+        ids = [pid.hex() for pid in sorted(pids)]
+        # Hex digits need no escaping: the JSON array is written out rather than encoded.
+        found = self._blocked(connection, ids, '["' + '","'.join(ids) + '"]' if ids else "[]")
+        return {bytes.fromhex(pid): blocker for pid, blocker in found.items()}
 
     def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
         """The recipients among *pids* who may not get the campaign, and why."""
+        return self._blocked(connection, pids, json.dumps(list(pids)))
+
+    def _blocked(self, connection: Connection, pids: Sequence[str], as_json: str) -> dict[str, Blocker]:
         statuses: dict[str, dict[str, str]] = {}
         relevant = self.scopes
         dialect = connection.dialect.name
-        ids: object = json.dumps(list(pids)) if dialect == "sqlite" else list(pids)
+        ids: object = as_json if dialect == "sqlite" else list(pids)
         for pid, scope, status in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
             if scope in relevant:
                 statuses.setdefault(pid, {})[scope] = status
         blocked = {}
         if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
             blocked = dict.fromkeys(pids, self.nobody_chose)
+        verdicts = self._verdicts
         for pid, chosen in statuses.items():
-            blocker = Choices(chosen).blocker(self.campaign.topic, self.partner_slug)
+            key = frozenset(chosen.items())
+            if key not in verdicts:  # a handful of combinations of choices: each decided once
+                verdicts[key] = Choices(chosen).blocker(self.campaign.topic, self.partner_slug)
+            blocker = verdicts[key]
             if blocker is None:
                 blocked.pop(pid, None)
             else:
