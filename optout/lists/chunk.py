@@ -25,7 +25,7 @@ from ..i18n import language_of
 from ..identity import _PLAIN, MAX_ADDRESS_LENGTH, PID_BYTES, AddressInvalid, normalize
 from ..keyedhash import KeyedSha256
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
-from ..tokens import PairMinter, Purpose, TokenService
+from ..tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
 from .filter import Decider, Reason
 
 KEEP = 255
@@ -217,18 +217,24 @@ class ChunkFilter:
         """The output lines of the kept rows: their fields, then their four links."""
         default = self.campaign.lang
         chosen = [default] * len(pids) if langs is None else [language_of(lang) or default for lang in langs]
-        unsubscribe_tokens, preferences_tokens = self.mint_many(pids, self.campaign.id, chosen)
+        unsubscribe, preferences = self.mint_many(pids, self.campaign.id, chosen)
         unsubscribe_prefix, preferences_prefix = self.unsubscribe_prefix, self.preferences_prefix
+        unsubscribe_payloads, unsubscribe_macs = unsubscribe.payloads, unsubscribe.macs
+        preferences_payloads, preferences_macs = preferences.payloads, preferences.macs
         lines: list[str] = []
         add = lines.append
-        for text, unsubscribe_token, preferences_token in zip(
-            texts, unsubscribe_tokens, preferences_tokens, strict=True
-        ):
-            unsubscribe = unsubscribe_prefix + unsubscribe_token
-            add(
-                f"{text},{unsubscribe},{preferences_prefix}{preferences_token},<{unsubscribe}>,"
-                f"{LIST_UNSUBSCRIBE_POST}\r\n"
+        at = mac_at = 0
+        for text in texts:  # each token copied out of its run (TokenRun) straight into the line
+            url = (
+                f"{unsubscribe_prefix}{unsubscribe_payloads[at : at + PAYLOAD_STRIDE]}"
+                f"{unsubscribe_macs[mac_at : mac_at + MAC_TEXT]}"
             )
+            add(
+                f"{text},{url},{preferences_prefix}{preferences_payloads[at : at + PAYLOAD_STRIDE]}"
+                f"{preferences_macs[mac_at : mac_at + MAC_TEXT]},<{url}>,{LIST_UNSUBSCRIBE_POST}\r\n"
+            )
+            at += PAYLOAD_STRIDE
+            mac_at += MAC_STRIDE
         encoded = list(map(str.encode, lines))
         return b"".join(encoded), array("q", accumulate(map(len, encoded)))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import mmap
 import multiprocessing
@@ -65,6 +66,7 @@ def _sqlite_cache(dbapi_connection: Any, _record: Any) -> None:
 
 def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
     """Pool initializer: a fresh engine (never the parent's connections) and the chunk filter."""
+    gc.freeze()  # what the parent left is never garbage here: collections need not walk it
     engine = make_engine(setup.database_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_cache)
@@ -167,12 +169,15 @@ class _Merger:
         summary.rows_read += len(answer.bad) + answer.invalid + answer.duplicates + len(answer.pids)
         for line, problem in answer.bad:
             summary.bad_row(self.line + line - 1, problem)
-        self.line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")  # as csv counts lines
+        self.line += chunk.count(b"\n")
+        if b"\r" in chunk:  # csv ends a line at a lone carriage return too
+            self.line += chunk.count(b"\r") - chunk.count(b"\r\n")
         summary.dropped[Reason.INVALID_ADDRESS.value] += answer.invalid
         summary.dropped[Reason.DUPLICATE.value] += answer.duplicates
         verdicts = answer.verdicts
-        if not seen.isdisjoint(answer.pids):
-            verdicts, output = self._drop_repeats(answer, output)
+        repeated = seen.intersection(answer.pids)
+        if repeated:
+            verdicts, output = self._drop_repeats(answer, output, repeated)
         seen.update(answer.pids)
         kept = verdicts.count(KEEP)
         summary.rows_kept += kept
@@ -183,14 +188,15 @@ class _Merger:
                     summary.dropped[reason.value] += count
         self.write(output)
 
-    def _drop_repeats(self, answer: ChunkAnswer, output: bytes | memoryview) -> tuple[bytes, bytes]:
+    @staticmethod
+    def _drop_repeats(answer: ChunkAnswer, output: bytes | memoryview, repeated: set[bytes]) -> tuple[bytes, bytes]:
         """The verdicts and output of a chunk with addresses of earlier chunks: those are repeats.
 
         Repeats are rare, so they are looked up (and their lines cut out) one by one."""
         pids, ends = b"".join(answer.pids), answer.ends
         verdicts = bytearray(answer.verdicts)
         cuts = []
-        for pid in self.seen.intersection(answer.pids):
+        for pid in repeated:
             at = pids.find(pid)
             while at % PID_BYTES:
                 at = pids.find(pid, at + 1)
