@@ -10,28 +10,24 @@ check that both give the same bytes.
 
 from __future__ import annotations
 
-import csv
-import io
 from array import array
-from collections.abc import Callable, Sequence
-from itertools import accumulate
-from typing import NamedTuple, TypeVar
+from itertools import accumulate, count
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 
 from ..catalog.cache import CampaignInfo
-from ..csvrows import _UNDECODED
 from ..i18n import language_of
 from ..identity import _PLAIN, MAX_ADDRESS_LENGTH, PID_BYTES, AddressInvalid, normalize
 from ..keyedhash import KeyedSha256
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
+from .chunkrows import RowReader, cut
 from .filter import Decider, Reason
 
 KEEP = 255
 REASONS = list(Reason)
 REASON_INDEX = {reason.value: index for index, reason in enumerate(REASONS)}
-Item = TypeVar("Item")
 
 
 class ChunkAnswer(NamedTuple):
@@ -49,15 +45,6 @@ class ChunkAnswer(NamedTuple):
     verdicts: bytes
     output: bytes
     ends: array[int]
-
-
-class _Rows(NamedTuple):
-    """The usable rows of a chunk: address, output text (the row as CSV) and language tag of each."""
-
-    addresses: list[str]
-    texts: list[str]
-    langs: list[str] | None
-    bad: list[tuple[int, str]]
 
 
 class ChunkFilter:
@@ -80,107 +67,26 @@ class ChunkFilter:
         self.mint_many = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint_many
         self.unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
         self.preferences_prefix = base_url + PREFERENCES_PREFIX
-        self._quoted_lines: list[str] = []
-        self._quoting = csv.writer(_Appender(self._quoted_lines.append))
+        self.reader = RowReader(width, email_at, lang_at)
 
     def __call__(self, engine: Engine, data: bytes) -> ChunkAnswer:
         """Filter one chunk of whole records; bad rows are numbered from the chunk's first line."""
         text = data.decode("utf-8", "surrogateescape")
-        rows = self._read_lines(text) or self._read_records(text)
+        rows = self.reader.read(text)
         pids, dropped, invalid, duplicates = self._identify(rows.addresses)
-        texts, langs = _cut(rows.texts, dropped), rows.langs and _cut(rows.langs, dropped)
+        texts, langs = cut(rows.texts, dropped), rows.langs and cut(rows.langs, dropped)
         with engine.connect() as connection:
             blocked = self.decider.blocked_ids(connection, pids)
         verdicts = bytearray([KEEP]) * len(pids)
         kept_pids = pids
         if blocked:  # few, as a rule: cut out of the lists rather than tested for on every row
-            at_of = {pid: at for at, pid in enumerate(pids)}
+            at_of = dict(zip(pids, count()))
             dropped = sorted(at_of[pid] for pid in blocked)
             for at in dropped:
                 verdicts[at] = REASON_INDEX[blocked[pids[at]].value]
-            kept_pids, texts, langs = _cut(pids, dropped), _cut(texts, dropped), langs and _cut(langs, dropped)
+            kept_pids, texts, langs = cut(pids, dropped), cut(texts, dropped), langs and cut(langs, dropped)
         output, ends = self._format(texts, kept_pids, langs)
         return ChunkAnswer(rows.bad, invalid, duplicates, pids, bytes(verdicts), output, ends)
-
-    def _read_lines(self, text: str) -> _Rows | None:
-        """The rows of *text* read a line at a time, or None if a record may span lines.
-
-        Most lines have no quote character: their fields are the text between commas, and their
-        output text is the line itself. A line with quotes is parsed on its own by ``csv``; if it
-        ends inside a quoted field (or the chunk has a carriage return not followed by a newline,
-        or a byte that is not UTF-8) the whole chunk is read with ``csv`` instead.
-        """
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-            if "\r" in text:
-                return None
-        if _UNDECODED.search(text):
-            return None
-        lines = text.split("\n")
-        if not lines[-1]:
-            lines.pop()
-        width, email_at, lang_at, commas = self.width, self.email_at, self.lang_at, self.width - 1
-        addresses: list[str] = []
-        texts: list[str] = []
-        langs: list[str] = []
-        bad: list[tuple[int, str]] = []
-        add_address, add_text, add_lang = addresses.append, texts.append, langs.append
-        for number, line in enumerate(lines, 1):
-            if '"' in line:
-                try:
-                    (row,) = csv.reader((line + "\n",), strict=True)
-                except (csv.Error, ValueError):  # the record goes on (or is broken): csv decides
-                    return None
-                if len(row) == width:
-                    add_text(self._text(row, commas))
-            elif not line:
-                continue
-            else:
-                row = line.split(",")
-                if len(row) == width:
-                    add_text(line)
-            if len(row) != width:
-                bad.append((number, f"{len(row)} fields where the header has {width}"))
-                continue
-            add_address(row[email_at])
-            if lang_at is not None:
-                add_lang(row[lang_at])
-        return _Rows(addresses, texts, langs if lang_at is not None else None, bad)
-
-    def _read_records(self, text: str) -> _Rows:
-        """The rows of *text* as ``csv`` reads them, records spanning lines and all."""
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        width, email_at, lang_at, commas = self.width, self.email_at, self.lang_at, self.width - 1
-        undecoded = _UNDECODED.search(text) is not None
-        addresses: list[str] = []
-        texts: list[str] = []
-        langs: list[str] = []
-        bad: list[tuple[int, str]] = []
-        while True:
-            try:
-                for row in reader:
-                    if len(row) != width:
-                        if row:
-                            bad.append((reader.line_num, f"{len(row)} fields where the header has {width}"))
-                    elif undecoded and _UNDECODED.search("".join(row)):
-                        bad.append((reader.line_num, "not UTF-8 text"))
-                    else:
-                        addresses.append(row[email_at])
-                        texts.append(self._text(row, commas))
-                        if lang_at is not None:
-                            langs.append(row[lang_at])
-                break
-            except csv.Error as exc:
-                bad.append((reader.line_num, str(exc)))
-        return _Rows(addresses, texts, langs if lang_at is not None else None, bad)
-
-    def _text(self, row: list[str], commas: int) -> str:
-        """*row* as ``csv.writer`` writes it, without the line end."""
-        text = ",".join(row)
-        if text and text.count(",") == commas and '"' not in text and "\n" not in text and "\r" not in text:
-            return text
-        self._quoting.writerow(row)
-        return self._quoted_lines.pop()[:-2]
 
     def _identify(self, addresses: list[str]) -> tuple[list[bytes], list[int], int, int]:
         """The pid of each address (as :func:`~optout.identity.pseudonymous_id`) that is valid and
@@ -237,23 +143,3 @@ class ChunkFilter:
             mac_at += MAC_STRIDE
         encoded = list(map(str.encode, lines))
         return b"".join(encoded), array("q", accumulate(map(len, encoded)))
-
-
-class _Appender:
-    """A file-like sink for ``csv.writer`` that hands each written line to *write*."""
-
-    def __init__(self, write: Callable[[str], object]) -> None:
-        self.write = write
-
-
-def _cut(items: list[Item], positions: Sequence[int]) -> list[Item]:
-    """*items* without those at *positions* (ascending): a few slices, not a test per item."""
-    if not positions:
-        return items
-    kept: list[Item] = []
-    start = 0
-    for at in positions:
-        kept += items[start:at]
-        start = at + 1
-    kept += items[start:]
-    return kept
