@@ -109,7 +109,7 @@ def filter_command(
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with _output(output_path) as sink:
-                progress = lambda _rows: bar.update(counting.count - bar.pos)  # noqa: E731
+                progress = (lambda _rows: bar.update(counting.count - bar.pos)) if show else None
                 if workers > 1:
                     summary = filter_csv_parallel(
                         settings.database_url,

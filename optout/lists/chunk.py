@@ -127,6 +127,7 @@ class ChunkFilter:
         unsubscribe_prefix, preferences_prefix = self.unsubscribe_prefix, self.preferences_prefix
         unsubscribe_payloads, unsubscribe_macs = unsubscribe.payloads, unsubscribe.macs
         preferences_payloads, preferences_macs = preferences.payloads, preferences.macs
+        post = LIST_UNSUBSCRIBE_POST
         lines: list[str] = []
         add = lines.append
         at = mac_at = 0
@@ -137,7 +138,7 @@ class ChunkFilter:
             )
             add(
                 f"{text},{url},{preferences_prefix}{preferences_payloads[at : at + PAYLOAD_STRIDE]}"
-                f"{preferences_macs[mac_at : mac_at + MAC_TEXT]},<{url}>,{LIST_UNSUBSCRIBE_POST}\r\n"
+                f"{preferences_macs[mac_at : mac_at + MAC_TEXT]},<{url}>,{post}\r\n"
             )
             at += PAYLOAD_STRIDE
             mac_at += MAC_STRIDE
