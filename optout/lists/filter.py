@@ -14,6 +14,7 @@ import enum
 import io
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,12 +43,8 @@ Item = TypeVar("Item")
 # The batch's ids travel as one parameter (a JSON array for SQLite, an array for PostgreSQL):
 # an IN list of thousands of parameters costs more to build than to run.
 # (CROSS JOIN makes SQLite walk the ids and probe the index for each, whatever its estimates.)
-_CHOICES_OF = {
-    "sqlite": text(
-        "SELECT c.pid, c.scope, c.status FROM json_each(:pids) AS j CROSS JOIN choice AS c ON c.pid = j.value"
-    ),
-    "postgresql": text("SELECT pid, scope, status FROM choice WHERE pid = ANY(:pids)"),
-}
+_SQLITE_CHOICES_OF = "SELECT c.pid, c.scope, c.status FROM json_each(?) AS j CROSS JOIN choice AS c ON c.pid = j.value"
+_POSTGRES_CHOICES_OF = text("SELECT pid, scope, status FROM choice WHERE pid = ANY(:pids)")
 
 
 class Reason(enum.StrEnum):
@@ -154,9 +151,13 @@ class Decider:
     def _blocked(self, connection: Connection, pids: Sequence[str], as_json: str) -> dict[str, Blocker]:
         statuses: dict[str, dict[str, str]] = {}
         relevant = self.scopes
-        dialect = connection.dialect.name
-        ids: object = as_json if dialect == "sqlite" else list(pids)
-        for pid, scope, status in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
+        found: Sequence[Sequence[Any]]
+        if connection.dialect.name == "sqlite":  # straight to the driver: SQLAlchemy's rows cost more
+            driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+            found = driver.execute(_SQLITE_CHOICES_OF, (as_json,)).fetchall()
+        else:
+            found = connection.execute(_POSTGRES_CHOICES_OF, {"pids": list(pids)}).all()
+        for pid, scope, status in found:
             if scope in relevant:
                 statuses.setdefault(pid, {})[scope] = status
         blocked = {}
