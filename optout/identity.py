@@ -23,7 +23,9 @@ class AddressInvalid(ValueError):
 
 
 # Most addresses are plain ASCII: one regular expression settles them; the rest get the full check.
-_PLAIN = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
+# Possessive: no part of the pattern can match what the next part needs, so backtracking is futile.
+_PLAIN = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]++@[a-z0-9-]++(?:\.[a-z0-9-]++)++")
+_FORBIDDEN_PRINTABLE = re.compile('[ <>,;"]')  # " " is the only printable white space
 
 
 def normalize(address: str) -> str:
@@ -39,10 +41,17 @@ def normalize(address: str) -> str:
         or domain.startswith(".")
         or domain.endswith(".")
         or len(normal) > MAX_ADDRESS_LENGTH
-        or any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in normal)
+        or _has_forbidden(normal)
     ):
         raise AddressInvalid(address)
     return normal
+
+
+def _has_forbidden(normal: str) -> bool:
+    """Whether *normal* has white space, ``<>,;"`` or a control or unassigned character."""
+    if normal.isprintable():  # no control, format, private-use, unassigned or space character but " "
+        return _FORBIDDEN_PRINTABLE.search(normal) is not None
+    return any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in normal)
 
 
 def pseudonymous_id(id_key: bytes, address: str) -> bytes:

@@ -198,3 +198,38 @@ def test_pair_minting_is_byte_identical_to_minting_one_by_one(pid, campaign, lan
         unsubscribe.mint(pid, campaign, lang),
         preferences.mint(pid, campaign, lang),
     )
+
+
+@given(
+    claims=st.lists(st.tuples(st.binary(min_size=16, max_size=16), st.sampled_from(["nb", "en"])), max_size=40),
+    campaign=st.integers(0, 2**32 - 1),
+)
+def test_minting_many_is_byte_identical_to_minting_one_by_one(claims, campaign):
+    from optout.tokens import PairMinter
+
+    unsubscribe, preferences = Minter([OLD, NEW], Purpose.UNSUBSCRIBE), Minter([OLD, NEW], Purpose.PREFERENCES)
+    pids, langs = [pid for pid, _ in claims], [lang for _, lang in claims]
+    first, second = PairMinter(unsubscribe, preferences).mint_many(pids, campaign, langs)
+    assert len(first) == len(second) == len(claims)
+    assert first.tokens() == [unsubscribe.mint(pid, campaign, lang) for pid, lang in claims]
+    assert second.tokens() == [preferences.mint(pid, campaign, lang) for pid, lang in claims]
+
+
+@given(st.text(alphabet=st.characters(), max_size=40) | st.from_regex(r"[a-zæøå ;<\t\u00a0\u200b.]{1,12}@[a-z.]{1,8}"))
+def test_the_quick_character_check_agrees_with_the_full_one(text):
+    import unicodedata
+
+    from optout.identity import _has_forbidden
+
+    full = any(ch.isspace() or ch in '<>,;"' or unicodedata.category(ch)[0] == "C" for ch in text)
+    assert _has_forbidden(text) == full
+
+
+@given(st.from_regex(r"[a-z0-9.@_-]{0,16}", fullmatch=True) | st.text(alphabet="ab.@-", max_size=16))
+def test_the_possessive_address_pattern_accepts_what_the_backtracking_one_does(text):
+    import re
+
+    from optout.identity import _PLAIN
+
+    backtracking = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
+    assert bool(_PLAIN.fullmatch(text)) == bool(backtracking.fullmatch(text))

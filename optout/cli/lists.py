@@ -99,7 +99,7 @@ def filter_command(
         fail(f"cannot read {source}: {exc.strerror}")
     settings = get_settings()
     counting = _Counting(raw)
-    text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
+    buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
     if workers is None:
@@ -109,12 +109,12 @@ def filter_command(
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with _output(output_path) as sink:
-                progress = lambda _rows: bar.update(counting.count - bar.pos)  # noqa: E731
+                progress = (lambda _rows: bar.update(counting.count - bar.pos)) if show else None
                 if workers > 1:
                     summary = filter_csv_parallel(
                         settings.database_url,
                         campaign,
-                        text,
+                        buffered,
                         sink,
                         (settings.secret_keys, settings.base_url, settings.id_key),
                         workers=workers,
@@ -122,6 +122,7 @@ def filter_command(
                     )
                 else:
                     links = LinkMaker(get_tokens(), settings.base_url, settings.id_key)
+                    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
                     summary = filter_csv(db.connection(), campaign, text, sink, links, progress=progress)
         except ListUnusable as exc:
             fail(f"{source}: {exc}")

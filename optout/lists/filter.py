@@ -14,6 +14,7 @@ import enum
 import io
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from ..consent.service import Blocker, Choices
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
 from ..i18n import language_of
-from ..identity import AddressInvalid, normalize, pid_of_normal
+from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Basis, Choice, FilterRun, Status
 from ..policy import service as policy
@@ -42,12 +43,12 @@ Item = TypeVar("Item")
 # One index probe per recipient (the primary key starts with pid); scopes are sorted out in Python.
 # The batch's ids travel as one parameter (a JSON array for SQLite, an array for PostgreSQL):
 # an IN list of thousands of parameters costs more to build than to run.
-_CHOICES_OF = {
-    "sqlite": text(
-        "SELECT pid, scope, status, policy_version FROM choice WHERE pid IN (SELECT value FROM json_each(:pids))"
-    ),
-    "postgresql": text("SELECT pid, scope, status, policy_version FROM choice WHERE pid = ANY(:pids)"),
-}
+# (CROSS JOIN makes SQLite walk the ids and probe the index for each, whatever its estimates.)
+_SQLITE_CHOICES_OF = (
+    "SELECT c.pid, c.scope, c.status, c.policy_version FROM json_each(?) AS j CROSS JOIN choice AS c ON c.pid = j.value"
+)
+_NOTHING_STALE: frozenset[str] = frozenset()
+_POSTGRES_CHOICES_OF = text("SELECT pid, scope, status, policy_version FROM choice WHERE pid = ANY(:pids)")
 
 
 class Reason(enum.StrEnum):
@@ -140,22 +141,43 @@ class Decider:
             self.scopes.add(scopes.partner(self.partner_slug))
         # The verdict for someone with no recorded choice is the same for everyone: decide it once.
         self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
+        self._verdicts: dict[tuple[frozenset[tuple[str, str]], frozenset[str]], Blocker | None] = {}
         self._fresh: frozenset[str] | None = None
         self._fresh_read = False
 
+    def blocked_ids(self, connection: Connection, pids: Sequence[bytes]) -> dict[bytes, Blocker]:
+        """:meth:`blocked` for raw ids, asked for in sorted order (each probe near the last one)."""
+        if not pids:
+            return {}
+        # One hex text with a dash between ids, then split, rather than a hex() call per id;
+        # hex digits need no escaping, so the JSON array is written out rather than encoded.
+        listed = b"".join(sorted(pids)).hex("-", -PID_BYTES)
+        found = self._blocked(connection, listed.split("-"), '["' + listed.replace("-", '","') + '"]')
+        return {bytes.fromhex(pid): blocker for pid, blocker in found.items()}
+
     def blocked(self, connection: Connection, pids: Sequence[str]) -> dict[str, Blocker]:
         """The recipients among *pids* who may not get the campaign, and why."""
+        return self._blocked(connection, pids, json.dumps(list(pids)))
+
+    def _fresh_versions(self, connection: Connection) -> frozenset[str] | None:
         if not self._fresh_read:
             if self.campaign.topic.basis == Basis.CONSENT:
                 self._fresh = policy.fresh_versions(connection)
             self._fresh_read = True
-        fresh = self._fresh
+        return self._fresh
+
+    def _blocked(self, connection: Connection, pids: Sequence[str], as_json: str) -> dict[str, Blocker]:
+        fresh = self._fresh_versions(connection)
         statuses: dict[str, dict[str, str]] = {}
         stale: dict[str, set[str]] = {}
         relevant = self.scopes
-        dialect = connection.dialect.name
-        ids: object = json.dumps(list(pids)) if dialect == "sqlite" else list(pids)
-        for pid, scope, status, version in connection.execute(_CHOICES_OF[dialect], {"pids": ids}).all():
+        found: Sequence[Sequence[Any]]
+        if connection.dialect.name == "sqlite":  # straight to the driver: SQLAlchemy's rows cost more
+            driver = cast(sqlite3.Connection, connection.connection.driver_connection)
+            found = driver.execute(_SQLITE_CHOICES_OF, (as_json,)).fetchall()
+        else:
+            found = connection.execute(_POSTGRES_CHOICES_OF, {"pids": list(pids)}).all()
+        for pid, scope, status, version in found:
             if scope in relevant:
                 statuses.setdefault(pid, {})[scope] = status
                 if fresh is not None and status == Status.OPTED_IN and version not in fresh:
@@ -163,8 +185,13 @@ class Decider:
         blocked = {}
         if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
             blocked = dict.fromkeys(pids, self.nobody_chose)
+        verdicts = self._verdicts
         for pid, chosen in statuses.items():
-            blocker = Choices(chosen, frozenset(stale.get(pid, ()))).blocker(self.campaign.topic, self.partner_slug)
+            stale_scopes = frozenset(stale[pid]) if pid in stale else _NOTHING_STALE
+            key = (frozenset(chosen.items()), stale_scopes)
+            if key not in verdicts:  # a handful of combinations of choices: each decided once
+                verdicts[key] = Choices(chosen, stale_scopes).blocker(self.campaign.topic, self.partner_slug)
+            blocker = verdicts[key]
             if blocker is None:
                 blocked.pop(pid, None)
             else:

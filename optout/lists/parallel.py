@@ -1,42 +1,46 @@
 """Filtering on every core: workers parse, decide and format chunks; the main process keeps order.
 
-The main process only cuts the input text into chunks at record boundaries (a newline with an
+The main process only cuts the input bytes into chunks at record boundaries (a newline with an
 even number of quote characters before it, so quoted newlines stay inside their record), hands
-them to a pool of forked workers, and writes their answers back in input order. Each worker
-parses its chunk, normalizes, hashes and decides its rows (with its own database connection, so
-an opt-out recorded a moment ago still counts) and formats the rows it keeps. Only
-de-duplication stays in the main process, because it needs every earlier row. At most two
-chunks per worker are in flight, so memory stays bounded whatever the size of the list.
+them to a pool of forked workers (:mod:`optout.lists.chunk`), and writes their answers back in
+input order. Only de-duplication across chunks stays in the main process, because it needs every
+earlier row; it is one set operation per chunk unless the chunk repeats an earlier address.
+At most two chunks per worker are in flight, so memory stays bounded whatever the size of the
+list. Bytes are cut, sent and written undecoded: a newline byte never occurs inside a UTF-8
+character, so each chunk decodes exactly as the whole input would.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import gc
 import io
+import mmap
 import multiprocessing
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 from typing import IO, Any
 
+from sqlalchemy import event
+
 from ..catalog.cache import CampaignInfo
-from ..csvrows import BadRow, column, records
+from ..csvrows import UNDECODABLE_BYTES, column
 from ..db import make_engine
-from ..i18n import language_of
-from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
-from ..tokens import TokenService
-from .filter import Decider, LineMaker, LinkMaker, Reason, Summary, csv_writer_header, read_list_header
+from ..identity import PID_BYTES
+from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
+from .filter import Reason, Summary, csv_writer_header, read_list_header
 
-BLOCK = 1 << 16  # characters read at a time
+BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
+SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
-KEEP = 255
-REASONS = list(Reason)
-
-# A worker's answer: malformed rows (line, problem), the count of invalid addresses, then for
-# every other row in order its pid and verdict (KEEP, or an index into REASONS), and the output
-# lines of the kept ones.
-Answer = tuple[list[tuple[int, str]], int, bytes, bytes, list[str]]
+SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
+_BOM = codecs.BOM_UTF8
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_DUPLICATE = REASONS.index(Reason.DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ class WorkerSetup:
     secret_keys: tuple[bytes, ...]
     base_url: str
     id_key: bytes
-    width: int
+    header: list[str]
     email_at: int
     lang_at: int | None
 
@@ -56,91 +60,172 @@ class WorkerSetup:
 _state: dict[str, Any] = {}
 
 
-def _start(setup: WorkerSetup) -> None:
-    """Pool initializer: a fresh engine (never the parent's connections) and the link makers."""
-    links = LinkMaker(TokenService(setup.secret_keys), setup.base_url, setup.id_key)
+def _sqlite_cache(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+
+
+def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
+    """Pool initializer: a fresh engine (never the parent's connections) and the chunk filter."""
+    gc.freeze()  # what the parent left is never garbage here: collections need not walk it
+    engine = make_engine(setup.database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_cache)
     _state.update(
-        setup=setup,
-        engine=make_engine(setup.database_url),
-        decider=Decider(setup.campaign),
-        line=LineMaker(setup.width, links, setup.campaign.id),
+        slots=slots,
+        engine=engine,
+        filter=ChunkFilter(
+            setup.campaign,
+            setup.secret_keys,
+            setup.base_url,
+            setup.id_key,
+            len(setup.header),
+            setup.email_at,
+            setup.lang_at,
+        ),
     )
 
 
-def _work(first_line: int, text: str) -> Answer:
-    """Parse, decide and format one chunk of the input."""
-    setup: WorkerSetup = _state["setup"]
-    bad: list[tuple[int, str]] = []
-    invalid = 0
-    rows: list[tuple[list[str], bytes, str]] = []
-    for row in records(csv.reader(io.StringIO(text, newline=""), strict=True), setup.width):
-        if isinstance(row, BadRow):
-            bad.append((first_line + row.line - 1, row.problem))
-            continue
-        try:
-            pid = pid_of_normal(setup.id_key, normalize(row[setup.email_at]))
-        except AddressInvalid:
-            invalid += 1
-            continue
-        lang = (language_of(row[setup.lang_at]) if setup.lang_at is not None else None) or setup.campaign.lang
-        rows.append((row, pid, lang))
-    with _state["engine"].connect() as connection:
-        blocked = _state["decider"].blocked(connection, [pid.hex() for _row, pid, _lang in rows])
-    line: LineMaker = _state["line"]
-    verdicts = bytearray()
-    lines = []
-    for row, pid, lang in rows:
-        blocker = blocked.get(pid.hex())
-        if blocker is None:
-            verdicts.append(KEEP)
-            lines.append(line(row, pid, lang))
+def _work(slot: int, data: bytes) -> tuple[ChunkAnswer, int]:
+    """Filter a chunk; its output goes to shared memory *slot* if it fits (the answer then says
+    how many bytes it left there), so that the output is not pickled, piped and unpickled."""
+    answer: ChunkAnswer = _state["filter"](_state["engine"], data)
+    size = len(answer.output)
+    if size > SLOT_BYTES:
+        return answer, -1
+    start = slot * SLOT_BYTES
+    _state["slots"][start : start + size] = answer.output
+    return answer._replace(output=b""), size
+
+
+def _header_line(source: IO[bytes]) -> tuple[str, bytes]:
+    """The first line of *source* (ended as text mode with ``newline=""`` would end it, without a
+    byte-order mark) decoded, and the bytes read after it."""
+    pending = b""
+    while True:
+        block = source.read(BLOCK)
+        pending += block
+        end = _LINE_END.search(pending)
+        if end is None or (end.group() == b"\r" and end.end() == len(pending)):  # maybe \r\n
+            if block:
+                continue
+            cut = len(pending)
         else:
-            verdicts.append(REASONS.index(Reason(blocker.value)))
-    return bad, invalid, b"".join(pid for _row, pid, _lang in rows), bytes(verdicts), lines
+            cut = end.end()
+        line = pending[:cut].removeprefix(_BOM)
+        return line.decode("utf-8", UNDECODABLE_BYTES), pending[cut:]
 
 
-def _boundary(text: str) -> int:
-    """Where the last complete record of *text* ends (after its newline), or -1."""
-    end = text.rfind("\n")
+def _boundary(data: bytes) -> int:
+    """Where the last complete record of *data* ends (after its newline), or -1."""
+    end = data.rfind(b"\n")
+    quotes = data.count(b'"', 0, end) if end != -1 else 0
     while end != -1:
-        if text.count('"', 0, end) % 2 == 0:
+        if quotes % 2 == 0:
             return end + 1
-        end = text.rfind("\n", 0, end)
+        previous = data.rfind(b"\n", 0, end)
+        quotes -= data.count(b'"', previous + 1, end)
+        end = previous
     return -1
 
 
-def _chunks(source: IO[str], first_line: int) -> Iterator[tuple[int, str]]:
-    """Cut *source* into chunks of whole records, each with the line number it starts on."""
-    pending = ""
-    line = first_line
-    while block := source.read(BLOCK):
-        text = pending + block
-        cut = _boundary(text)
+def _chunks(source: IO[bytes], pending: bytes) -> Iterator[bytes]:
+    """Cut what is left of *source* (after *pending*, already read) into chunks of whole records."""
+    while True:
+        block = source.read(BLOCK)
+        if not block:
+            break
+        data = pending + block
+        cut = _boundary(data)
         if cut == -1:
-            if len(text) < MAX_CHUNK:
-                pending = text
+            if len(data) < MAX_CHUNK:
+                pending = data
                 continue
-            cut = len(text)
-        yield line, text[:cut]
-        line += text.count("\n", 0, cut)
-        pending = text[cut:]
+            cut = len(data)
+            while cut > 0 and data[cut - 1] & 0xC0 == 0x80:  # never inside a character
+                cut -= 1
+        yield data[:cut]
+        pending = data[cut:]
     if pending:
-        yield line, pending
+        yield pending
+
+
+class _Merger:
+    """Take the workers' answers in input order: drop the repeats of earlier chunks, count, write."""
+
+    def __init__(self, sink: IO[str], summary: Summary) -> None:
+        self.summary = summary
+        self.seen: set[bytes] = set()
+        self.line = 2  # the first row after the header
+        buffer = getattr(sink, "buffer", None)
+        encoding = getattr(sink, "encoding", None)
+        if buffer is not None and encoding and codecs.lookup(encoding).name == "utf-8":
+            sink.flush()
+            self.write: Callable[[bytes | memoryview], object] = buffer.write
+        else:
+            self.write = lambda output: sink.write(str(output, "utf-8"))
+
+    def take(self, chunk: bytes, answer: ChunkAnswer, output: bytes | memoryview) -> None:
+        summary, seen = self.summary, self.seen
+        summary.rows_read += len(answer.bad) + answer.invalid + answer.duplicates + len(answer.pids)
+        for line, problem in answer.bad:
+            summary.bad_row(self.line + line - 1, problem)
+        self.line += chunk.count(b"\n")
+        if b"\r" in chunk:  # csv ends a line at a lone carriage return too
+            self.line += chunk.count(b"\r") - chunk.count(b"\r\n")
+        summary.dropped[Reason.INVALID_ADDRESS.value] += answer.invalid
+        summary.dropped[Reason.DUPLICATE.value] += answer.duplicates
+        verdicts = answer.verdicts
+        repeated = seen.intersection(answer.pids)
+        if repeated:
+            verdicts, output = self._drop_repeats(answer, output, repeated)
+        seen.update(answer.pids)
+        kept = verdicts.count(KEEP)
+        summary.rows_kept += kept
+        if kept != len(verdicts):
+            for index, reason in enumerate(REASONS):
+                count = verdicts.count(index)
+                if count:
+                    summary.dropped[reason.value] += count
+        self.write(output)
+
+    @staticmethod
+    def _drop_repeats(answer: ChunkAnswer, output: bytes | memoryview, repeated: set[bytes]) -> tuple[bytes, bytes]:
+        """The verdicts and output of a chunk with addresses of earlier chunks: those are repeats.
+
+        Repeats are rare, so they are looked up (and their lines cut out) one by one."""
+        pids, ends = b"".join(answer.pids), answer.ends
+        verdicts = bytearray(answer.verdicts)
+        cuts = []
+        for pid in repeated:
+            at = pids.find(pid)
+            while at % PID_BYTES:
+                at = pids.find(pid, at + 1)
+            at //= PID_BYTES
+            if verdicts[at] == KEEP:
+                line = answer.verdicts.count(KEEP, 0, at)
+                cuts.append((ends[line - 1] if line else 0, ends[line]))
+            verdicts[at] = _DUPLICATE
+        pieces, start = [], 0
+        for cut_start, cut_end in sorted(cuts):
+            pieces.append(output[start:cut_start])
+            start = cut_end
+        pieces.append(output[start:])
+        return bytes(verdicts), b"".join(pieces)
 
 
 def filter_csv_parallel(
     database_url: str,
     campaign: CampaignInfo,
-    source: IO[str],
+    source: IO[bytes],
     sink: IO[str],
     links: tuple[tuple[bytes, ...], str, bytes],
     *,
     workers: int,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """:func:`~optout.lists.filter.filter_csv` with *workers* processes; *links* is
-    ``(secret_keys, base_url, id_key)``."""
-    header_line = source.readline()
+    """:func:`~optout.lists.filter.filter_csv` with *workers* processes, on the UTF-8 bytes of the
+    list; *links* is ``(secret_keys, base_url, id_key)``."""
+    header_line, pending = _header_line(source)
     header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
     secret_keys, base_url, id_key = links
@@ -150,44 +235,34 @@ def filter_csv_parallel(
         secret_keys,
         base_url,
         id_key,
-        len(header),
+        header,
         column(header, "email") or 0,
         column(header, "lang"),
     )
     summary = Summary()
-    seen: set[bytes] = set()
+    merger = _Merger(sink, summary)
 
-    def take(answer: Answer) -> None:
-        bad, invalid, pids, verdicts, lines = answer
-        summary.rows_read += len(bad) + invalid + len(verdicts)
-        for line, problem in bad:
-            summary.bad_row(line, problem)
-        summary.dropped[Reason.INVALID_ADDRESS.value] += invalid
-        out: list[str] = []
-        kept_line = 0
-        for index, verdict in enumerate(verdicts):
-            pid = pids[index * PID_BYTES : (index + 1) * PID_BYTES]
-            if pid in seen:
-                summary.drop(Reason.DUPLICATE)
-            else:
-                seen.add(pid)
-                if verdict == KEEP:
-                    out.append(lines[kept_line])
-                else:
-                    summary.drop(REASONS[verdict])
-            kept_line += verdict == KEEP
-        summary.rows_kept += len(out)
-        sink.write("".join(out))
+    # One slot per chunk in flight: a slot is used again only once its chunk has been written.
+    in_flight_max = 2 * workers
+    slots = mmap.mmap(-1, in_flight_max * SLOT_BYTES)  # shared with the forked workers
+
+    def take(chunk: bytes, slot: int, pending: AsyncResult[tuple[ChunkAnswer, int]]) -> None:
+        answer, size = pending.get()
+        with memoryview(slots) as view:
+            output = answer.output if size < 0 else view[slot * SLOT_BYTES : slot * SLOT_BYTES + size]
+            merger.take(chunk, answer, output)
+            del output
         if progress is not None:
-            progress(len(verdicts))
+            progress(len(answer.verdicts))
 
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start, initargs=(setup,)) as pool:
-        in_flight: deque[AsyncResult[Answer]] = deque()
-        for first_line, text in _chunks(source, first_line=2):
-            in_flight.append(pool.apply_async(_work, (first_line, text)))
-            if len(in_flight) >= 2 * workers:
-                take(in_flight.popleft().get())
+    with slots, context.Pool(workers, initializer=_start, initargs=(setup, slots)) as pool:
+        in_flight: deque[tuple[bytes, int, AsyncResult[tuple[ChunkAnswer, int]]]] = deque()
+        for number, chunk in enumerate(_chunks(source, pending)):
+            slot = number % in_flight_max
+            in_flight.append((chunk, slot, pool.apply_async(_work, (slot, chunk))))
+            if len(in_flight) >= in_flight_max:
+                take(*in_flight.popleft())
         while in_flight:
-            take(in_flight.popleft().get())
+            take(*in_flight.popleft())
     return summary
