@@ -207,7 +207,7 @@ def record(
     else:
         topic_channels = {topic.key: topic.channel for topic in topics}
     connection = session.connection()  # Core: the ORM adds nothing to these statements
-    chain.lock(connection)  # first, before any choice row: every writer locks in the same order
+    head = chain.lock(connection)  # first, before any choice row: every writer locks in the same order
     now = utcnow()
     done: list[tuple[str, Action]] = []
     events: list[dict[str, Any]] = []
@@ -231,7 +231,7 @@ def record(
                 "evidence": context.evidence,
             },
         )
-    chain.append(connection, events)
+    chain.append(connection, events, head)
     return Change(change_id=change_id, actions=tuple(done))
 
 

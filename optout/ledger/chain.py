@@ -86,11 +86,12 @@ def lock(connection: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.chain)
 
 
-def append(connection: Connection, events: Sequence[dict[str, Any]]) -> None:
-    """Chain and insert *events* (column values without seq and hashes); the caller holds :func:`lock`."""
+def append(connection: Connection, events: Sequence[dict[str, Any]], head: tuple[int, str] | None = None) -> None:
+    """Chain and insert *events* (column values without seq and hashes) after *head*, what :func:`lock`
+    returned in this transaction with nothing appended since (None: lock and read it now)."""
     if not events:
         return
-    seq, chain = lock(connection)  # re-read under the lock: another record() may have run in this transaction
+    seq, chain = head if head is not None else lock(connection)
     for event in events:
         seq += 1
         event["seq"] = seq

@@ -224,10 +224,11 @@ def erase_confirm() -> ResponseReturnValue:
     """Step three: erase, keeping the suppression tombstone, and say what was done."""
     form = EraseConfirmForm()
     pid = _pid(form.email.data) if form.validate_on_submit() else None
-    if pid is None:
-        found = erasure.review(get_session(), p) if (p := _pid(form.email.data or "")) else None
+    if pid is None:  # not ticked (show the review again) or not an address (start over)
+        shown = _pid(form.email.data or "")
+        found = erasure.review(get_session(), shown) if shown else None
         errors = _form_errors(form) or [_not_an_address()]
-        return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=p, done=None), 422
+        return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=shown, done=None), 422
     db = get_session()
     done = erasure.erase(db, pid, policy_version=current_policy().current.version)
     audit.record(db, _officer().email, audit.AuditAction.ERASURE, f"tombstone seq {done.tombstone_seq}")
