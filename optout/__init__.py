@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:  # imported when an app is built: the console script turns the collector off first
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from . import db, errors, i18n, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache

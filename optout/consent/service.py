@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..ledger import chain
 from ..models import Action, Basis, Choice, ConsentEvent, Source, Status, Topic
 from . import scopes
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 _CHOICE = cast(Table, Choice.__table__)
 _EVENT = cast(Table, ConsentEvent.__table__)
@@ -132,12 +135,21 @@ class Choices:
         return self.blocker(topic, partner_slug) is None
 
 
-def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Executable:
-    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING scope``, built once.
+@functools.cache  # built once per dialect: building and hashing it anew costs more than running it
+def _upsert(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING scope`` for *dialect*.
 
     An opt-in given again under a newer policy version counts as a change: it renews a consent
-    that a material policy change made stale.
+    that a material policy change made stale. The dialect's module is imported here, on first
+    use: importing PostgreSQL's cost every command 15 ms of start-up, even on SQLite.
     """
+    insert: Callable[[Table], postgresql.Insert | sqlite.Insert]
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise KeyError(dialect)
     stmt = insert(_CHOICE).values(
         pid=bindparam("pid"),
         scope=bindparam("scope"),
@@ -159,8 +171,7 @@ def _upsert(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> Exe
     ).returning(_CHOICE.c.scope)
 
 
-# Statements built once: building and hashing them anew costs more than running them.
-_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+# Built once: building and hashing it anew costs more than running it.
 _RESET = (
     delete(_CHOICE)
     .where(_CHOICE.c.pid == bindparam("pid"), _CHOICE.c.scope == bindparam("scope"))
@@ -183,7 +194,7 @@ def _apply(connection: Connection, pid: str, scope: str, action: Action, at: dt.
     """Make *scope* hold *action*'s result; return True only if the stored state changed."""
     if action is Action.RESET:
         return connection.execute(_RESET, {"pid": pid, "scope": scope}).first() is not None
-    upsert = _UPSERTS[connection.dialect.name]
+    upsert = _upsert(connection.dialect.name)
     values = {"pid": pid, "scope": scope, "status": action.value, "at": at, "policy_version": version}
     return connection.execute(upsert, values).first() is not None
 
