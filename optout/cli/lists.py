@@ -7,8 +7,6 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,6 +18,7 @@ from ..extensions import get_settings, get_tokens
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
 from ..lists.parallel import filter_csv_parallel
 from .common import campaign_info, fail, session
+from .output import atomic_output
 
 PARALLEL_FROM_BYTES = 1 << 20  # below this, starting worker processes costs more than it saves
 
@@ -38,23 +37,6 @@ class _Counting(io.RawIOBase):
         buffer[: len(data)] = data
         self.count += len(data)
         return len(data)
-
-
-@contextmanager
-def _output(path: str | None) -> Iterator[IO[str]]:
-    """Standard output, or *path* written whole or not at all (a temporary file renamed at the end)."""
-    if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            yield handle
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _print_summary(summary: Summary) -> None:
@@ -108,7 +90,7 @@ def filter_command(
         workers = 1  # the workers are forked (Windows cannot): filter in one process there
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
-            with _output(output_path) as sink:
+            with atomic_output(output_path) as sink:
                 progress = (lambda _rows: bar.update(counting.count - bar.pos)) if show else None
                 if workers > 1:
                     summary = filter_csv_parallel(
