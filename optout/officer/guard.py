@@ -1,9 +1,10 @@
 """The officer's login, kept in the app's session cookie, and the check every console page runs.
 
 The cookie is Flask's signed session (``SameSite=Strict``, ``HttpOnly``, ``Secure`` under https).
-It holds the officer's id, a stamp of their password hash, the login time and the time of the
-last request. Each request reloads the account: a removed officer (or a changed password) ends
-the login at once, as do 30 minutes without a request and 8 hours after login. Logging in clears
+It holds the officer's id, a stamp of their password hash and session epoch, the login time and
+the time of the last request. Each request reloads the account: a removed officer, a changed
+password or a logout (which raises the epoch, so even a copied cookie stops working) ends the
+login at once, as do 30 minutes without a request and 8 hours after login. Logging in clears
 the session first, so nothing from before (a CSRF token included) carries over.
 """
 
@@ -33,8 +34,10 @@ R = TypeVar("R")
 
 
 def _stamp(officer: Officer) -> str:
-    # Changes when the account is re-created or its password changes; reveals nothing usable.
-    return hashlib.sha256(f"{officer.id}:{officer.password_hash}".encode()).hexdigest()[:32]
+    # Changes when the account is re-created, its password changes or it logs out (the session
+    # epoch); reveals nothing usable.
+    material = f"{officer.id}:{officer.password_hash}:{officer.session_epoch}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
 def sign_in(officer: Officer) -> None:
@@ -48,8 +51,9 @@ def sign_in(officer: Officer) -> None:
     g.officer = officer
 
 
-def sign_out() -> None:
-    """End the login (the language choice stays)."""
+def sign_out(officer: Officer) -> None:
+    """End the login here and every copy of it elsewhere (the caller commits); the language stays."""
+    officer.session_epoch += 1
     lang = session.get(LANG_KEY)
     session.clear()
     if lang:

@@ -102,9 +102,10 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """End the login (POST with CSRF, so another site cannot log the officer out)."""
     db = get_session()
-    audit.record(db, _officer().email, audit.AuditAction.LOGOUT)
+    officer = _officer()
+    audit.record(db, officer.email, audit.AuditAction.LOGOUT)
+    guard.sign_out(officer)
     db.commit()
-    guard.sign_out()
     return redirect(url_for("officer.login", logged_out="1"), code=303)
 
 

@@ -157,6 +157,20 @@ def test_logout_ends_the_login(signed_in, audit_log):
     assert [action for _who, action, _detail in audit_log()] == ["login", "logout"]
 
 
+def test_logout_also_ends_every_copy_of_the_cookie(app, signed_in):
+    stolen = app.test_client()
+    cookie = signed_in.get_cookie("optout_session", domain="optout.example.no") or signed_in.get_cookie(
+        "__Host-optout", domain="optout.example.no"
+    )
+    assert cookie is not None
+    stolen.set_cookie(cookie.key, cookie.value, domain="optout.example.no")
+    assert stolen.get(console("/")).status_code == 200  # a copy works while the login lasts
+    assert post(signed_in, "/logout").status_code == 303
+    assert stolen.get(console("/")).status_code == 302
+    assert log_in(signed_in).status_code == 303  # a new login works again
+    assert signed_in.get(console("/")).status_code == 200
+
+
 def test_removing_the_officer_ends_their_login(app, signed_in):
     with app.app_context():
         session = get_session()
