@@ -45,6 +45,25 @@ def officer_add_cmd(email: str) -> None:
     click.echo(f"Officer {officer.email} added. They can log in at /officer/login.")
 
 
+@officer_group.command("password")
+@click.argument("email")
+def officer_password_cmd(email: str) -> None:
+    """Set a new password for EMAIL (asked twice); also lifts a lockout and ends their logins."""
+    db = session()
+    try:
+        auth.officer_at(db, email)  # before asking for a password that would be wasted
+    except auth.OfficerError as exc:
+        fail(str(exc))
+    password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True, value_proc=_strong_enough)
+    try:
+        officer = auth.set_password(db, email, password)
+    except auth.OfficerError as exc:  # removed by someone else while we were asking
+        fail(str(exc))
+    audit.record(db, audit.CLI, audit.AuditAction.PASSWORD_SET, officer.email)
+    db.commit()
+    click.echo(f"New password set for {officer.email}; any lockout is lifted and their logins have ended.")
+
+
 @officer_group.command("remove")
 @click.argument("email")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -93,12 +93,28 @@ def add_officer(session: Session, email: str, password: str) -> Officer:
     return officer
 
 
-def remove_officer(session: Session, email: str) -> None:
-    """Delete an officer account; its console login stops working at its next request."""
+def officer_at(session: Session, email: str) -> Officer:
+    """The officer with address *email*, or :class:`OfficerError`."""
     officer = session.scalar(select(Officer).where(Officer.email == _address(email)))
     if officer is None:
         raise OfficerError(f"no officer has the address {email.strip()}.")
-    session.delete(officer)
+    return officer
+
+
+def set_password(session: Session, email: str, password: str) -> Officer:
+    """Give an officer a new password, lift any lockout and end their logins (the session epoch)."""
+    officer = officer_at(session, email)
+    officer.password_hash = _HASHER.hash(check_password(password))
+    officer.failed_logins = 0
+    officer.locked_until = None
+    officer.session_epoch += 1
+    session.flush()
+    return officer
+
+
+def remove_officer(session: Session, email: str) -> None:
+    """Delete an officer account; its console login stops working at its next request."""
+    session.delete(officer_at(session, email))
     session.flush()
 
 

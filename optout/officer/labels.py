@@ -122,5 +122,6 @@ def audit_action(code: str) -> str:
         "erasure": _("Erasure"),
         "officer-added": _("Officer added"),
         "officer-removed": _("Officer removed"),
+        "password-set": _("Password set"),
     }
     return words.get(code, code)

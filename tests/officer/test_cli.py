@@ -1,4 +1,4 @@
-"""``optout officer add|remove|list``: a hidden, confirmed password prompt; argon2id hashes only."""
+"""``optout officer add|password|remove|list``: a hidden, confirmed password prompt; argon2id hashes only."""
 
 from __future__ import annotations
 
@@ -66,3 +66,23 @@ def test_remove_asks_first_and_then_deletes(app, optout, audit_log):
     assert audit_log()[-1] == ("cli", "officer-removed", EMAIL)
     again = optout("officer", "remove", EMAIL, "--yes")
     assert again.exit_code == 1 and "no officer has the address" in again.output
+
+
+def test_password_sets_a_new_one_lifts_the_lock_and_ends_logins(app, optout, client, audit_log):
+    optout("officer", "add", EMAIL, input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert log_in(client).status_code == 303
+    with app.extensions["optout.db"].engine.begin() as conn:
+        conn.execute(text("UPDATE officer SET failed_logins = 5, locked_until = '2099-01-01 00:00:00'"))
+    result = optout("officer", "password", EMAIL, input=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0, result.output
+    assert GOOD not in result.output
+    assert client.get("https://optout.example.no/officer/").status_code == 302  # the old login ended
+    assert log_in(client, EMAIL, PASSWORD).status_code == 200  # the old password no longer works
+    assert log_in(client, EMAIL, GOOD).status_code == 303  # and the lock is gone
+    assert ("cli", "password-set", EMAIL) in audit_log()
+
+
+def test_password_refuses_an_unknown_officer_before_asking(optout):
+    result = optout("officer", "password", EMAIL)
+    assert result.exit_code == 1
+    assert "no officer has the address" in result.output and "Password" not in result.output
