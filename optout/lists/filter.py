@@ -2,8 +2,8 @@
 
 Rows are read with the standard ``csv`` module and decided a batch at a time: one indexed query
 per batch fetches the choices of just those recipients, so memory does not grow with the list
-(except for the set of addresses seen, needed to drop repeats) and an opt-out recorded a moment
-ago counts in the next run: nothing is cached. Any row that cannot be read is dropped and
+(the ids already met, kept to drop repeats, move to a temporary file past a limit) and an
+opt-out recorded a moment ago counts in the next run: nothing is cached. Any row that cannot be read is dropped and
 reported by line number; no row is ever written without a decision.
 """
 
@@ -33,6 +33,7 @@ from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFI
 from ..models import Basis, Choice, FilterRun, Status
 from ..policy import service as policy
 from ..tokens import PairMinter, Purpose, TokenService
+from .seen import SeenIds
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
@@ -219,7 +220,7 @@ def sendable(
     """The rules of filtering, whatever the input format: yield ``(item, pid, lang)`` for every
     item that may get *campaign*, in input order, and count every other one in *summary*."""
     decider = Decider(campaign)
-    seen: set[bytes] = set()
+    seen = SeenIds()
     batch: list[tuple[Item, bytes, str]] = []
 
     def decided() -> Iterator[tuple[Item, bytes, str]]:
@@ -235,25 +236,27 @@ def sendable(
             progress(len(batch))
         batch.clear()
 
-    for candidate in candidates:
-        summary.rows_read += 1
-        if isinstance(candidate, BadRow):
-            summary.bad_row(candidate.line, candidate.problem)
-            continue
-        try:
-            if not isinstance(candidate.address, str):
-                raise AddressInvalid(str(candidate.address))
-            pid = pid_of_normal(id_key, normalize(candidate.address))
-        except AddressInvalid:
-            summary.drop(Reason.INVALID_ADDRESS)
-            continue
-        if pid in seen:
-            summary.drop(Reason.DUPLICATE)
-            continue
-        seen.add(pid)
-        batch.append((candidate.item, pid, language_of(candidate.lang) or campaign.lang))
-        if len(batch) >= BATCH:
-            yield from decided()
+    try:
+        for candidate in candidates:
+            summary.rows_read += 1
+            if isinstance(candidate, BadRow):
+                summary.bad_row(candidate.line, candidate.problem)
+                continue
+            try:
+                if not isinstance(candidate.address, str):
+                    raise AddressInvalid(str(candidate.address))
+                pid = pid_of_normal(id_key, normalize(candidate.address))
+            except AddressInvalid:
+                summary.drop(Reason.INVALID_ADDRESS)
+                continue
+            if not seen.add(pid):
+                summary.drop(Reason.DUPLICATE)
+                continue
+            batch.append((candidate.item, pid, language_of(candidate.lang) or campaign.lang))
+            if len(batch) >= BATCH:
+                yield from decided()
+    finally:
+        seen.close()
     yield from decided()
 
 

@@ -33,6 +33,7 @@ from ..db import make_engine
 from ..identity import PID_BYTES
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
 from .filter import Reason, Summary, csv_writer_header, read_list_header
+from .seen import SeenIds
 
 BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
 SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
@@ -154,7 +155,7 @@ class _Merger:
 
     def __init__(self, sink: IO[str], summary: Summary) -> None:
         self.summary = summary
-        self.seen: set[bytes] = set()
+        self.seen = SeenIds()
         self.line = 2  # the first row after the header
         buffer = getattr(sink, "buffer", None)
         encoding = getattr(sink, "encoding", None)
@@ -165,7 +166,7 @@ class _Merger:
             self.write = lambda output: sink.write(str(output, "utf-8"))
 
     def take(self, chunk: bytes, answer: ChunkAnswer, output: bytes | memoryview) -> None:
-        summary, seen = self.summary, self.seen
+        summary = self.summary
         summary.rows_read += len(answer.bad) + answer.invalid + answer.duplicates + len(answer.pids)
         for line, problem in answer.bad:
             summary.bad_row(self.line + line - 1, problem)
@@ -175,10 +176,9 @@ class _Merger:
         summary.dropped[Reason.INVALID_ADDRESS.value] += answer.invalid
         summary.dropped[Reason.DUPLICATE.value] += answer.duplicates
         verdicts = answer.verdicts
-        repeated = seen.intersection(answer.pids)
+        repeated = self.seen.repeats(answer.pids)
         if repeated:
             verdicts, output = self._drop_repeats(answer, output, repeated)
-        seen.update(answer.pids)
         kept = verdicts.count(KEEP)
         summary.rows_kept += kept
         if kept != len(verdicts):
@@ -258,11 +258,14 @@ def filter_csv_parallel(
     context = multiprocessing.get_context("fork")
     with slots, context.Pool(workers, initializer=_start, initargs=(setup, slots)) as pool:
         in_flight: deque[tuple[bytes, int, AsyncResult[tuple[ChunkAnswer, int]]]] = deque()
-        for number, chunk in enumerate(_chunks(source, pending)):
-            slot = number % in_flight_max
-            in_flight.append((chunk, slot, pool.apply_async(_work, (slot, chunk))))
-            if len(in_flight) >= in_flight_max:
+        try:
+            for number, chunk in enumerate(_chunks(source, pending)):
+                slot = number % in_flight_max
+                in_flight.append((chunk, slot, pool.apply_async(_work, (slot, chunk))))
+                if len(in_flight) >= in_flight_max:
+                    take(*in_flight.popleft())
+            while in_flight:
                 take(*in_flight.popleft())
-        while in_flight:
-            take(*in_flight.popleft())
+        finally:
+            merger.seen.close()
     return summary
