@@ -163,11 +163,11 @@ def statements(settings: Settings) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def _campaigns(session: Session, ids: set[int]) -> list[dict[str, Any]]:
+def _campaigns(session: Session, ids: set[int]) -> Sequence[Campaign]:
+    """The campaigns the person's decisions were made through (one query, topic and partner joined)."""
     if not ids:
-        return []
-    rows = session.scalars(select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id)).all()
-    return [{"campaign": c.slug, "topic": c.topic.key, "partner": c.partner.name if c.partner else None} for c in rows]
+        return ()
+    return session.scalars(select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id)).all()
 
 
 def build(
@@ -185,7 +185,8 @@ def build(
     requests = session.scalars(
         select(AccessRequest).where(AccessRequest.pid == pid).order_by(AccessRequest.received_at)
     ).all()
-    slugs = {c.id: c.slug for c in session.scalars(select(Campaign)).all()}
+    touched = _campaigns(session, {e.campaign_id for e in history if e.campaign_id})
+    slugs = {c.id: c.slug for c in touched}
     current = consent.choices_of(session, pid)
     return {
         "format": FORMAT,
@@ -220,7 +221,10 @@ def build(
             }
             for e in history
         ],
-        "campaigns": _campaigns(session, {e.campaign_id for e in history if e.campaign_id}),
+        "campaigns": [
+            {"campaign": c.slug, "topic": c.topic.key, "partner": c.partner.name if c.partner else None}
+            for c in touched
+        ],
         "access_requests": [
             {
                 "received_at": timestamp(r.received_at),
