@@ -100,6 +100,7 @@ def filter_command(
                         sink,
                         (settings.secret_keys, settings.base_url, settings.id_key),
                         workers=workers,
+                        size=size,
                         progress=progress,
                     )
                 else:

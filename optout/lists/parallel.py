@@ -32,11 +32,12 @@ from ..csvrows import UNDECODABLE_BYTES, column
 from ..db import make_engine
 from ..identity import PID_BYTES
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
-from .filter import Reason, Summary, csv_writer_header, read_list_header
+from .filter import Decider, Reason, Summary, csv_writer_header, read_list_header
 from .seen import SeenIds
 
 BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
 SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
+LOAD_AT_MOST = 1_000_000  # choices read at once (about 100 MiB), when the list has more rows
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
 _BOM = codecs.BOM_UTF8
@@ -56,6 +57,7 @@ class WorkerSetup:
     header: list[str]
     email_at: int
     lang_at: int | None
+    decider: Decider  # with every choice already read, where that is faster (inherited, not sent)
 
 
 _state: dict[str, Any] = {}
@@ -82,6 +84,7 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
             len(setup.header),
             setup.email_at,
             setup.lang_at,
+            setup.decider,
         ),
     )
 
@@ -114,6 +117,14 @@ def _header_line(source: IO[bytes]) -> tuple[str, bytes]:
             cut = end.end()
         line = pending[:cut].removeprefix(_BOM)
         return line.decode("utf-8", UNDECODABLE_BYTES), pending[cut:]
+
+
+def _rows_in(size: int, header_size: int, sample: bytes) -> int:
+    """About how many rows a list of *size* bytes holds, judged by the lines of *sample*."""
+    lines = sample.count(b"\n")
+    if not size or not lines:
+        return 0
+    return (size - header_size) * lines // len(sample)
 
 
 def _boundary(data: bytes) -> int:
@@ -221,14 +232,25 @@ def filter_csv_parallel(
     links: tuple[tuple[bytes, ...], str, bytes],
     *,
     workers: int,
+    size: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """:func:`~optout.lists.filter.filter_csv` with *workers* processes, on the UTF-8 bytes of the
-    list; *links* is ``(secret_keys, base_url, id_key)``."""
+    list; *links* is ``(secret_keys, base_url, id_key)``; *size* is the list's size in bytes, if
+    known, from which the number of its rows is guessed."""
     header_line, pending = _header_line(source)
     header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
     secret_keys, base_url, id_key = links
+    decider = Decider(campaign)
+    rows = _rows_in(size, len(header_line), pending)
+    if rows:
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as connection:
+                decider.load(connection, min(rows, LOAD_AT_MOST))
+        finally:
+            engine.dispose()  # the workers, forked next, must not inherit its connection
     setup = WorkerSetup(
         database_url,
         campaign,
@@ -238,6 +260,7 @@ def filter_csv_parallel(
         header,
         column(header, "email") or 0,
         column(header, "lang"),
+        decider,
     )
     summary = Summary()
     merger = _Merger(sink, summary)

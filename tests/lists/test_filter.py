@@ -26,15 +26,20 @@ def partner_campaign(make_campaign):
     return make_campaign("fjord-spring", partner="fjordreiser")
 
 
-@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+@pytest.fixture(params=["one-process", "workers-loading", "workers-probing"])
 def run(optout, tmp_path, request, monkeypatch):
     """Filter through the CLI, in one process or with two workers cutting the input into tiny
-    chunks (so that quoted newlines, duplicates and bad rows fall across chunk boundaries)."""
-    workers = request.param
+    chunks (so that quoted newlines, duplicates and bad rows fall across chunk boundaries), the
+    workers deciding from every choice read at the start or probing for each chunk's rows."""
+    workers = 1 if request.param == "one-process" else 2
     if workers > 1:
         from optout.lists import parallel
 
         monkeypatch.setattr(parallel, "BLOCK", 64)
+        if request.param == "workers-loading":  # as for a list far longer than the choices
+            monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
+        else:
+            monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
 
     def filter_(text: str | bytes, campaign: str = "newsletter", *extra: str):
         source = tmp_path / "list.csv"
@@ -118,15 +123,21 @@ def test_partner_campaign_needs_a_standing_opt_in_and_honours_partner_opt_outs(r
     decide("withdrew@example.no", "topic:partner-offers", "opt-out")
     decide("stopped@example.no", "topic:partner-offers", "opt-in")
     decide("stopped@example.no", "everything")
+    # The opt-out first, then an opt-in: every choice counts, not just the latest recorded.
+    decide("partner-first@example.no", "partner:fjordreiser")
+    decide("partner-first@example.no", "topic:partner-offers", "opt-in")
+    decide("everything-first@example.no", "everything")
+    decide("everything-first@example.no", "channel:email", "opt-in")
+    decide("everything-first@example.no", "topic:partner-offers", "opt-in")
     text = (
         "email\nyes@example.no\nnot-this-one@example.no\nother-partner@example.no\nwithdrew@example.no\n"
-        "stopped@example.no\nnever-asked@example.no\n"
+        "stopped@example.no\nnever-asked@example.no\npartner-first@example.no\neverything-first@example.no\n"
     )
     result, rows, summary = run(text, "fjord-spring")
     assert result.exit_code == 0
     assert [r["email"] for r in rows] == ["yes@example.no", "other-partner@example.no"]
     dropped = {k: v for k, v in summary["dropped"].items() if v}
-    assert dropped == {"opted-out-partner": 1, "opted-out-topic": 1, "opted-out-everything": 1, "no-consent": 1}
+    assert dropped == {"opted-out-partner": 2, "opted-out-topic": 1, "opted-out-everything": 2, "no-consent": 1}
 
 
 def test_an_opt_out_made_a_moment_ago_counts_in_the_next_run(run, newsletter, client):

@@ -123,8 +123,17 @@ def test_the_page_footer_links_the_policy_in_force(optout, client, links, newsle
     assert "2026-03-01" in page.text
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_the_filter_drops_stale_consents_with_their_own_reason(optout, make_campaign, decide, tmp_path, workers):
+@pytest.mark.parametrize("workers", ["1", "2-loading", "2-probing"])
+def test_the_filter_drops_stale_consents_with_their_own_reason(
+    optout, make_campaign, decide, tmp_path, workers, monkeypatch
+):
+    from optout.lists import parallel
+
+    if workers == "2-loading":  # every choice read at the start, as for a long list
+        monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
+    elif workers == "2-probing":
+        monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
+    workers = workers[0]
     make_campaign("offer", partner="acme")
     decide("old@example.no", "topic:partner-offers", "opt-in")
     source = tmp_path / "list.csv"
