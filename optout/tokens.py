@@ -1,16 +1,26 @@
-"""Signed link tokens: one itsdangerous salt per purpose, key rotation, short URLs.
+"""Signed link tokens: itsdangerous signers, key rotation, short URLs, one MAC for a recipient's two links.
 
 A token carries exactly three things: the recipient's pseudonymous id, the campaign and the page
 language (never an address or a name: a signed token is readable by anyone), packed into 23
 bytes with a format version and a one-byte key hint. The hint names which signing key made the
 token, so that during a key rotation an older token costs one HMAC, not one per key.
-The signature is HMAC-SHA256 truncated to 128 bits, so a whole unsubscribe URL stays near 85
-characters; mail software mangles long header values.
+The signature is 128 bits of HMAC-SHA256, so a whole unsubscribe URL stays near 85 characters;
+mail software mangles long header values.
 
-The format is itsdangerous's :class:`~itsdangerous.Signer` (salt per purpose, HMAC key derivation,
-key rotation: tokens from any key still in ``OPTOUT_SECRET_KEYS`` verify, new ones use the newest
-key). :class:`Minter` and :class:`Reader` derive each key once instead of on every call, as
-``Signer`` does; tests check that they accept and produce exactly what ``Signer`` does.
+Every mail carries two links for the same claims, the unsubscribe link (also in the
+``List-Unsubscribe`` header, where mail providers act on it) and the preferences link. Since
+format 2 both are signed by one HMAC-SHA256: the unsubscribe token carries the first half of it,
+the preferences token the second. The halves of a pseudorandom function's output are independent,
+so either link tells nothing about the other's signature: a provider that holds the header's
+link still cannot open the preferences page. Minting a recipient's links costs one HMAC, not two.
+Format 1 tokens (one salt and key per purpose, the first half of each) are still accepted: they
+are in mail already sent.
+
+The format is itsdangerous's :class:`~itsdangerous.Signer` (salt, HMAC key derivation, key
+rotation: tokens from any key still in ``OPTOUT_SECRET_KEYS`` verify, new ones use the newest
+key), with a signing algorithm that keeps one half of the MAC. :class:`Minter` and
+:class:`Reader` derive each key once instead of on every call, as ``Signer`` does; tests check
+that they accept and produce exactly what ``Signer`` does.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import hmac
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
 
 from itsdangerous import Signer
 from itsdangerous.signer import SigningAlgorithm
@@ -31,7 +41,9 @@ from itsdangerous.signer import SigningAlgorithm
 from .identity import PID_BYTES
 from .keyedhash import KeyedSha256
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # what is minted
+FIRST_FORMAT = 1  # still read: one salt and key per purpose
+LINK_SALT = "optout.links.v2"  # the salt of format 2, which both purposes share
 LANGUAGES = ("nb", "en")
 _PAYLOAD = struct.Struct(f">BB{PID_BYTES}sIB")  # version, key hint, pid, campaign id, language index
 _TAIL = struct.Struct(">IB")  # what follows the version, hint and pid in _PAYLOAD
@@ -42,10 +54,15 @@ MAC_STRIDE, MAC_TEXT = 24, 22  # base64 of a MAC padded to 18 bytes, and how muc
 
 
 class Purpose(enum.Enum):
-    """What a token may be used for; each purpose is its own itsdangerous salt."""
+    """What a token may be used for; the value is the purpose's own salt in format 1."""
 
     UNSUBSCRIBE = "optout.unsubscribe.v1"
     PREFERENCES = "optout.preferences.v1"
+
+    def signature(self, version: int) -> slice:
+        """Which bytes of the HMAC are this purpose's signature in tokens of *version*."""
+        half = 1 if version != FIRST_FORMAT and self is Purpose.PREFERENCES else 0
+        return slice(half * MAC_BYTES, (half + 1) * MAC_BYTES)
 
 
 class TokenInvalid(Exception):
@@ -61,11 +78,14 @@ class LinkClaims:
     lang: str
 
 
-class _TruncatedHmacSha256(SigningAlgorithm):
-    """HMAC-SHA256 cut to 128 bits (RFC 2104 § 5 allows truncation to half the output)."""
+class _HalfHmacSha256(SigningAlgorithm):
+    """One half of HMAC-SHA256 (RFC 2104 § 5 allows truncation to half the output)."""
+
+    def __init__(self, half: slice) -> None:
+        self.half = half
 
     def get_signature(self, key: bytes, value: bytes) -> bytes:
-        return hmac.digest(key, value, "sha256")[:MAC_BYTES]
+        return hmac.digest(key, value, "sha256")[self.half]
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -80,14 +100,14 @@ def _unb64(data: bytes) -> bytes:
     return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
 
 
-def make_signer(secret_keys: Sequence[bytes], purpose: Purpose) -> Signer:
-    """Return the itsdangerous signer for *purpose* (keys oldest first, newest last)."""
+def make_signer(secret_keys: Sequence[bytes], purpose: Purpose, version: int = FORMAT_VERSION) -> Signer:
+    """Return the itsdangerous signer for *purpose* in format *version* (keys oldest first, newest last)."""
     return Signer(
         list(secret_keys),
-        salt=purpose.value,
+        salt=purpose.value if version == FIRST_FORMAT else LINK_SALT,
         key_derivation="hmac",
         digest_method=hashlib.sha256,
-        algorithm=_TruncatedHmacSha256(),
+        algorithm=_HalfHmacSha256(purpose.signature(version)),
     )
 
 
@@ -96,15 +116,23 @@ def key_hint(derived_key: bytes) -> int:
     return hmac.digest(derived_key, b"optout.key-hint", "sha256")[0]
 
 
-def pack(hint: int, pid: bytes, campaign_id: int, lang: str) -> bytes:
+def pack(hint: int, pid: bytes, campaign_id: int, lang: str, version: int = FORMAT_VERSION) -> bytes:
     """Encode the claims as the token's (unsigned) payload."""
-    return _b64(_PAYLOAD.pack(FORMAT_VERSION, hint, pid, campaign_id, LANGUAGES.index(lang)))
+    return _b64(_PAYLOAD.pack(version, hint, pid, campaign_id, LANGUAGES.index(lang)))
 
 
-def reference_token(secret_keys: Sequence[bytes], purpose: Purpose, pid: bytes, campaign_id: int, lang: str) -> str:
-    """The token :class:`itsdangerous.Signer` makes for these claims: what :class:`Minter` must match."""
-    signer = make_signer(secret_keys, purpose)
-    return signer.sign(pack(key_hint(signer.derive_key()), pid, campaign_id, lang)).decode()
+def reference_token(
+    secret_keys: Sequence[bytes],
+    purpose: Purpose,
+    pid: bytes,
+    campaign_id: int,
+    lang: str,
+    version: int = FORMAT_VERSION,
+) -> str:
+    """The token :class:`itsdangerous.Signer` makes for these claims: what :class:`Minter` must
+    match (and, with *version* 1, what mail sent before format 2 holds)."""
+    signer = make_signer(secret_keys, purpose, version)
+    return signer.sign(pack(key_hint(signer.derive_key()), pid, campaign_id, lang, version)).decode()
 
 
 class Minter:
@@ -115,46 +143,45 @@ class Minter:
         self.keyed = KeyedSha256(key)
         self.mac = self.keyed.digest
         self.head = bytes([FORMAT_VERSION, key_hint(key)])
+        self.signature = purpose.signature(FORMAT_VERSION)
 
     def mint(self, pid: bytes, campaign_id: int, lang: str) -> str:
         """Return the token for these claims."""
         value = _b64(self.head + pid + _TAIL.pack(campaign_id, _LANGUAGE_INDEX[lang]))
-        return (value + b"." + _b64(self.mac(value)[:MAC_BYTES])).decode("ascii")
+        return (value + b"." + _b64(self.mac(value)[self.signature])).decode("ascii")
 
 
 class PairMinter:
-    """Two purposes' tokens for the same claims, sharing the work they have in common.
+    """A recipient's two tokens (unsubscribe, then preferences) for the same claims, from one HMAC.
 
-    Base64 encodes 3-byte groups, and the payloads differ only in the first group (version, key
-    hint, first pid byte), so the rest is encoded once; each group's 4 characters come from a
-    table. The tokens are byte-identical to :meth:`Minter.mint`'s (a test checks).
+    Both have the same payload and are signed by the same key; each takes its half of the MAC.
+    The tokens are byte-identical to :meth:`Minter.mint`'s (a test checks).
     """
 
     def __init__(self, first: Minter, second: Minter) -> None:
-        self._keys = (first.keyed.inner, first.keyed.outer, second.keyed.inner, second.keyed.outer)
-        self._heads = (first.head, second.head)
-        self._groups = tuple(
-            tuple(_b64(minter.head + bytes([byte])) for byte in range(256)) for minter in (first, second)
-        )
+        if first.head != second.head or first.signature == second.signature:
+            raise ValueError("a pair is two purposes' minters for the same keys")
+        self._inner, self._outer = first.keyed.inner, first.keyed.outer
+        self._head = first.head
+        self._signatures = (first.signature, second.signature)
+        # Base64 encodes 3-byte groups: the first group (version, key hint, first pid byte) comes
+        # from a table, the rest of the payload is encoded on its own.
+        self._groups = tuple(_b64(first.head + bytes([byte])) for byte in range(256))
 
     def mint(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str]:
         """Both tokens for these claims."""
         # Written out rather than composed from helpers: this runs for every row of every list.
         b2a, urlsafe = binascii.b2a_base64, _URLSAFE
         rest = b2a(pid[1:] + _TAIL.pack(campaign_id, _LANGUAGE_INDEX[lang]), newline=False)
-        rest = rest.translate(urlsafe).rstrip(b"=")
-        first_inner, first_outer, second_inner, second_outer = self._keys
-        first_value = self._groups[0][pid[0]] + rest
-        inner, outer = first_inner.copy(), first_outer.copy()
-        inner.update(first_value)
+        value = self._groups[pid[0]] + rest.translate(urlsafe).rstrip(b"=")
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(value)
         outer.update(inner.digest())
-        first_mac = b2a(outer.digest()[:MAC_BYTES], newline=False).translate(urlsafe).rstrip(b"=")
-        second_value = self._groups[1][pid[0]] + rest
-        inner, outer = second_inner.copy(), second_outer.copy()
-        inner.update(second_value)
-        outer.update(inner.digest())
-        second_mac = b2a(outer.digest()[:MAC_BYTES], newline=False).translate(urlsafe).rstrip(b"=")
-        return (first_value + b"." + first_mac).decode("ascii"), (second_value + b"." + second_mac).decode("ascii")
+        mac = outer.digest()
+        first, second = self._signatures
+        first_mac = b2a(mac[first], newline=False).translate(urlsafe).rstrip(b"=")
+        second_mac = b2a(mac[second], newline=False).translate(urlsafe).rstrip(b"=")
+        return (value + b"." + first_mac).decode("ascii"), (value + b"." + second_mac).decode("ascii")
 
     def mint_many(self, pids: Sequence[bytes], campaign_id: int, langs: Sequence[str]) -> tuple[TokenRun, TokenRun]:
         """Both tokens for many recipients (``langs[i]`` is the language of ``pids[i]``): the same
@@ -162,22 +189,13 @@ class PairMinter:
 
         Each payload is padded to 24 bytes, a whole number of base64 groups, so one encoding of
         all of them holds every payload's text at a fixed stride, followed by the pad's character
-        (replaced by the dot); each 16-byte MAC is padded to 18 bytes for the same reason.
+        (replaced by the dot); each 16-byte signature is padded to 18 bytes for the same reason.
+        The two runs share their payloads' text.
         """
         if not pids:
             return TokenRun("", ""), TokenRun("", "")
+        head = self._head
         tails = {lang: _TAIL.pack(campaign_id, _LANGUAGE_INDEX[lang]) + b"\0" for lang in set(langs)}
-        first, second = (
-            self._mint_many(head, keys, pids, langs, tails)
-            for head, keys in zip(self._heads, (self._keys[:2], self._keys[2:]), strict=True)
-        )
-        return first, second
-
-    @staticmethod
-    def _mint_many(
-        head: bytes, keys: tuple[Any, Any], pids: Sequence[bytes], langs: Sequence[str], tails: dict[str, bytes]
-    ) -> TokenRun:
-        inner_key, outer_key = keys
         if len(tails) == 1:
             (tail,) = tails.values()
             payloads = head + (tail + head).join(pids) + tail
@@ -185,18 +203,26 @@ class PairMinter:
             payloads = b"".join([head + pid + tails[lang] for pid, lang in zip(pids, langs, strict=True)])
         encoded = binascii.b2a_base64(payloads, newline=False).translate(_URLSAFE)
         # Written out rather than composed from helpers: this runs for every row of every list.
-        copy_inner, copy_outer, macs = inner_key.copy, outer_key.copy, list[bytes]()
+        copy_inner, copy_outer, macs = self._inner.copy, self._outer.copy, list[bytes]()
         keep, text = macs.append, PAYLOAD_STRIDE - 1
         for start in range(0, len(encoded), PAYLOAD_STRIDE):
             inner = copy_inner()
             inner.update(encoded[start : start + text])
             outer = copy_outer()
             outer.update(inner.digest())
-            keep(outer.digest()[:MAC_BYTES])
+            keep(outer.digest())
         dotted = bytearray(encoded)
         dotted[text::PAYLOAD_STRIDE] = b"." * len(pids)
-        mac_text = binascii.b2a_base64(b"\0\0".join(macs) + b"\0\0", newline=False).translate(_URLSAFE)
-        return TokenRun(dotted.decode("ascii"), mac_text.decode("ascii"))
+        shared = dotted.decode("ascii")
+        first, second = (
+            TokenRun(shared, _b64_run(b"\0\0".join(map(itemgetter(signature), macs)) + b"\0\0"))
+            for signature in self._signatures
+        )
+        return first, second
+
+
+def _b64_run(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -221,20 +247,22 @@ class TokenRun:
 
 
 class Reader:
-    """Verify tokens of one purpose against the configured keys that their hint names."""
+    """Verify tokens of one purpose, in either format, against the configured keys their hint names."""
 
     def __init__(self, secret_keys: Sequence[bytes], purpose: Purpose) -> None:
-        signer = make_signer(secret_keys, purpose)
-        self._keys: dict[int, list[KeyedSha256]] = {}
-        for key in reversed(secret_keys):  # newest first
-            derived = signer.derive_key(key)
-            self._keys.setdefault(key_hint(derived), []).append(KeyedSha256(derived))
+        self._keys: dict[tuple[int, int], list[KeyedSha256]] = {}  # (version, hint): keys
+        self._signatures = {version: purpose.signature(version) for version in (FIRST_FORMAT, FORMAT_VERSION)}
+        for version in self._signatures:
+            signer = make_signer(secret_keys, purpose, version)
+            for key in reversed(secret_keys):  # newest first
+                derived = signer.derive_key(key)
+                self._keys.setdefault((version, key_hint(derived)), []).append(KeyedSha256(derived))
 
     def unsign(self, token: str) -> bytes:
         """Return the decoded payload of *token* if a configured key signed it.
 
-        Accepts what :meth:`itsdangerous.Signer.unsign` accepts for tokens of our format; a token
-        whose hint names no configured key is refused without computing any HMAC.
+        Accepts what :meth:`itsdangerous.Signer.unsign` accepts for tokens of our formats; a token
+        whose version and hint name no configured key is refused without computing any HMAC.
         """
         try:
             value, sep, signature = token.encode("ascii").rpartition(b".")
@@ -243,15 +271,18 @@ class Reader:
             raise TokenInvalid from None
         if not sep or len(payload) != _PAYLOAD.size:
             raise TokenInvalid
-        for key in self._keys.get(payload[1], ()):
-            if hmac.compare_digest(key.digest(value)[:MAC_BYTES], mac):
-                return payload
+        keys = self._keys.get((payload[0], payload[1]), ())
+        if keys:
+            own = self._signatures[payload[0]]
+            for key in keys:
+                if hmac.compare_digest(key.digest(value)[own], mac):
+                    return payload
         raise TokenInvalid
 
     def read(self, token: str) -> LinkClaims:
         """Return the claims of *token* or raise :class:`TokenInvalid`."""
-        version, _hint, pid, campaign_id, lang_index = _PAYLOAD.unpack(self.unsign(token))
-        if version != FORMAT_VERSION or lang_index >= len(LANGUAGES):
+        _version, _hint, pid, campaign_id, lang_index = _PAYLOAD.unpack(self.unsign(token))
+        if lang_index >= len(LANGUAGES):
             raise TokenInvalid
         return LinkClaims(pid=pid, campaign_id=campaign_id, lang=LANGUAGES[lang_index])
 

@@ -1,4 +1,5 @@
-"""Link tokens: short, opaque, one salt per purpose, key rotation, and nothing personal inside."""
+"""Link tokens: short, opaque, each purpose its own half of the MAC, format 1 still read, key rotation,
+and nothing personal inside."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from itsdangerous import BadSignature
 from optout.identity import AddressInvalid, normalize, pseudonymous_id
 from optout.links import links_for
 from optout.tokens import (
+    FIRST_FORMAT,
+    FORMAT_VERSION,
     LinkClaims,
     Minter,
     Purpose,
@@ -50,6 +53,30 @@ def test_fast_minting_is_byte_identical_to_itsdangerous():
         assert Minter([OLD, NEW], purpose).mint(PID, 7, "nb") == expected
 
 
+def test_a_recipients_two_links_share_their_payload_but_not_their_signature():
+    service = TokenService([NEW])
+    unsubscribe, preferences = (service.mint(purpose, PID, 7, "nb") for purpose in Purpose)
+    (payload, mac), (same_payload, other_mac) = unsubscribe.split("."), preferences.split(".")
+    assert payload == same_payload and mac != other_mac
+    # Swapping the signatures, or giving either link to the other page, never verifies.
+    for purpose, token in [(Purpose.UNSUBSCRIBE, preferences), (Purpose.PREFERENCES, unsubscribe)]:
+        with pytest.raises(TokenInvalid):
+            service.read(purpose, token)
+
+
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_format_1_tokens_in_mail_already_sent_still_verify_for_their_own_purpose_only(purpose):
+    service = TokenService([OLD, NEW])
+    for keys in ([OLD], [NEW]):
+        token = reference_token(keys, purpose, PID, 7, "en", version=FIRST_FORMAT)
+        assert service.read(purpose, token) == LinkClaims(pid=PID, campaign_id=7, lang="en")
+        other = Purpose.PREFERENCES if purpose is Purpose.UNSUBSCRIBE else Purpose.UNSUBSCRIBE
+        with pytest.raises(TokenInvalid):
+            service.read(other, token)
+    with pytest.raises(TokenInvalid):  # its key retired: refused like any other
+        TokenService([NEW]).read(purpose, reference_token([OLD], purpose, PID, 7, "en", version=FIRST_FORMAT))
+
+
 @given(st.data())
 def test_reader_accepts_exactly_what_itsdangerous_accepts(data):
     keys = [OLD, NEW]
@@ -59,6 +86,8 @@ def test_reader_accepts_exactly_what_itsdangerous_accepts(data):
                 TokenService([OLD]).mint(Purpose.UNSUBSCRIBE, PID, 3, "nb"),
                 TokenService([NEW]).mint(Purpose.UNSUBSCRIBE, PID, 3, "en"),
                 TokenService([NEW]).mint(Purpose.PREFERENCES, PID, 3, "en"),
+                reference_token([OLD], Purpose.UNSUBSCRIBE, PID, 3, "nb", version=FIRST_FORMAT),
+                reference_token([NEW], Purpose.PREFERENCES, PID, 3, "nb", version=FIRST_FORMAT),
             ]
         )
     )
@@ -66,11 +95,15 @@ def test_reader_accepts_exactly_what_itsdangerous_accepts(data):
     insert = data.draw(st.text(alphabet="AZaz09-_.=+/ ", max_size=3))
     cut = data.draw(st.integers(0, 3))
     candidate = token[:position] + insert + token[position + cut :]
-    try:
-        value = make_signer(keys, Purpose.UNSUBSCRIBE).unsign(candidate.encode())
-        expected = base64.urlsafe_b64decode(value + b"=" * (-len(value) % 4))
-    except BadSignature:
-        expected = None
+    expected = None
+    for version in (FIRST_FORMAT, FORMAT_VERSION):  # a token is either format's, never both
+        try:
+            value = make_signer(keys, Purpose.UNSUBSCRIBE, version).unsign(candidate.encode())
+        except BadSignature:
+            continue
+        payload = base64.urlsafe_b64decode(value + b"=" * (-len(value) % 4))
+        if payload[:1] == bytes([version]):  # each format's key signs only its own payloads
+            expected = payload
     try:
         actual = Reader(keys, Purpose.UNSUBSCRIBE).unsign(candidate)
     except TokenInvalid:
@@ -138,7 +171,7 @@ def test_tokens_hold_no_address_and_urls_stay_short():
         # The payload is exactly version, key hint, pseudonymous id, campaign and language: 23 bytes.
         assert len(payload) == 23
         assert payload[:1] + payload[2:] == (
-            bytes([1]) + pseudonymous_id(ID_KEY, email) + (123456).to_bytes(4, "big") + bytes([0])
+            bytes([FORMAT_VERSION]) + pseudonymous_id(ID_KEY, email) + (123456).to_bytes(4, "big") + bytes([0])
         )
         assert len(signature) == 16
         for fragment in (email, "kari", "nyhetsbrev", "example"):
@@ -187,6 +220,15 @@ def test_keyed_sha256_is_hmac_sha256(key, message):
     from optout.keyedhash import KeyedSha256
 
     assert KeyedSha256(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+def test_a_pair_is_two_purposes_under_the_same_keys():
+    from optout.tokens import PairMinter
+
+    with pytest.raises(ValueError, match="same keys"):
+        PairMinter(Minter([NEW], Purpose.UNSUBSCRIBE), Minter([NEW], Purpose.UNSUBSCRIBE))
+    with pytest.raises(ValueError, match="same keys"):
+        PairMinter(Minter([NEW], Purpose.UNSUBSCRIBE), Minter([OLD], Purpose.PREFERENCES))
 
 
 @given(pid=st.binary(min_size=16, max_size=16), campaign=st.integers(0, 2**32 - 1), lang=st.sampled_from(["nb", "en"]))

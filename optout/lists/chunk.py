@@ -126,20 +126,18 @@ class ChunkFilter:
         chosen = [default] * len(pids) if langs is None else [language_of(lang) or default for lang in langs]
         unsubscribe, preferences = self.mint_many(pids, self.campaign.id, chosen)
         unsubscribe_prefix, preferences_prefix = self.unsubscribe_prefix, self.preferences_prefix
-        unsubscribe_payloads, unsubscribe_macs = unsubscribe.payloads, unsubscribe.macs
-        preferences_payloads, preferences_macs = preferences.payloads, preferences.macs
+        payloads = unsubscribe.payloads  # the two runs share their payloads (PairMinter)
+        unsubscribe_macs, preferences_macs = unsubscribe.macs, preferences.macs
         post = LIST_UNSUBSCRIBE_POST
         lines: list[str] = []
         add = lines.append
         at = mac_at = 0
-        for text in texts:  # each token copied out of its run (TokenRun) straight into the line
-            url = (
-                f"{unsubscribe_prefix}{unsubscribe_payloads[at : at + PAYLOAD_STRIDE]}"
-                f"{unsubscribe_macs[mac_at : mac_at + MAC_TEXT]}"
-            )
+        for text in texts:  # each token copied out of its runs (TokenRun) straight into the line
+            payload = payloads[at : at + PAYLOAD_STRIDE]
+            url = f"{unsubscribe_prefix}{payload}{unsubscribe_macs[mac_at : mac_at + MAC_TEXT]}"
             add(
-                f"{text},{url},{preferences_prefix}{preferences_payloads[at : at + PAYLOAD_STRIDE]}"
-                f"{preferences_macs[mac_at : mac_at + MAC_TEXT]},<{url}>,{post}\r\n"
+                f"{text},{url},{preferences_prefix}{payload}{preferences_macs[mac_at : mac_at + MAC_TEXT]},"
+                f"<{url}>,{post}\r\n"
             )
             at += PAYLOAD_STRIDE
             mac_at += MAC_STRIDE
