@@ -72,8 +72,7 @@ class ChunkFilter:
 
     def __call__(self, engine: Engine, data: bytes) -> ChunkAnswer:
         """Filter one chunk of whole records; bad rows are numbered from the chunk's first line."""
-        text = data.decode("utf-8", "surrogateescape")
-        rows = self.reader.read(text)
+        rows = self.reader.read(data)
         pids, dropped, invalid, duplicates = self._identify(rows.addresses)
         texts, langs = cut(rows.texts, dropped), rows.langs and cut(rows.langs, dropped)
         with engine.connect() as connection:

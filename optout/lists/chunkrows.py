@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from ..csvrows import _UNDECODED
+from ..csvrows import _UNDECODED, UNDECODABLE_BYTES
 
 Item = TypeVar("Item")
 
@@ -35,9 +35,14 @@ class RowReader:
         self._quoted_lines: list[str] = []
         self._quoting = csv.writer(_Appender(self._quoted_lines.append))
 
-    def read(self, text: str) -> Rows:
-        """The usable rows of *text* and its bad ones (numbered from its first line), as csv reads them."""
-        return self.read_lines(text) or self.read_records(text)
+    def read(self, data: bytes) -> Rows:
+        """The usable rows of the UTF-8 *data* and its bad ones (numbered from its first line), as
+        csv reads them."""
+        try:
+            text = data.decode("utf-8")  # strictly: then no character stands for a broken byte
+        except UnicodeDecodeError:  # csv judges each record, and those with such bytes are bad
+            return self.read_records(data.decode("utf-8", UNDECODABLE_BYTES))
+        return self._read_lines(text) or self.read_records(text)
 
     def read_lines(self, text: str) -> Rows | None:
         """The rows of *text* read a line at a time, or None if a record may span lines.
@@ -47,12 +52,14 @@ class RowReader:
         ends inside a quoted field (or the chunk has a carriage return not followed by a newline,
         or a byte that is not UTF-8) the whole chunk is read with ``csv`` instead.
         """
+        return None if _UNDECODED.search(text) else self._read_lines(text)
+
+    def _read_lines(self, text: str) -> Rows | None:
+        """:meth:`read_lines` for text that stands for no broken byte."""
         if "\r" in text:
             text = text.replace("\r\n", "\n")
             if "\r" in text:
                 return None
-        if _UNDECODED.search(text):
-            return None
         lines = text.split("\n")
         if not lines[-1]:
             lines.pop()

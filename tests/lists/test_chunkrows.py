@@ -18,13 +18,13 @@ rows = st.lists(st.tuples(st.lists(fields, max_size=4), st.sampled_from(["\n", "
 raw = st.lists(st.text(alphabet=st.sampled_from('a,"\r\n'), max_size=6), max_size=4).map("".join)
 
 
-@given(rows=rows, junk=raw, lang=st.booleans())
-def test_lines_are_read_as_csv_reads_them(rows, junk, lang):
+@given(rows=rows, junk=raw, lang=st.booleans(), width=st.sampled_from([1, 3]))
+def test_lines_are_read_as_csv_reads_them(rows, junk, lang, width):
     buffer = io.StringIO()
     for fields_, end in rows:
         csv.writer(buffer, lineterminator=end).writerow(fields_)
     text = buffer.getvalue() + junk
-    reader = RowReader(3, 0, 2 if lang else None)
+    reader = RowReader(width, 0, 2 if lang and width == 3 else None)
     fast = reader.read_lines(text)
     assert fast is None or fast == reader.read_records(text)
 
@@ -36,3 +36,13 @@ def test_plain_and_quoted_lines_are_read_a_line_at_a_time():
     assert rows.addresses == ["kari@example.no", "ola@example.no"]
     assert rows.texts == ['kari@example.no,Kari,"Oslo, Grünerløkka"', "ola@example.no,Ola,Bergen"]
     assert rows.bad == [(4, "2 fields where the header has 3")]
+
+
+@given(rows=rows, junk=raw)
+def test_bytes_are_read_as_csv_reads_their_text(rows, junk):
+    buffer = io.StringIO()
+    for fields_, end in rows:
+        csv.writer(buffer, lineterminator=end).writerow(fields_)
+    data = (buffer.getvalue() + junk).encode("utf-8", "surrogateescape")  # "\udcff" is the byte 0xff
+    reader = RowReader(3, 0, None)
+    assert reader.read(data) == reader.read_records(data.decode("utf-8", "surrogateescape"))
