@@ -59,11 +59,10 @@ class ChunkFilter:
         width: int,
         email_at: int,
         lang_at: int | None,
-        decider: Decider | None = None,
     ) -> None:
         tokens = TokenService(secret_keys)
         self.campaign, self.width, self.email_at, self.lang_at = campaign, width, email_at, lang_at
-        self.decider = decider or Decider(campaign)
+        self.decider = Decider(campaign)
         self.id_key = KeyedSha256(id_key)
         self.mint_many = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint_many
         self.unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX

@@ -135,6 +135,13 @@ def read_list_header(reader: Iterator[list[str]]) -> list[str]:
     return header
 
 
+class Verdicts(NamedTuple):
+    """The recipients with a relevant choice, by raw pid: those it blocks, and those it lets through."""
+
+    blocked_by: dict[bytes, Blocker]
+    cleared: frozenset[bytes]
+
+
 class Decider:
     """Decide, a batch at a time, which recipients may get the campaign.
 
@@ -154,22 +161,20 @@ class Decider:
         self._verdicts: dict[tuple[frozenset[tuple[str, str]], frozenset[str]], Blocker | None] = {}
         self._fresh: frozenset[str] | None = None
         self._fresh_read = False
-        self._blocked_by: dict[bytes, Blocker] | None = None  # all the blocked, once load() read them
+        self._blocked_by: dict[bytes, Blocker] | None = None  # all the blocked, once use() has them
         self._cleared: frozenset[bytes] = frozenset()  # those with choices that let the campaign through
 
-    def load(self, connection: Connection, at_most: int) -> bool:
-        """Decide for everyone with a recorded choice at once, if at most *at_most* choices are
-        recorded; True if so.
+    def count_choices(self, connection: Connection, at_most: int) -> int | None:
+        """How many choices are recorded, if at most *at_most* (reading no more than that)."""
+        recorded: int = connection.execute(_COUNT_UP_TO, {"limit": at_most + 1}).scalar_one()
+        return recorded if recorded <= at_most else None
+
+    def read_all(self, connection: Connection) -> Verdicts:
+        """The verdict for everyone with a choice in the campaign's scopes, read in one statement.
 
         Probing the index for each row of a list costs more than reading a choice, so a list with
-        more rows than there are choices is decided faster from all of them, read in one
-        statement: :meth:`blocked_ids` then asks the database nothing more, and the whole run
-        decides on the choices as they stood when it started. Past *at_most* the memory this
-        takes (about 100 bytes a recipient) counts more than the time, and each batch probes.
+        more rows than there are choices is decided faster from all of them (see :meth:`use`).
         """
-        recorded = connection.execute(_COUNT_UP_TO, {"limit": at_most + 1}).scalar_one()
-        if recorded > at_most:
-            return False
         fresh = self._fresh_versions(connection)
         relevant = sorted(self.scopes)
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
@@ -193,11 +198,15 @@ class Decider:
         del rows
         verdicts = {code: self._verdict(fresh, _choices_of(code)) for code in set(codes.values())}
         decided = dict(zip(map(bytes.fromhex, codes), map(verdicts.__getitem__, codes.values()), strict=True))
-        self._cleared = frozenset(raw for raw, blocker in decided.items() if blocker is None)
-        for raw in self._cleared:
+        cleared = frozenset(raw for raw, blocker in decided.items() if blocker is None)
+        for raw in cleared:
             del decided[raw]
-        self._blocked_by = cast(dict[bytes, Blocker], decided)
-        return True
+        return Verdicts(cast(dict[bytes, Blocker], decided), cleared)
+
+    def use(self, verdicts: Verdicts) -> None:
+        """Decide from *verdicts* (:meth:`read_all`) from now on: :meth:`blocked_ids` then asks the
+        database nothing more, and decides on the choices as they stood when they were read."""
+        self._blocked_by, self._cleared = verdicts.blocked_by, verdicts.cleared
 
     def blocked_ids(self, connection: Connection, pids: Sequence[bytes]) -> dict[bytes, Blocker]:
         """:meth:`blocked` for raw ids, asked for in sorted order (each probe near the last one)."""
@@ -212,7 +221,7 @@ class Decider:
         return {bytes.fromhex(pid): blocker for pid, blocker in found.items()}
 
     def _blocked_loaded(self, pids: Sequence[bytes]) -> dict[bytes, Blocker]:
-        """:meth:`blocked_ids` from the choices :meth:`load` read."""
+        """:meth:`blocked_ids` from the verdicts given to :meth:`use`."""
         blocked_by = cast(dict[bytes, Blocker], self._blocked_by)
         if self.nobody_chose is None:  # blocked only by a recorded choice: few, found by set logic
             return {pid: blocked_by[pid] for pid in blocked_by.keys() & pids}
@@ -275,7 +284,7 @@ class Decider:
 
 
 def _choices_of(code: str) -> list[tuple[str, str, str | None]]:
-    """The (scope, status, policy version) choices that :meth:`Decider.load` wrote as *code*."""
+    """The (scope, status, policy version) choices that :meth:`Decider.read_all` read as *code*."""
     choices: list[tuple[str, str, str | None]] = []
     for choice in code.split(_CHOICE_SEPARATOR):
         scope, status, version = choice.split(_FIELD)

@@ -31,13 +31,15 @@ from ..catalog.cache import CampaignInfo
 from ..csvrows import UNDECODABLE_BYTES, column
 from ..db import make_engine
 from ..identity import PID_BYTES
+from . import loader
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
 from .filter import Decider, Reason, Summary, csv_writer_header, read_list_header
+from .loader import SharedVerdicts
 from .seen import SeenIds
 
 BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
 SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
-LOAD_AT_MOST = 1_000_000  # choices read at once (about 100 MiB), when the list has more rows
+LOAD_AT_MOST = 1_000_000  # choices read at once by the loader (about 100 MiB), if the list has more rows
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
 _BOM = codecs.BOM_UTF8
@@ -57,7 +59,7 @@ class WorkerSetup:
     header: list[str]
     email_at: int
     lang_at: int | None
-    decider: Decider  # with every choice already read, where that is faster (inherited, not sent)
+    verdicts: SharedVerdicts | None  # where the loader leaves every verdict, if it was started
 
 
 _state: dict[str, Any] = {}
@@ -76,6 +78,7 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
     _state.update(
         slots=slots,
         engine=engine,
+        verdicts=setup.verdicts,
         filter=ChunkFilter(
             setup.campaign,
             setup.secret_keys,
@@ -84,7 +87,6 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
             len(setup.header),
             setup.email_at,
             setup.lang_at,
-            setup.decider,
         ),
     )
 
@@ -92,6 +94,9 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
 def _work(slot: int, data: bytes) -> tuple[ChunkAnswer, int]:
     """Filter a chunk; its output goes to shared memory *slot* if it fits (the answer then says
     how many bytes it left there), so that the output is not pickled, piped and unpickled."""
+    verdicts: SharedVerdicts | None = _state["verdicts"]
+    if verdicts is not None and verdicts.take_up(_state["filter"].decider, wait=loader.WAIT):
+        _state["verdicts"] = None  # taken up, or never coming: not asked again
     answer: ChunkAnswer = _state["filter"](_state["engine"], data)
     size = len(answer.output)
     if size > SLOT_BYTES:
@@ -117,6 +122,25 @@ def _header_line(source: IO[bytes]) -> tuple[str, bytes]:
             cut = end.end()
         line = pending[:cut].removeprefix(_BOM)
         return line.decode("utf-8", UNDECODABLE_BYTES), pending[cut:]
+
+
+def _shared_verdicts(database_url: str, campaign: CampaignInfo, rows: int) -> SharedVerdicts | None:
+    """Room for every verdict, if reading them all is worth it for a list of about *rows* rows:
+    when it has more rows than there are recorded choices, and there are at most LOAD_AT_MOST."""
+    if not rows:
+        return None
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            recorded = Decider(campaign).count_choices(connection, min(rows, LOAD_AT_MOST))
+    finally:
+        engine.dispose()  # the processes forked next must not inherit its connection
+    return None if recorded is None else SharedVerdicts(_room(recorded))
+
+
+def _room(recorded: int) -> int:
+    """Verdicts to make room for, with *recorded* choices counted: some may be recorded meanwhile."""
+    return recorded + recorded // 10 + 1000
 
 
 def _rows_in(size: int, header_size: int, sample: bytes) -> int:
@@ -242,15 +266,7 @@ def filter_csv_parallel(
     header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
     secret_keys, base_url, id_key = links
-    decider = Decider(campaign)
-    rows = _rows_in(size, len(header_line), pending)
-    if rows:
-        engine = make_engine(database_url)
-        try:
-            with engine.connect() as connection:
-                decider.load(connection, min(rows, LOAD_AT_MOST))
-        finally:
-            engine.dispose()  # the workers, forked next, must not inherit its connection
+    verdicts = _shared_verdicts(database_url, campaign, _rows_in(size, len(header_line), pending))
     setup = WorkerSetup(
         database_url,
         campaign,
@@ -260,7 +276,7 @@ def filter_csv_parallel(
         header,
         column(header, "email") or 0,
         column(header, "lang"),
-        decider,
+        verdicts,
     )
     summary = Summary()
     merger = _Merger(sink, summary)
@@ -279,6 +295,10 @@ def filter_csv_parallel(
             progress(len(answer.verdicts))
 
     context = multiprocessing.get_context("fork")
+    reading = None
+    if verdicts is not None:  # read while the workers start on the list with queries
+        reading = context.Process(target=verdicts.load, args=(database_url, campaign), daemon=True)
+        reading.start()
     with slots, context.Pool(workers, initializer=_start, initargs=(setup, slots)) as pool:
         in_flight: deque[tuple[bytes, int, AsyncResult[tuple[ChunkAnswer, int]]]] = deque()
         try:
@@ -291,4 +311,8 @@ def filter_csv_parallel(
                 take(*in_flight.popleft())
         finally:
             merger.seen.close()
+            if reading is not None and verdicts is not None:
+                reading.terminate()  # done long before, as a rule: the workers only took up its verdicts
+                reading.join()
+                verdicts.close()
     return summary

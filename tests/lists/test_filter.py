@@ -37,7 +37,10 @@ def run(optout, tmp_path, request, monkeypatch):
 
         monkeypatch.setattr(parallel, "BLOCK", 64)
         if request.param == "workers-loading":  # as for a list far longer than the choices
+            from optout.lists import loader
+
             monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
+            monkeypatch.setattr(loader, "WAIT", True)  # every chunk decided from the loaded verdicts
         else:
             monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
 

@@ -130,7 +130,10 @@ def test_the_filter_drops_stale_consents_with_their_own_reason(
     from optout.lists import parallel
 
     if workers == "2-loading":  # every choice read at the start, as for a long list
+        from optout.lists import loader
+
         monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
+        monkeypatch.setattr(loader, "WAIT", True)
     elif workers == "2-probing":
         monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
     workers = workers[0]
