@@ -39,7 +39,7 @@ from .seen import SeenIds
 
 BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
 SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
-LOAD_AT_MOST = 1_000_000  # choices read at once by the loader (about 100 MiB), if the list has more rows
+LOAD_AT_MOST = 500_000  # choices the loader reads, if the list has more rows (about 100 bytes each, per worker)
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
 _BOM = codecs.BOM_UTF8
