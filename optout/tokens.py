@@ -193,7 +193,7 @@ class PairMinter:
         The two runs share their payloads' text.
         """
         if not pids:
-            return TokenRun("", ""), TokenRun("", "")
+            return TokenRun(b"", b""), TokenRun(b"", b"")
         head = self._head
         tails = {lang: _TAIL.pack(campaign_id, _LANGUAGE_INDEX[lang]) + b"\0" for lang in set(langs)}
         if len(tails) == 1:
@@ -213,7 +213,7 @@ class PairMinter:
             keep(outer.digest())
         dotted = bytearray(encoded)
         dotted[text::PAYLOAD_STRIDE] = b"." * len(pids)
-        shared = dotted.decode("ascii")
+        shared = bytes(dotted)
         first, second = (
             TokenRun(shared, _b64_run(b"\0\0".join(map(itemgetter(signature), macs)) + b"\0\0"))
             for signature in self._signatures
@@ -221,18 +221,19 @@ class PairMinter:
         return first, second
 
 
-def _b64_run(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).decode("ascii")
+def _b64_run(data: bytes) -> bytes:
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE)
 
 
 @dataclass(frozen=True)
 class TokenRun:
-    """Many tokens of one purpose, laid out so that a loop can copy them into its output without
-    making a string per token: token ``i`` is its payload's text and the dot, ``payloads[i *
-    PAYLOAD_STRIDE :][:PAYLOAD_STRIDE]``, then its MAC's, ``macs[i * MAC_STRIDE :][:MAC_TEXT]``."""
+    """Many tokens of one purpose, as ASCII bytes laid out so that a loop can copy them into its
+    output without making an object per token: token ``i`` is its payload's text and the dot,
+    ``payloads[i * PAYLOAD_STRIDE :][:PAYLOAD_STRIDE]``, then its MAC's, ``macs[i * MAC_STRIDE
+    :][:MAC_TEXT]``."""
 
-    payloads: str
-    macs: str
+    payloads: bytes
+    macs: bytes
 
     def __len__(self) -> int:
         return len(self.payloads) // PAYLOAD_STRIDE
@@ -241,7 +242,7 @@ class TokenRun:
         """The tokens, one string each."""
         starts = range(0, len(self.payloads), PAYLOAD_STRIDE)
         return [
-            self.payloads[start : start + PAYLOAD_STRIDE] + self.macs[at : at + MAC_TEXT]
+            (self.payloads[start : start + PAYLOAD_STRIDE] + self.macs[at : at + MAC_TEXT]).decode("ascii")
             for start, at in zip(starts, range(0, len(self.macs), MAC_STRIDE), strict=True)
         ]
 
