@@ -3,8 +3,10 @@
 Rows are read with the standard ``csv`` module and decided a batch at a time: one indexed query
 per batch fetches the choices of just those recipients, so memory does not grow with the list
 (the ids already met, kept to drop repeats, move to a temporary file past a limit) and an
-opt-out recorded a moment ago counts in the next run: nothing is cached. Any row that cannot be read is dropped and
-reported by line number; no row is ever written without a decision.
+opt-out recorded a moment ago counts in the next run: nothing is kept between runs. (Workers
+filtering a long list may instead decide from every choice, read once as the run starts:
+:meth:`Decider.read_all`.) Any row that cannot be read is dropped and reported by line number;
+no row is ever written without a decision.
 """
 
 from __future__ import annotations
@@ -143,7 +145,8 @@ class Verdicts(NamedTuple):
 
 
 class Decider:
-    """Decide, a batch at a time, which recipients may get the campaign.
+    """Decide, a batch at a time, which recipients may get the campaign: by querying for each
+    batch, or from the verdicts for everyone with a choice, read once (:meth:`read_all`, :meth:`use`).
 
     Which policy versions' opt-ins still count is read on the first batch of each run, so a
     material policy change registered a moment ago counts in the next run.

@@ -7,7 +7,9 @@ input order. Only de-duplication across chunks stays in the main process, becaus
 earlier row; it is one set operation per chunk unless the chunk repeats an earlier address.
 At most two chunks per worker are in flight, so memory stays bounded whatever the size of the
 list. Bytes are cut, sent and written undecoded: a newline byte never occurs inside a UTF-8
-character, so each chunk decodes exactly as the whole input would.
+character, so each chunk decodes exactly as the whole input would. For a list with more rows
+than there are recorded choices, a loader process reads every choice meanwhile
+(:mod:`optout.lists.loader`), and the workers stop querying once its verdicts are there.
 """
 
 from __future__ import annotations
