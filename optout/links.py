@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tokens import Purpose, TokenService
+from .tokens import TokenService
 
 LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"  # RFC 8058 § 3.1: exactly this pair
 
@@ -51,8 +51,9 @@ def preferences_path(token: str) -> str:
 
 
 def links_for(tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str) -> Links:
-    """Mint both links for recipient *pid* in campaign *campaign_id*."""
+    """Mint both links for recipient *pid* in campaign *campaign_id* (one HMAC signs both)."""
+    unsubscribe, preferences = tokens.mint_pair(pid, campaign_id, lang)
     return Links(
-        unsubscribe_url=base_url + unsubscribe_path(tokens.mint(Purpose.UNSUBSCRIBE, pid, campaign_id, lang)),
-        preferences_url=base_url + preferences_path(tokens.mint(Purpose.PREFERENCES, pid, campaign_id, lang)),
+        unsubscribe_url=base_url + unsubscribe_path(unsubscribe),
+        preferences_url=base_url + preferences_path(preferences),
     )

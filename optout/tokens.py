@@ -294,6 +294,7 @@ class TokenService:
     def __init__(self, secret_keys: Sequence[bytes]) -> None:
         self._minters = {p: Minter(secret_keys, p) for p in Purpose}
         self._readers = {p: Reader(secret_keys, p) for p in Purpose}
+        self._pair = PairMinter(self._minters[Purpose.UNSUBSCRIBE], self._minters[Purpose.PREFERENCES])
 
     def minter(self, purpose: Purpose) -> Minter:
         """The minter for *purpose* (for loops that mint many tokens)."""
@@ -302,6 +303,10 @@ class TokenService:
     def mint(self, purpose: Purpose, pid: bytes, campaign_id: int, lang: str) -> str:
         """Return a token for *purpose*."""
         return self._minters[purpose].mint(pid, campaign_id, lang)
+
+    def mint_pair(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str]:
+        """A recipient's unsubscribe and preferences tokens, from one HMAC."""
+        return self._pair.mint(pid, campaign_id, lang)
 
     def read(self, purpose: Purpose, token: str) -> LinkClaims:
         """Verify a token for *purpose*; raise :class:`TokenInvalid` otherwise."""

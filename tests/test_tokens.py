@@ -56,6 +56,7 @@ def test_fast_minting_is_byte_identical_to_itsdangerous():
 def test_a_recipients_two_links_share_their_payload_but_not_their_signature():
     service = TokenService([NEW])
     unsubscribe, preferences = (service.mint(purpose, PID, 7, "nb") for purpose in Purpose)
+    assert service.mint_pair(PID, 7, "nb") == (unsubscribe, preferences)
     (payload, mac), (same_payload, other_mac) = unsubscribe.split("."), preferences.split(".")
     assert payload == same_payload and mac != other_mac
     # Swapping the signatures, or giving either link to the other page, never verifies.
