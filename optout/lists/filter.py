@@ -19,6 +19,7 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
@@ -53,7 +54,6 @@ _SQLITE_CHOICES_OF = (
 )
 _NOTHING_STALE: frozenset[str] = frozenset()
 _COUNT_UP_TO = text("SELECT count(*) FROM (SELECT 1 FROM choice LIMIT :limit) AS c")
-# Ordered by pid, so that each recipient's choices come together (the primary key's order).
 # Each choice as one text: scope, status and policy version with _FIELD between them.
 _CHOICES_IN_SCOPES = (
     "SELECT pid, scope || {mark} || status || {mark} || coalesce(policy_version, '') FROM choice"
@@ -183,13 +183,12 @@ class Decider:
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         # Straight to the driver, each choice as one text: rows of four objects, through
         # SQLAlchemy, would cost more than all the rest of the work.
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(
-            _CHOICES_IN_SCOPES.format(mark=mark, marks=", ".join([mark] * len(relevant))),
-            [_FIELD, _FIELD, *relevant],
-        )
-        rows: list[tuple[str, str]] = cursor.fetchall()
-        cursor.close()
+        with closing(connection.connection.driver_connection.cursor()) as cursor:  # type: ignore[union-attr]
+            cursor.execute(
+                _CHOICES_IN_SCOPES.format(mark=mark, marks=", ".join([mark] * len(relevant))),
+                [_FIELD, _FIELD, *relevant],
+            )
+            rows: list[tuple[str, str]] = cursor.fetchall()
         codes = dict(rows)  # pid: its choice as one text; there are few distinct texts
         if len(codes) < len(rows):  # some have several relevant choices: join each one's texts
             counted = Counter(map(itemgetter(0), rows))

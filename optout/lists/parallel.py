@@ -313,8 +313,9 @@ def filter_csv_parallel(
                 take(*in_flight.popleft())
         finally:
             merger.seen.close()
-            if reading is not None and verdicts is not None:
+            if reading is not None:
                 reading.terminate()  # done long before, as a rule: the workers only took up its verdicts
                 reading.join()
+            if verdicts is not None:
                 verdicts.close()
     return summary
