@@ -181,3 +181,15 @@ def test_key_rotation_old_key_token_still_works(client, campaign, ledger):
     old = reference_token([OLD_KEY.encode()], Purpose.UNSUBSCRIBE, pid, campaign.id, "nb")
     assert client.post(f"{BASE_URL}/u/{old}", data=ONE_CLICK).status_code == 200
     assert len(ledger()) == 1
+
+
+def test_links_in_mail_sent_before_format_2_still_work(client, campaign, choices, pid_of):
+    """Format 1 tokens (a salt and a whole MAC per purpose) are in mail already sent."""
+    pid = pid_of("kari@example.no")
+    keys = [OLD_KEY.encode()]
+    unsubscribe = reference_token(keys, Purpose.UNSUBSCRIBE, bytes.fromhex(pid), campaign.id, "en", version=1)
+    preferences = reference_token(keys, Purpose.PREFERENCES, bytes.fromhex(pid), campaign.id, "en", version=1)
+    assert client.get(f"/p/{preferences}").status_code == 200
+    assert client.get(f"/p/{unsubscribe}").status_code == 404  # still each for its own purpose
+    assert client.post(f"/u/{unsubscribe}", data=ONE_CLICK).status_code == 200
+    assert choices() == {(pid, "topic:periodic"): "opt-out"}
