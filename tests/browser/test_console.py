@@ -14,6 +14,7 @@ from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.models import Action, Source
 from optout.officer import auth
+from tests.browser.accessibility import violations
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_pages import CONTRAST_JS, SMALL_TARGETS_JS
 
@@ -75,6 +76,7 @@ def _shoot(tab, request, name: str) -> None:
 
 def _check_page(tab, lang: str) -> None:
     assert tab.get_attribute("html", "lang") == lang
+    assert violations(tab) == []  # axe-core: WCAG 2.x A and AA
     assert tab.evaluate(CONTRAST_JS) == []
     assert tab.evaluate(SMALL_TARGETS_JS) == 0
     assert tab.locator("h1").count() == 1

@@ -10,6 +10,7 @@ from optout.db import get_session
 from optout.extensions import get_settings, get_tokens
 from optout.identity import pseudonymous_id
 from optout.links import links_for
+from tests.browser.accessibility import violations
 
 # Contrast of every element that holds text, against the first opaque background behind it.
 CONTRAST_JS = """
@@ -61,6 +62,7 @@ def origin_guard(page, live_app):
 
 
 def _check_layout(page) -> None:
+    assert violations(page) == []  # axe-core: WCAG 2.x A and AA
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, "horizontal scrolling at 320 px"
     assert page.evaluate(CONTRAST_JS) == []
     assert page.evaluate(SMALL_TARGETS_JS) == 0
