@@ -30,6 +30,7 @@ COMMANDS = {
     "export": "ledger:export_group",
     "subject": "privacy:subject_group",
     "requests": "privacy:requests_group",
+    "record": "privacy:record_command",
     "policy": "policy:policy_group",
     "demo": "demo:demo_command",
     "keys": "demo:keys_group",

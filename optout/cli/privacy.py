@@ -1,4 +1,5 @@
-"""``optout subject`` and ``optout requests``: access requests, access packages and erasure."""
+"""``optout subject``, ``optout requests`` and ``optout record``: access requests, access packages,
+erasure, and the record of processing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from ..catalog import service as catalog
 from ..db import utcnow
@@ -15,7 +16,7 @@ from ..extensions import get_settings
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..models import AccessRequest
 from ..officer import audit
-from ..privacy import erasure, package, requests
+from ..privacy import erasure, package, record, requests
 from ..privacy.dates import local_date
 from .common import current_policy, echo_json, fail, session
 from .output import atomic_output
@@ -150,3 +151,27 @@ def subject_erase_cmd(email: str, yes: bool) -> None:
         f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "
         f"{done.requests_removed} request(s) removed; tombstone is ledger event seq {done.tombstone_seq}."
     )
+
+
+@click.command("record")
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="html", show_default=True)
+@click.option(
+    "--year", type=click.IntRange(2000, 9999), help="Add the statement of disclosures for this calendar year."
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
+@with_appcontext
+def record_command(fmt: str, year: int | None, output: str | None) -> None:
+    """The record of processing for this service (GDPR Art. 30(1)), in bokmål and English.
+
+    With --year, also the statement that no personal information was disclosed for third
+    parties' direct marketing that year (California Civil Code § 1798.83), with its evidence.
+    """
+    db = session()
+    data = record.build(db, get_settings(), year=year)
+    with atomic_output(output) as out:
+        if fmt == "json":
+            out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.write(record.render_html(current_app.jinja_env, data, get_settings()))
+    audit.record(db, audit.CLI, audit.AuditAction.EXPORT, f"record of processing ({fmt}, year {year or '-'})")
+    db.commit()

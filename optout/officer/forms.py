@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..identity import MAX_ADDRESS_LENGTH
 from .auth import MAX_PASSWORD_LENGTH
@@ -73,6 +73,16 @@ class LedgerExportForm(FlaskForm):  # type: ignore[misc]
     partner = SelectField(_l("Partner"), choices=[], validate_choice=True)
     campaign = SelectField(_l("Campaign"), choices=[], validate_choice=True)
     format = SelectField(_l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("jsonl", "JSON Lines")])
+
+
+class RecordForm(FlaskForm):  # type: ignore[misc]
+    """The record of processing, with the disclosure statement for a year if one is given."""
+
+    year = IntegerField(
+        _l("Statement of disclosures for the year (optional)"),
+        validators=[Optional(), NumberRange(2000, 9999, _l("Give a year such as 2026."))],
+    )
+    format = SelectField(_l("Format"), choices=[SelectChoice("html", "HTML"), SelectChoice("json", "JSON")])
 
 
 class EraseForm(FlaskForm):  # type: ignore[misc]

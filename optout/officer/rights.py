@@ -24,10 +24,10 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..ledger import export
 from ..models import Officer
 from ..pages import current_policy
-from ..privacy import erasure, package, requests
+from ..privacy import erasure, package, record, requests
 from ..privacy.dates import LOCAL, local_date
 from . import audit, guard
-from .forms import EraseConfirmForm, EraseForm, LedgerExportForm, PackageForm, RequestForm
+from .forms import EraseConfirmForm, EraseForm, LedgerExportForm, PackageForm, RecordForm, RequestForm
 from .views import bp
 
 ALL = ""  # the select value meaning "no filter"
@@ -148,9 +148,9 @@ def _form_errors(form: RequestForm | PackageForm | LedgerExportForm | EraseForm)
     return [str(error) for errors in form.errors.values() for error in errors]
 
 
-def _export_form() -> LedgerExportForm:
+def _export_form(**options: object) -> LedgerExportForm:
     db = get_session()
-    form = LedgerExportForm()
+    form = LedgerExportForm(**options)
     everything = [SelectChoice(ALL, _("All"))]
     form.topic.choices = everything + [SelectChoice(t.key, t.key) for t in catalog.topics(db)]
     form.partner.choices = everything + [SelectChoice(p.slug, p.name) for p in catalog.partners(db)]
@@ -162,10 +162,34 @@ def _utc_midnight(day: dt.date | None) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
+def _exports_page(form: LedgerExportForm, record_form: RecordForm, errors: dict[str, list[str]]) -> str:
+    return render_template("officer/exports.html", form=form, record_form=record_form, errors=errors)
+
+
 @bp.get("/exports")
 def exports() -> ResponseReturnValue:
-    """The ledger export form."""
-    return render_template("officer/exports.html", form=_export_form(), errors=[])
+    """The ledger export form, and the record of processing."""
+    return _exports_page(_export_form(), RecordForm(), {})
+
+
+@bp.post("/exports/record")
+def export_record() -> ResponseReturnValue:
+    """The record of processing (and a year's disclosure statement) as a download, audited first."""
+    form = RecordForm()
+    if not form.validate_on_submit():
+        return _exports_page(_export_form(formdata=None), form, {"record": _form_errors(form)}), 422
+    fmt, year = form.format.data, form.year.data
+    db = get_session()
+    data = record.build(db, get_settings(), year=year)
+    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"record of processing ({fmt}, year {year or '-'})")
+    db.commit()
+    if fmt == "json":
+        body, mimetype = json.dumps(data, ensure_ascii=False, indent=2) + "\n", "application/json"
+    else:
+        body, mimetype = record.render_html(current_app.jinja_env, data, get_settings()), "text/html"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="record-of-processing.{fmt}"'
+    return response
 
 
 @bp.post("/exports")
@@ -173,7 +197,7 @@ def export_ledger() -> ResponseReturnValue:
     """Stream the chosen ledger events as a download (recorded in the audit trail first)."""
     form = _export_form()
     if not form.validate_on_submit():
-        return render_template("officer/exports.html", form=form, errors=_form_errors(form)), 422
+        return _exports_page(form, RecordForm(formdata=None), {"export": _form_errors(form)}), 422
     chosen = export.LedgerFilter(
         since=_utc_midnight(form.since.data),
         until=_utc_midnight(form.until.data),

@@ -122,3 +122,27 @@ def test_the_pages_show_in_both_languages(signed_in, path):
     assert signed_in.get(console(path)).status_code == 200
     english = signed_in.get(console(path + "?lang=en"))
     assert english.status_code == 200 and 'lang="en"' in english.text
+
+
+def test_the_record_of_processing_downloads_from_the_exports_page_and_is_audited(signed_in, history, audit_log):
+    page = signed_in.get(console("/exports"))
+    assert "Protokoll over behandlingsaktiviteter" in page.text
+    html = post(signed_in, "/exports/record", {"format": "html", "year": "2026"})
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert html.headers["Content-Disposition"] == 'attachment; filename="record-of-processing.html"'
+    assert "(g) Tekniske og organisatoriske sikkerhetstiltak" in html.text and ADDRESS not in html.text
+    record = json.loads(post(signed_in, "/exports/record", {"format": "json", "year": ""}).data)
+    assert record["figures"]["recipients"] == 2 and record["disclosures"] is None
+    assert _actions(audit_log) == [
+        ("export", "record of processing (html, year 2026)"),
+        ("export", "record of processing (json, year -)"),
+    ]
+
+
+def test_a_bad_year_for_the_record_is_refused_in_the_officers_language(signed_in, audit_log):
+    response = post(signed_in, "/exports/record", {"format": "json", "year": "26"})
+    assert response.status_code == 422
+    assert "Oppgi et årstall, for eksempel 2026." in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert post(signed_in, "/exports/record", {"format": "json"}, token=False).status_code == 400
+    assert _actions(audit_log) == []
