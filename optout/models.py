@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -209,6 +210,21 @@ class AccessRequest(Base):
     answered_at: Mapped[dt.datetime | None]
     repeat_reason: Mapped[str | None] = mapped_column(String(500))
     handled_by: Mapped[str] = mapped_column(String(254))  # "cli" or the officer's address
+    # Art. 12(3): at most one extension, recorded when the person is told of it and why.
+    extended_to: Mapped[dt.date | None]
+    extension_reason: Mapped[str | None] = mapped_column(String(500))
+    extended_at: Mapped[dt.datetime | None]
+    extended_by: Mapped[str | None] = mapped_column(String(254))
+
+    @hybrid_property
+    def answer_due(self) -> dt.date:
+        """The day the answer is due: the extended day if there is one, else :attr:`due_on`."""
+        return self.extended_to or self.due_on
+
+    @answer_due.inplace.expression
+    @classmethod
+    def _answer_due_expression(cls) -> ColumnElement[dt.date]:
+        return func.coalesce(cls.extended_to, cls.due_on)
 
 
 class Officer(Base):

@@ -8,6 +8,7 @@ except under CI (``CI`` set), where a missing server is an error.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import uuid
@@ -241,3 +242,27 @@ def decide(app: Flask) -> Callable[..., None]:
             session.commit()
 
     return record
+
+
+@pytest.fixture
+def past_request(app: Flask) -> Callable[..., int]:
+    """Register an access request received on a given day, and extend it on another, straight through
+    the service: the CLI and console extend only as of now, so an extension in the past needs this."""
+    from optout.privacy import requests
+    from optout.privacy.dates import LOCAL
+
+    def noon(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(12), tzinfo=LOCAL)
+
+    def register(email: str, received: dt.date, *, extended: tuple[dt.date, int] | None = None) -> int:
+        with app.app_context():
+            session = get_session()
+            pid = pseudonymous_id(get_settings().id_key, email).hex()
+            request = requests.register(session, pid, handled_by="cli", received_at=noon(received))
+            if extended is not None:
+                told, months = extended
+                requests.extend(request, months=months, reason="many records to gather", by="cli", at=noon(told))
+            session.commit()
+            return request.id
+
+    return register

@@ -3,10 +3,12 @@ database is refused with a message naming the command."""
 
 from __future__ import annotations
 
+import json
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from optout import create_app, schema
 from optout.cli import cli
@@ -108,3 +110,40 @@ def test_upgrading_to_the_chained_ledger_chains_existing_events_and_round_trips(
 def test_the_head_revision_constant_is_alembics_head(app):
     # The schema check compares against the constant to spare every command importing Alembic.
     assert schema.head_revision(app.extensions["optout.settings"].database_url) == schema.HEAD_REVISION
+
+
+def test_upgrading_to_extensions_keeps_requests_and_downgrade_drops_the_columns(tmp_path):
+    """Requests registered before 0006 keep their due day and are not extended; downgrade keeps them too."""
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/old.sqlite3"))
+    engine = app.extensions["optout.db"].engine
+    schema.upgrade(engine, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO access_request (pid, received_at, due_on, handled_by) "
+                "VALUES (:pid, '2026-01-31 12:00:00', '2026-02-28', 'cli')"
+            ),
+            {"pid": "ab" * 16},
+        )
+    schema.upgrade(engine)
+    runner = app.test_cli_runner()
+    [row] = [json.loads(line) for line in runner.invoke(cli, ["requests", "list", "--json"]).output.splitlines()]
+    assert (row["due_on"], row["extended_to"], row["extension_reason"], row["overdue"]) == (
+        "2026-02-28",
+        None,
+        None,
+        True,
+    )
+    with engine.begin() as conn:  # an extension made after the upgrade goes with its columns
+        conn.execute(text("UPDATE access_request SET extended_to = '2026-04-28', extension_reason = 'many'"))
+    config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0005")
+    with engine.connect() as conn:
+        columns = {column["name"] for column in inspect(conn).get_columns("access_request")}
+        kept = conn.execute(text("SELECT due_on FROM access_request")).scalars().all()
+    assert kept == ["2026-02-28"]  # SQLite hands back the stored text
+    assert not columns & {"extended_to", "extension_reason", "extended_at", "extended_by"}
+    assert {"pid", "received_at", "due_on", "answered_at", "repeat_reason", "handled_by"} <= columns
+    engine.dispose()

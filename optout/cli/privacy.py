@@ -61,7 +61,7 @@ received_option = click.option("--received", help="When the request came in (def
 
 @click.group("requests", cls=AppGroup)
 def requests_group() -> None:
-    """The register of access requests (received, due one month later, answered)."""
+    """The register of access requests (received, due one month later or when extended, answered)."""
 
 
 @requests_group.command("add")
@@ -78,27 +78,68 @@ def requests_add_cmd(email: str, reason: str | None, received: str | None) -> No
 
 
 @requests_group.command("list")
-@click.option("--overdue", is_flag=True, help="Only requests past their due day.")
+@click.option("--overdue", is_flag=True, help="Only requests past their due day (the extended one, if any).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def requests_list_cmd(overdue: bool, as_json: bool) -> None:
     """Open (unanswered) access requests, the earliest due first."""
     today = local_date(utcnow())
-    for request in requests.listing(session(), overdue_only=overdue):
+    for request in requests.listing(session(), overdue_only=overdue, today=today):
         row = {
             "id": request.id,
             "pseudonymous_id": request.pid,
             "received_at": request.received_at.isoformat(),
             "due_on": request.due_on.isoformat(),
-            "overdue": request.due_on < today,
+            "extended_to": request.extended_to.isoformat() if request.extended_to else None,
+            "extension_reason": request.extension_reason,
+            "overdue": requests.overdue(request, today),
             "repeat_reason": request.repeat_reason,
         }
         if as_json:
             echo_json(row)
         else:
+            extended = f" (extended from {row['due_on']})" if request.extended_to else ""
             flag = "  OVERDUE" if row["overdue"] else ""
             click.echo(
-                f"{request.id}\t{request.pid}\treceived {request.received_at:%Y-%m-%d}\tdue {row['due_on']}{flag}"
+                f"{request.id}\t{request.pid}\treceived {request.received_at:%Y-%m-%d}"
+                f"\tdue {request.answer_due.isoformat()}{extended}{flag}"
             )
+
+
+def _refusal(error: requests.ExtensionRefused) -> str:
+    request = error.request
+    messages = {
+        requests.Refusal.ANSWERED: f"request {request.id} is already answered; there is nothing to extend.",
+        requests.Refusal.ALREADY_EXTENDED: f"request {request.id} was already extended, to "
+        f"{request.extended_to}; a deadline is extended once, by at most two months.",
+        requests.Refusal.TOO_LATE: f"request {request.id} was due on {request.due_on.isoformat()}: an extension "
+        "must be told to the person within one month of receipt, so it is too late to extend it.",
+        requests.Refusal.BAD_MONTHS: "--months must be 1 or 2 (the GDPR allows at most two further months).",
+        requests.Refusal.NO_REASON: "--reason must say why the extension is necessary; the person is told it.",
+    }
+    return messages[error.code]
+
+
+@requests_group.command("extend")
+@click.argument("request_id", metavar="ID", type=int)
+@click.option("--months", type=int, required=True, metavar="1|2", help="How many months to add (1 or 2).")
+@click.option("--reason", required=True, help="Why the extension is necessary (the person is told it).")
+def requests_extend_cmd(request_id: int, months: int, reason: str) -> None:
+    """Extend request ID's deadline (GDPR Art. 12(3)), once you have told the person, with the reason.
+
+    Only before its original due day; the answer is then due 1 or 2 months after that day.
+    """
+    db = session()
+    request = requests.get(db, request_id, for_update=True)
+    if request is None:
+        fail(f"there is no access request {request_id}; `optout requests list` shows the open ones.")
+    try:
+        due = requests.extend(request, months=months, reason=reason, by=HANDLED_BY_CLI)
+    except requests.ExtensionRefused as exc:
+        fail(_refusal(exc))
+    detail = f"extended request {request.id} to {due.isoformat()}, pid {request.pid}"
+    audit.record(db, audit.CLI, audit.AuditAction.REQUEST_EXTENDED, detail)
+    db.commit()
+    click.echo(f"Access request {request.id} extended: the answer is now due {due.isoformat()} (was {request.due_on}).")
 
 
 @click.group("subject", cls=AppGroup)
@@ -126,7 +167,7 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
     requests.answer(request)
     audit.record(db, audit.CLI, audit.AuditAction.ACCESS_REQUEST, f"answered request {request.id} ({fmt}), pid {pid}")
     db.commit()
-    click.echo(f"Access request {request.id} answered (due {request.due_on.isoformat()}).", err=True)
+    click.echo(f"Access request {request.id} answered (due {request.answer_due.isoformat()}).", err=True)
 
 
 @subject_group.command("erase")

@@ -1,9 +1,9 @@
 """The officer's audit trail: who did what through the console, and when.
 
-Every export, access request and erasure made through the console is recorded here, in the same
-transaction as the action itself (the edge commits both or neither); so are logins, failed logins,
-lockouts and look-ups of a person. An entry names a person only by pseudonymous id, never by
-address.
+Every export, access request, deadline extension and erasure made through the console is
+recorded here, in the same transaction as the action itself (the edge commits both or neither); so
+are logins, failed logins, lockouts and look-ups of a person. An entry names a person only by
+pseudonymous id, never by address.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class AuditAction(enum.StrEnum):
     LOOKUP = "lookup"
     EXPORT = "export"
     ACCESS_REQUEST = "access-request"
+    REQUEST_EXTENDED = "request-extended"
     ERASURE = "erasure"
     OFFICER_ADDED = "officer-added"
     OFFICER_REMOVED = "officer-removed"

@@ -64,6 +64,19 @@ class PackageForm(FlaskForm):  # type: ignore[misc]
     reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
 
 
+class ExtendForm(FlaskForm):  # type: ignore[misc]
+    """Extend an open request's deadline (GDPR Art. 12(3)), with the reason the person is told."""
+
+    months = SelectField(
+        _l("Extend by"),
+        choices=[SelectChoice("1", _l("One month")), SelectChoice("2", _l("Two months"))],
+    )
+    reason = StringField(
+        _l("Reason, as told to the person"),
+        validators=[InputRequired(_l("Give the reason for the extension.")), Length(max=500, message=_TOO_LONG)],
+    )
+
+
 class LedgerExportForm(FlaskForm):  # type: ignore[misc]
     """Which ledger events to download; the choices are filled from the catalog by the view."""
 

@@ -1,4 +1,5 @@
-"""Words for the codes the console shows (scopes, actions, sources, reasons), in the page's language.
+"""Words for the codes the console shows (scopes, actions, sources, reasons, refusals), in the page's
+language.
 
 Called at request time; an unknown code is shown as it is rather than hidden.
 """
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from ..catalog.cache import TopicInfo
 from ..consent import scopes
 from ..i18n import _
+from ..privacy import requests
 
 
 @dataclass(frozen=True)
@@ -119,9 +121,34 @@ def audit_action(code: str) -> str:
         "lookup": _("Looked up a person"),
         "export": _("Export"),
         "access-request": _("Access request"),
+        "request-extended": _("Access request deadline extended"),
         "erasure": _("Erasure"),
         "officer-added": _("Officer added"),
         "officer-removed": _("Officer removed"),
         "password-set": _("Password set"),
     }
     return words.get(code, code)
+
+
+def extension_refused(error: requests.ExtensionRefused) -> str:
+    """Why a request's deadline was not extended."""
+    request, code = error.request, error.code
+    if code is requests.Refusal.ANSWERED:
+        return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
+    if code is requests.Refusal.ALREADY_EXTENDED:
+        day = request.extended_to.isoformat() if request.extended_to else ""
+        return _(
+            "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
+            id=request.id,
+            day=day,
+        )
+    if code is requests.Refusal.TOO_LATE:
+        return _(
+            "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
+            "receipt, so it is too late to extend it.",
+            id=request.id,
+            day=request.due_on.isoformat(),
+        )
+    if code is requests.Refusal.BAD_MONTHS:
+        return _("Choose one or two months.")
+    return _("Give the reason for the extension.")

@@ -26,8 +26,8 @@ from ..models import Officer
 from ..pages import current_policy
 from ..privacy import erasure, package, record, requests
 from ..privacy.dates import LOCAL, local_date
-from . import audit, guard
-from .forms import EraseConfirmForm, EraseForm, LedgerExportForm, PackageForm, RecordForm, RequestForm
+from . import audit, guard, labels
+from .forms import EraseConfirmForm, EraseForm, ExtendForm, LedgerExportForm, PackageForm, RecordForm, RequestForm
 from .views import bp
 
 ALL = ""  # the select value meaning "no filter"
@@ -60,9 +60,16 @@ def _repeat_message(error: requests.RepeatedRequest) -> str:
 
 
 def _register_page(
-    request_form: RequestForm, package_form: PackageForm, errors: dict[str, list[str]], done: str | None, status: int
+    request_form: RequestForm,
+    package_form: PackageForm,
+    errors: dict[str, list[str]],
+    done: str | None,
+    status: int,
+    refused: tuple[int, ExtendForm] | None = None,
 ) -> ResponseReturnValue:
     db = get_session()
+    register = requests.all_requests(db)
+    today = local_date(utcnow())
     return (
         render_template(
             "officer/requests.html",
@@ -70,8 +77,13 @@ def _register_page(
             package_form=package_form,
             errors=errors,
             done=done,
-            register=requests.all_requests(db),
-            today=local_date(utcnow()),
+            register=register,
+            overdue={r.id for r in register if requests.overdue(r, today)},
+            extendable={r.id for r in register if requests.extendable(r, today)},
+            extend_form=ExtendForm(formdata=None),
+            # A refused extension keeps what was typed, in its own row.
+            refused_id=refused[0] if refused else None,
+            refused_form=refused[1] if refused else None,
         ),
         status,
     )
@@ -144,7 +156,36 @@ def answer_request() -> ResponseReturnValue:
     return response
 
 
-def _form_errors(form: RequestForm | PackageForm | LedgerExportForm | EraseForm) -> list[str]:
+@bp.post("/requests/<int:request_id>/extend")
+def extend_request(request_id: int) -> ResponseReturnValue:
+    """Extend an open request's deadline by one or two months, once the person has been told why."""
+    db = get_session()
+    request = requests.get(db, request_id, for_update=True)
+    if request is None:
+        abort(404)
+    form = ExtendForm()
+    blank = RequestForm(formdata=None), PackageForm(formdata=None)
+    if not form.validate_on_submit():
+        return _register_page(*blank, {"extend": _form_errors(form)}, None, 422, (request_id, form))
+    officer = _officer().email
+    try:
+        due = requests.extend(request, months=int(form.months.data), reason=form.reason.data, by=officer)
+    except requests.ExtensionRefused as error:
+        db.rollback()
+        status = 422 if error.code in (requests.Refusal.BAD_MONTHS, requests.Refusal.NO_REASON) else 409
+        return _register_page(*blank, {"extend": [labels.extension_refused(error)]}, None, status, (request_id, form))
+    detail = f"extended request {request.id} to {due.isoformat()}, pid {request.pid}"
+    audit.record(db, officer, audit.AuditAction.REQUEST_EXTENDED, detail)
+    db.commit()
+    done = _(
+        "The deadline of request %(id)s is extended: the answer is now due on %(day)s.",
+        id=request_id,
+        day=due.isoformat(),
+    )
+    return _register_page(*blank, {}, done, 200)
+
+
+def _form_errors(form: RequestForm | PackageForm | LedgerExportForm | EraseForm | ExtendForm) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
 

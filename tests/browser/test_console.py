@@ -142,7 +142,7 @@ def test_look_up_a_person_then_log_out(desk, console_data, request):
     assert desk.problems == []
 
 
-def test_register_a_request_then_erase_the_person(desk, console_data, request):
+def test_register_a_request_extend_it_then_erase_the_person(desk, console_data, request):
     origin, _preferences = console_data
     _log_in(desk, origin)
     desk.click(".console-nav >> text=Innsynsforespørsler")
@@ -150,8 +150,15 @@ def test_register_a_request_then_erase_the_person(desk, console_data, request):
     desk.click("button:text('Registrer forespørselen')")
     desk.wait_for_selector("text=Forespørselen er registrert.")
     assert desk.locator("table tbody tr").count() == 1
-    _check_page(desk, "nb")
+    _check_page(desk, "nb")  # with the form to extend the deadline in the new request's row
     _shoot(desk, request, "nb-requests-registered")
+    desk.select_option("td.extension select", "2")
+    desk.fill("td.extension input[name=reason]", "Mange systemer å gå gjennom")
+    desk.click("button:text('Forleng fristen')")
+    desk.wait_for_selector("[role=status]:has-text('er forlenget')")
+    assert "opprinnelig frist" in desk.inner_text("table") and desk.locator("td.extension form").count() == 0
+    _check_page(desk, "nb")
+    _shoot(desk, request, "nb-requests-extended")
     desk.click(".console-nav >> text=Sletting")
     desk.fill("#email", "person1@example.no")
     desk.click("button:text('Vis hva som vil bli slettet')")

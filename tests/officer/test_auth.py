@@ -20,7 +20,7 @@ FAILED = "Innloggingen mislyktes"  # the one message for every kind of failure
 
 
 def _endpoint_arguments(arguments: set[str]) -> dict[str, str]:
-    samples = {"slug": "spring", "fmt": "csv"}
+    samples = {"slug": "spring", "fmt": "csv", "request_id": "1"}
     missing = arguments - samples.keys()
     assert not missing, f"add sample values for {missing} to this test"
     return {name: samples[name] for name in arguments}

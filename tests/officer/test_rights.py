@@ -1,14 +1,20 @@
-"""The console's data-subject pages: access requests and packages, ledger exports, erasure with
-review and confirmation; each action audited, addresses never in a URL or the audit trail."""
+"""The console's data-subject pages: access requests, their packages and deadline extensions, ledger
+exports, erasure with review and confirmation; each action audited, addresses never in a URL or the
+audit trail."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 
 import pytest
+from sqlalchemy import text
 
+from optout.db import utcnow
+from optout.privacy.dates import add_months, local_date
 from tests.officer.conftest import console, post
 
 ADDRESS = "kari.nordmann@example.no"
@@ -146,3 +152,137 @@ def test_a_bad_year_for_the_record_is_refused_in_the_officers_language(signed_in
     assert 'aria-invalid="true"' in response.text
     assert post(signed_in, "/exports/record", {"format": "json"}, token=False).status_code == 400
     assert _actions(audit_log) == []
+
+
+# Extending a request's deadline (GDPR Art. 12(3)) from the register.
+
+EXTEND_FORM = re.compile(r'action="/officer/requests/(\d+)/extend"')
+
+
+def _registered(client) -> int:
+    """Register a request received today through the console; its number, from the form offered to extend it."""
+    assert post(client, "/requests", {"email": ADDRESS}).status_code == 200
+    [number] = EXTEND_FORM.findall(client.get(console("/requests")).text)
+    return int(number)
+
+
+def _stored(app, number: int) -> tuple[object, ...]:
+    with app.extensions["optout.db"].engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT due_on, extended_to, extension_reason, extended_by FROM access_request WHERE id = :id"),
+            {"id": number},
+        ).one()
+    return tuple(str(value) if isinstance(value, dt.date) else value for value in row)
+
+
+def _today() -> dt.date:
+    return local_date(utcnow())
+
+
+def test_extend_a_deadline_from_the_register(app, signed_in, audit_log, officer, pid_of):
+    number = _registered(signed_in)
+    page = signed_in.get(console("/requests"))
+    assert "Forleng fristen" in page.text and "To måneder" in page.text
+    response = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "Mange systemer å gå gjennom"})
+    assert response.status_code == 200, response.text
+    due = add_months(_today(), 1)
+    extended_to = add_months(due, 2)
+    assert re.search(
+        rf'<p class="notice" role="status">Fristen for forespørsel {number} er forlenget\. '
+        rf"Svaret skal nå gis senest {extended_to.isoformat()}\.</p>",
+        response.text,
+    )
+    assert _stored(app, number) == (due.isoformat(), extended_to.isoformat(), "Mange systemer å gå gjennom", officer)
+    assert EXTEND_FORM.findall(response.text) == []  # extended once: no form any more
+    assert f'<time datetime="{extended_to.isoformat()}">' in response.text
+    assert "opprinnelig frist" in response.text and "Mange systemer å gå gjennom" in response.text
+    who, action, detail = audit_log()[-1]
+    assert (who, action) == (officer, "request-extended")
+    assert detail == f"extended request {number} to {extended_to.isoformat()}, pid {pid_of(ADDRESS)}"
+    assert ADDRESS not in detail and "@" not in detail
+
+
+def test_an_extension_without_the_csrf_token_is_refused(app, signed_in, audit_log):
+    number = _registered(signed_in)
+    before = audit_log()
+    response = post(signed_in, f"/requests/{number}/extend", {"months": "1", "reason": "many"}, token=False)
+    assert response.status_code == 400
+    assert "Skjemaet ble ikke godtatt" in response.text
+    assert _stored(app, number)[1:] == (None, None, None)
+    assert audit_log() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"months": "1", "reason": ""}, "Skriv begrunnelsen for forlengelsen."),
+        ({"months": "1", "reason": "   "}, "Skriv begrunnelsen for forlengelsen."),
+        ({"months": "3", "reason": "many records"}, "Ikke et gyldig valg"),
+        ({"months": "1", "reason": "x" * 501}, "Dette er for langt."),
+    ],
+)
+def test_an_extension_needs_one_or_two_months_and_a_reason(app, signed_in, audit_log, data, message):
+    number = _registered(signed_in)
+    before = audit_log()
+    response = post(signed_in, f"/requests/{number}/extend", data)
+    assert response.status_code == 422
+    assert f"Fristen for forespørsel {number} ble ikke forlenget." in response.text
+    assert message in response.text
+    assert re.search(
+        rf'<input aria-describedby="extend-error" aria-invalid="true" id="extend-{number}-reason"', response.text
+    )
+    assert '<div class="problem" role="alert" id="extend-error">' in response.text
+    assert _stored(app, number)[1:] == (None, None, None)
+    assert audit_log() == before
+
+
+def test_a_deadline_is_extended_only_once(app, signed_in, audit_log):
+    number = _registered(signed_in)
+    assert post(signed_in, f"/requests/{number}/extend", {"months": "1", "reason": "first"}).status_code == 200
+    before, stored = audit_log(), _stored(app, number)
+    again = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "second"})
+    assert again.status_code == 409
+    assert f"Fristen for forespørsel {number} er allerede forlenget, til {stored[1]}." in again.text
+    assert (_stored(app, number), audit_log()) == (stored, before)
+
+
+def test_an_answered_request_is_not_extended(app, signed_in, audit_log):
+    number = _registered(signed_in)
+    post(signed_in, "/requests/package", {"email": ADDRESS, "format": "json"})
+    before = audit_log()
+    refused = post(signed_in, f"/requests/{number}/extend", {"months": "1", "reason": "many"})
+    assert refused.status_code == 409
+    assert f"Forespørsel {number} er allerede besvart" in refused.text
+    assert (_stored(app, number)[1], audit_log()) == (None, before)
+
+
+def test_a_request_past_its_original_due_day_is_not_extended_in_the_officers_language(
+    app, signed_in, past_request, audit_log
+):
+    number = past_request(ADDRESS, dt.date(2026, 1, 10))
+    page = signed_in.get(console("/requests?lang=en"))
+    assert EXTEND_FORM.findall(page.text) == []  # too late: not offered
+    before = audit_log()
+    refused = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "many records"})
+    assert refused.status_code == 409
+    assert f"The deadline of request {number} was not extended." in refused.text
+    assert f"Request {number} was due on 2026-02-10." in refused.text and "too late to extend it" in refused.text
+    assert (_stored(app, number)[1], audit_log()) == (None, before)
+
+
+def test_an_unknown_request_is_not_found(signed_in, audit_log):
+    before = audit_log()
+    assert post(signed_in, "/requests/999/extend", {"months": "1", "reason": "many"}).status_code == 404
+    assert audit_log() == before
+
+
+def test_the_register_flags_overdue_by_the_extended_day(signed_in, past_request):
+    received = add_months(_today(), -1) - dt.timedelta(days=5)  # originally due five days ago
+    saved = past_request(ADDRESS, received, extended=(received + dt.timedelta(days=1), 2))
+    late = past_request("ola@example.no", dt.date(2020, 1, 1), extended=(dt.date(2020, 1, 15), 1))
+    page = signed_in.get(console("/requests")).text
+    rows = {int(n): row for n, row in re.findall(r'<tr>\s*<td class="num">(\d+)</td>(.*?)</tr>', page, re.DOTALL)}
+    assert "over fristen" not in rows[saved] and "over fristen" in rows[late]
+    assert f'<time datetime="{add_months(add_months(received, 1), 2).isoformat()}">' in rows[saved]
+    assert '<time datetime="2020-03-01">' in rows[late] and "many records to gather" in rows[late]
+    assert EXTEND_FORM.findall(page) == []  # extended already: neither is offered again

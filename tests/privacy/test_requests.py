@@ -1,13 +1,18 @@
-"""The access-request register: one-month deadlines, refusal of repeats, open and overdue lists."""
+"""The access-request register: one-month deadlines, refusal of repeats, extensions (GDPR Art. 12(3)),
+open and overdue lists."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 
 import pytest
+from sqlalchemy import text
 
-from optout.privacy.dates import add_months
+from optout.db import get_session, utcnow
+from optout.privacy import requests
+from optout.privacy.dates import LOCAL, add_months, local_date
 
 
 @pytest.mark.parametrize(
@@ -75,8 +80,6 @@ def test_bad_addresses_and_dates_are_refused(optout):
 
 
 def test_what_the_cli_does_is_in_the_audit_trail_without_addresses(optout, app, tmp_path, decide):
-    from sqlalchemy import text
-
     decide("kari@example.no", "topic:periodic")
     assert optout("requests", "add", "kari@example.no").exit_code == 0
     assert optout("subject", "export", "kari@example.no", "--output", str(tmp_path / "p.json")).exit_code == 0
@@ -93,3 +96,198 @@ def test_what_the_cli_does_is_in_the_audit_trail_without_addresses(optout, app, 
     ]
     assert rows[2].detail == "ledger (csv): topic periodic"
     assert not any("@" in detail for _officer, _action, detail in rows)
+
+
+# Extending the deadline (GDPR Art. 12(3)): by one or two months, once, told before the original due day.
+
+
+def _today() -> dt.date:
+    return local_date(utcnow())
+
+
+def _listed(optout) -> list[dict[str, object]]:
+    return [json.loads(line) for line in optout("requests", "list", "--json").output.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("received", "due", "months", "extended_to"),
+    [
+        (dt.date(2027, 1, 31), dt.date(2027, 2, 28), 2, dt.date(2027, 4, 28)),
+        (dt.date(2028, 1, 31), dt.date(2028, 2, 29), 2, dt.date(2028, 4, 29)),
+        (dt.date(2027, 3, 15), dt.date(2027, 4, 15), 1, dt.date(2027, 5, 15)),
+    ],
+)
+def test_an_extension_adds_months_to_the_original_due_day(app, received, due, months, extended_to):
+    told = dt.datetime.combine(received + dt.timedelta(days=3), dt.time(9), tzinfo=LOCAL)
+    with app.app_context():
+        session = get_session()
+        request = requests.register(session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3))
+        assert request.due_on == due
+        assert requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
+        session.commit()
+        stored = requests.get(session, request.id)
+        assert stored is not None
+        assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
+        assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
+
+
+def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_after(app):
+    with app.app_context():
+        session = get_session()
+        received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
+        on_time, late = (requests.register(session, pid, handled_by="cli", received_at=received) for pid in ("a", "b"))
+        # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
+        requests.extend(on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL))
+        with pytest.raises(requests.ExtensionRefused) as refused:
+            requests.extend(late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL))
+        assert refused.value.code is requests.Refusal.TOO_LATE
+        assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
+
+
+def test_overdue_is_judged_against_the_extended_day(app, past_request):
+    extended = past_request("kari@example.no", dt.date(2026, 3, 15), extended=(dt.date(2026, 4, 1), 2))
+    plain = past_request("ola@example.no", dt.date(2026, 3, 20))
+    with app.app_context():
+        session = get_session()
+
+        def overdue_on(day: dt.date) -> list[int]:
+            return [r.id for r in requests.listing(session, overdue_only=True, today=day)]
+
+        assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
+        assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
+        assert overdue_on(dt.date(2026, 6, 15)) == [plain]
+        assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
+        # The earliest due first, by the day that counts: the extended request comes last.
+        assert [r.id for r in requests.listing(session, today=dt.date(2026, 4, 1))] == [plain, extended]
+
+
+def test_extend_from_the_cli_moves_the_due_day_and_is_audited(optout, app, pid_of):
+    assert optout("requests", "add", "kari@example.no").exit_code == 0
+    [row] = _listed(optout)
+    due = add_months(_today(), 1)
+    assert (row["due_on"], row["extended_to"], row["extension_reason"]) == (due.isoformat(), None, None)
+    result = optout("requests", "extend", str(row["id"]), "--months", "2", "--reason", " many records to gather ")
+    assert result.exit_code == 0, result.output
+    extended_to = add_months(due, 2)
+    assert f"now due {extended_to.isoformat()} (was {due.isoformat()})" in result.output
+    [row] = _listed(optout)
+    assert row["due_on"] == due.isoformat()  # the original day is kept
+    assert (row["extended_to"], row["extension_reason"]) == (extended_to.isoformat(), "many records to gather")
+    [line] = optout("requests", "list").output.splitlines()
+    assert f"due {extended_to.isoformat()} (extended from {due.isoformat()})" in line
+    with app.extensions["optout.db"].engine.connect() as conn:
+        rows = conn.execute(text("SELECT officer, action, detail FROM audit_entry ORDER BY id")).all()
+    assert [tuple(r) for r in rows[1:]] == [
+        (
+            "cli",
+            "request-extended",
+            f"extended request {row['id']} to {extended_to.isoformat()}, pid {row['pseudonymous_id']}",
+        )
+    ]
+    assert not any("@" in r.detail for r in rows)
+
+
+def _audited(app) -> list[str]:
+    with app.extensions["optout.db"].engine.connect() as conn:
+        return list(conn.execute(text("SELECT action FROM audit_entry ORDER BY id")).scalars())
+
+
+def _refused(optout, app, *args: str) -> str:
+    """Run a refused `requests extend`: exit status 1, nothing extended, nothing audited."""
+    before, audited = _listed(optout), _audited(app)
+    result = optout("requests", "extend", *args)
+    assert result.exit_code == 1, result.output
+    assert _listed(optout) == before
+    assert _audited(app) == audited
+    return result.output
+
+
+def test_extend_refuses_an_unknown_request(optout, app):
+    assert "there is no access request 99" in _refused(optout, app, "99", "--months", "1", "--reason", "x")
+
+
+@pytest.mark.parametrize("months", ["0", "3", "-1"])
+def test_extend_refuses_anything_but_one_or_two_months(optout, app, months):
+    optout("requests", "add", "kari@example.no")
+    [row] = _listed(optout)
+    output = _refused(optout, app, str(row["id"]), "--months", months, "--reason", "many records")
+    assert "--months must be 1 or 2" in output
+
+
+def test_extend_refuses_a_blank_reason_and_needs_one(optout, app):
+    optout("requests", "add", "kari@example.no")
+    [row] = _listed(optout)
+    assert "--reason must say why" in _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "  ")
+    missing = optout("requests", "extend", str(row["id"]), "--months", "1")
+    assert missing.exit_code == 2 and "--reason" in missing.output
+
+
+def test_extend_refuses_a_second_extension(optout, app):
+    optout("requests", "add", "kari@example.no")
+    [row] = _listed(optout)
+    assert optout("requests", "extend", str(row["id"]), "--months", "1", "--reason", "many records").exit_code == 0
+    extended_to = add_months(add_months(_today(), 1), 1).isoformat()
+    output = _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "even more")
+    assert f"already extended, to {extended_to}" in output
+
+
+def test_extend_refuses_after_the_original_due_day(optout, app):
+    optout("requests", "add", "kari@example.no", "--received", "2026-01-10")
+    [row] = _listed(optout)
+    output = _refused(optout, app, str(row["id"]), "--months", "2", "--reason", "many records")
+    assert "was due on 2026-02-10" in output and "too late" in output
+
+
+def test_extend_refuses_an_answered_request(optout, app, tmp_path):
+    optout("requests", "add", "kari@example.no")
+    [row] = _listed(optout)
+    assert optout("subject", "export", "kari@example.no", "--output", str(tmp_path / "p.json")).exit_code == 0
+    output = _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "many records")
+    assert f"request {row['id']} is already answered" in output
+
+
+def test_the_cli_flags_overdue_by_the_extended_day(optout, past_request):
+    today = _today()
+    received = add_months(today, -1) - dt.timedelta(days=5)  # originally due five days ago
+    saved = past_request("kari@example.no", received, extended=(received + dt.timedelta(days=1), 2))
+    late = past_request("ola@example.no", dt.date(2020, 1, 1), extended=(dt.date(2020, 1, 15), 1))
+    lines = {int(line.split("\t")[0]): line for line in optout("requests", "list").output.splitlines()}
+    assert "OVERDUE" not in lines[saved]
+    assert f"due {add_months(add_months(received, 1), 2).isoformat()} (extended from " in lines[saved]
+    assert lines[late].endswith("due 2020-03-01 (extended from 2020-02-01)  OVERDUE")
+    overdue = optout("requests", "list", "--overdue").output.splitlines()
+    assert [int(line.split("\t")[0]) for line in overdue] == [late]
+    assert {r["id"]: r["overdue"] for r in _listed(optout)} == {late: True, saved: False}
+
+
+def test_officers_extending_one_request_at_once_extend_it_once(app, optout, past_request):
+    """Real threads, each with its own session: the row lock lets one extension through."""
+    number = past_request("kari@example.no", _today())
+    barrier = threading.Barrier(6)
+    outcomes: dict[int, str] = {}
+
+    def extend(index: int) -> None:
+        with app.app_context():
+            session = get_session()
+            barrier.wait()
+            request = requests.get(session, number, for_update=True)
+            assert request is not None
+            try:
+                requests.extend(request, months=1 + index % 2, reason=f"reason {index}", by=f"officer {index}")
+            except requests.ExtensionRefused as refused:
+                outcomes[index] = refused.code.value
+                session.rollback()
+                return
+            session.commit()
+            outcomes[index] = "extended"
+
+    threads = [threading.Thread(target=extend, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    [winner] = [index for index, outcome in outcomes.items() if outcome == "extended"]
+    assert sorted(outcome for index, outcome in outcomes.items() if index != winner) == ["already-extended"] * 5
+    [row] = _listed(optout)
+    assert row["extension_reason"] == f"reason {winner}"
+    assert row["extended_to"] == add_months(add_months(_today(), 1), 1 + winner % 2).isoformat()
