@@ -114,6 +114,7 @@ LABELS: dict[str, str] = {
     "received": N_("Request received"),
     "due": N_("Answer due"),
     "answered": N_("Answered"),
+    "extension": N_("Why the deadline was extended"),
     "choices": N_("Your current choices"),
     "history": N_("The history of your choices"),
     "campaigns": N_("Campaigns your choices were made through"),
@@ -194,7 +195,7 @@ def build(
         "subject": {"email": email, "pseudonymous_id": pid},
         "request": None
         if request is None
-        else {"received_at": timestamp(request.received_at), "due_on": request.due_on.isoformat()},
+        else {"received_at": timestamp(request.received_at), "due_on": request.answer_due.isoformat()},
         "current_choices": [
             {
                 "scope": c.scope,
@@ -228,7 +229,8 @@ def build(
         "access_requests": [
             {
                 "received_at": timestamp(r.received_at),
-                "due_on": r.due_on.isoformat(),
+                "due_on": r.answer_due.isoformat(),  # the extended day, if the deadline was extended
+                "extension_reason": r.extension_reason,
                 "answered_at": timestamp(r.answered_at),
             }
             for r in requests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -107,3 +108,13 @@ def test_a_person_we_know_nothing_about_gets_an_empty_package(optout, tmp_path):
     package = json.loads(_export(optout, tmp_path, "nobody@example.no"))
     assert package["current_choices"] == [] and package["history"] == []
     assert len(package["statements"]["nb"]) == len(STATEMENTS)
+
+
+def test_the_package_shows_an_extended_deadline_and_why(optout, tmp_path, past_request):
+    past_request("kari@example.no", dt.date(2027, 1, 31), extended=(dt.date(2027, 2, 10), 2))
+    package = json.loads(_export(optout, tmp_path, "kari@example.no"))
+    assert package["request"]["due_on"] == "2027-04-28"  # due 28 February, extended by two months
+    [request] = package["access_requests"]
+    assert request["due_on"] == "2027-04-28" and request["extension_reason"] == "many records to gather"
+    html = _export(optout, tmp_path, "kari@example.no", "--format", "html", "--reason", "asked again")
+    assert "Hvorfor fristen ble forlenget" in html and "many records to gather" in html
