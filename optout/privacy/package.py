@@ -147,6 +147,11 @@ def labels(settings: Settings) -> dict[str, dict[str, str]]:
 
 def statements(settings: Settings) -> dict[str, list[dict[str, str]]]:
     """Every statement, in every language, with the controller's details filled in."""
+    return translated(STATEMENTS, settings)
+
+
+def translated(texts: Sequence[tuple[str, str, str]], settings: Settings) -> dict[str, list[dict[str, str]]]:
+    """(key, title, text) entries in every language, with the controller's details put into them."""
     officer = settings.officer
     details = {
         "organisation": officer.organisation,
@@ -158,7 +163,7 @@ def statements(settings: Settings) -> dict[str, list[dict[str, str]]]:
     return {
         language: [
             {"key": key, "title": translate(language, title), "text": translate(language, text, **details)}
-            for key, title, text in STATEMENTS
+            for key, title, text in texts
         ]
         for language in SUPPORTED
     }

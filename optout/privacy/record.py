@@ -25,6 +25,7 @@ from ..i18n import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, ConsentEvent, FilterRun, Partner, Source, Topic
 from ..policy import service as policy
+from . import package
 from .dates import LOCAL
 
 FORMAT = "optout-record-of-processing/1"
@@ -146,7 +147,7 @@ def build(session: Session, settings: Settings, *, year: int | None = None) -> d
             "erased": session.scalar(select(func.count()).where(ConsentEvent.source == Source.ERASURE)) or 0,
             "requests": session.scalar(select(func.count(AccessRequest.id))) or 0,
         },
-        "sections": _sections(settings),
+        "sections": package.translated(SECTIONS, settings),
         "disclosures": None if year is None else disclosures(session, year),
     }
     return data
@@ -167,24 +168,6 @@ def disclosures(session: Session, year: int) -> dict[str, Any]:
         "personal_information_disclosed": 0,  # partners' reports hold counts only (a test runs a whole campaign)
         "partner_campaigns": session.scalar(select(func.count(distinct(runs.c.campaign_id)))) or 0,
         "partner_runs": session.scalar(select(func.count()).select_from(runs)) or 0,
-    }
-
-
-def _sections(settings: Settings) -> dict[str, list[dict[str, str]]]:
-    officer = settings.officer
-    details = {
-        "organisation": officer.organisation,
-        "attention": officer.attention,
-        "address": f"{officer.street}, {officer.postcode_city}, {officer.country}",
-        "email": officer.email,
-        "phone": officer.phone,
-    }
-    return {
-        language: [
-            {"key": key, "title": translate(language, title), "text": translate(language, text, **details)}
-            for key, title, text in SECTIONS
-        ]
-        for language in SUPPORTED
     }
 
 
