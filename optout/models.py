@@ -57,6 +57,13 @@ class Source(enum.StrEnum):
     ERASURE = "erasure"
 
 
+class Link(enum.StrEnum):
+    """Which signed link carried a decision made on our pages (what each may do: README)."""
+
+    UNSUBSCRIBE = "unsubscribe"  # /u/, the List-Unsubscribe link: opt-outs and their undo only
+    PREFERENCES = "preferences"  # /p/, in the message body: every choice on the page
+
+
 class Topic(Base):
     """A kind of message a recipient can choose to receive or refuse."""
 
@@ -152,6 +159,10 @@ class ConsentEvent(Base):
     # For decisions made elsewhere and imported: when they were made, and the proof given.
     occurred_at: Mapped[dt.datetime | None]
     evidence: Mapped[str | None] = mapped_column(String(500))
+    # Which link carried a page decision (None: the CLI or an import), and, for an undo, the seq of
+    # the event whose choice it brought back: the proof of a restored consent leads to its origin.
+    link: Mapped[str | None] = mapped_column(String(16))
+    restores: Mapped[int | None] = mapped_column(BigInteger)
     nonce: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64))
     prev_chain: Mapped[str] = mapped_column(String(64))

@@ -59,7 +59,7 @@ def consent_import_cmd(source: str) -> None:
             id_key=settings.id_key,
             topics=topics,
             version_at=lambda given_at: state.version_at(given_at, settings.policy_version),
-            fresh_versions=state.fresh,
+            fresh=state.freshness,
         )
         db.commit()
         return summary

@@ -158,7 +158,15 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
     db = session()
     normal, pid = _pid(email)
     request = requests.open_request(db, pid) or _register(pid, reason, received)
-    data = package.build(db, pid, email=normal, settings=get_settings(), request=request, topics=catalog.topics(db))
+    data = package.build(
+        db,
+        pid,
+        email=normal,
+        settings=get_settings(),
+        request=request,
+        topics=catalog.topics(db),
+        fresh=current_policy().freshness,
+    )
     with atomic_output(output) as out:
         if fmt == "json":
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

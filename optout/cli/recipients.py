@@ -61,13 +61,15 @@ def recipient_show_cmd(email: str) -> None:
     normal = _normalized((email,))[0]
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     choices = consent.choices_of(db, pid)
+    verdicts = consent.sendability(db, pid, catalog.topics(db), fresh=current_policy().freshness)
     campaigns = {c.id: c.slug for c in catalog.campaigns(db)}
     echo_json(
         {
             "email": normal,
             "pseudonymous_id": pid,
             "choices": dict(sorted(choices.statuses.items())),
-            "receives": {t.key: choices.receives(t) for t in catalog.topics(db)},
+            "receives": {key: blocker is None for key, blocker in verdicts.items()},
+            "blocked_by": {key: blocker.value for key, blocker in verdicts.items() if blocker is not None},
             "history": [
                 {
                     "id": e.id,
@@ -80,6 +82,8 @@ def recipient_show_cmd(email: str) -> None:
                     "lang": e.lang,
                     "policy_version": e.policy_version,
                     "change_id": e.change_id,
+                    "link": e.link,
+                    "restores": e.restores,
                 }
                 for e in consent.history(db, pid)
             ],

@@ -22,8 +22,9 @@ from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..models import Action, Source, Status
-from . import scopes
+from . import rules, scopes
 from . import service as consent
+from .rules import Freshness
 
 MAX_BAD_LISTED = 1000
 # Bounded transactions: a re-run after a crash records only what is missing, and the ledger lock an
@@ -67,19 +68,19 @@ def import_consents(
     id_key: bytes,
     topics: Sequence[consent.TopicLike],
     version_at: Callable[[dt.datetime], str],
-    fresh_versions: frozenset[str] | None = None,
+    fresh: Freshness,
 ) -> ImportSummary:
     """Record the opt-ins in *source* (columns email, topic, given_at, evidence).
 
     Each consent records the policy version that was in force when it was given (*version_at*).
     A standing opt-in is never replaced, unless a material policy change made it stale
-    (*fresh_versions*) and the imported consent was given under a version that still counts.
+    (*fresh*) and the imported consent was given under a version that still counts.
     """
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
     at = [column(header, name) or 0 for name in ("email", "topic", "given_at", "evidence")]  # all present
     summary = ImportSummary()
-    topic_keys = {topic.key for topic in topics}
+    by_key = {topic.key: topic for topic in topics}
     now = utcnow()
     for count, row in enumerate(records(reader, len(header)), start=1):
         summary.rows_read += 1
@@ -93,7 +94,7 @@ def import_consents(
         except AddressInvalid:
             summary.outcomes["invalid-address"] += 1
             continue
-        if topic not in topic_keys:
+        if topic not in by_key:
             summary.bad(line, f"unknown topic {topic[:40]!r}")
             continue
         try:
@@ -108,13 +109,13 @@ def import_consents(
             summary.bad(line, "no evidence")
             continue
         scope = scopes.topic(topic)
-        standing = consent.choices_of(session, pid, fresh_versions)
+        standing = consent.choices_of(session, pid)
         if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
             # an opt-out of the topic or of everything (an erasure's tombstone too) is never overridden
             summary.outcomes["skipped-opt-out-stands"] += 1
             continue
         version = version_at(given_at)
-        renews = standing.renewable(scope) and (fresh_versions is None or version in fresh_versions)
+        renews = rules.stale(standing, by_key[topic], fresh) and fresh.counts(version)
         if standing.status(scope) == Status.OPTED_IN and not renews:
             summary.outcomes["skipped-already-opted-in"] += 1
             continue

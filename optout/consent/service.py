@@ -1,29 +1,36 @@
-"""Record choices and read them back.
+"""Record choices, read them back, and undo a change.
 
 Every change is one conditional upsert of the ``choice`` row plus one ledger event, in the same
 transaction. The upsert only matches when the stored status differs, and both SQLite (one writer
 at a time) and PostgreSQL (the conflicting row is locked and re-checked) evaluate that condition
 against the latest committed row. So two concurrent requests for the same recipient can neither
 lose a decision nor record it twice, and a repeated opt-out writes nothing.
+
+Each choice row always equals its scope's latest event: the status is the event's action and the
+policy version the event's. That is what lets undo restore a row exactly (status, the version
+the consent was given under, and a pointer to the event that gave it), never a fresh consent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
+from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..ledger import chain
-from ..models import Action, Basis, Choice, ConsentEvent, Source, Status, Topic
-from . import scopes
+from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
+from . import rules, scopes
+from .rules import Blocker, Choices, Freshness, TopicLike
+
+__all__ = ["Blocker", "Change", "ChangeNotFound", "ChangeNotUndoable", "ChangeStale", "Choices", "Context", "TopicLike"]
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -32,34 +39,16 @@ _CHOICE = cast(Table, Choice.__table__)
 _EVENT = cast(Table, ConsentEvent.__table__)
 
 
-class TopicLike(Protocol):
-    """What deciding about a topic needs: a cached copy or the row itself."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def channel(self) -> str: ...
-    @property
-    def basis(self) -> str: ...
-
-
-class Blocker(enum.StrEnum):
-    """What stops a message, most general first."""
-
-    EVERYTHING = "opted-out-everything"
-    CHANNEL = "opted-out-channel"
-    PARTNER = "opted-out-partner"
-    TOPIC = "opted-out-topic"
-    NO_CONSENT = "no-consent"
-    STALE_CONSENT = "consent-predates-policy"
-
-
 class ChangeNotFound(LookupError):
     """No change with that id belongs to this recipient."""
 
 
 class ChangeStale(Exception):
     """The choices have changed since; undoing would overwrite a newer decision."""
+
+
+class ChangeNotUndoable(Exception):
+    """The change is not one that the link in hand may undo (an undo, an import, another link's)."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +61,7 @@ class Context:
     lang: str | None = None
     occurred_at: dt.datetime | None = None  # a decision made elsewhere, imported later
     evidence: str | None = None
+    link: Link | None = None  # the signed link that carried a decision made on our pages
 
 
 @dataclass(frozen=True)
@@ -85,54 +75,13 @@ class Change:
         return bool(self.actions)
 
 
-@dataclass
-class Choices:
-    """A recipient's recorded choices, with what they mean for sending."""
+class _Write(NamedTuple):
+    """One scope to change, and the row it must hold afterwards."""
 
-    statuses: dict[str, str] = field(default_factory=dict)
-    stale: frozenset[str] = frozenset()  # opt-ins given under a policy a material change replaced
-
-    def status(self, scope: str) -> str | None:
-        """The recorded status of *scope*, or None when the recipient never chose."""
-        return self.statuses.get(scope)
-
-    def renewable(self, scope: str) -> bool:
-        """True when *scope*'s opt-in no longer counts and must be given again under the new policy."""
-        return scope in self.stale
-
-    def refused(self, scope: str) -> bool:
-        """True when *scope* is opted out."""
-        return self.statuses.get(scope) == Status.OPTED_OUT
-
-    def wants_topic(self, topic: TopicLike) -> bool:
-        """The topic-level answer: the recorded choice, else the default of the topic's basis."""
-        scope = scopes.topic(topic.key)
-        status = self.statuses.get(scope)
-        if status is None:
-            return topic.basis == Basis.OPT_OUT
-        if topic.basis == Basis.CONSENT and scope in self.stale:
-            return False
-        return status == Status.OPTED_IN
-
-    def blocker(self, topic: TopicLike, partner_slug: str | None = None) -> Blocker | None:
-        """Why a message of *topic* (from *partner_slug*, if any) may not be sent; None if it may."""
-        if self.refused(scopes.EVERYTHING):
-            return Blocker.EVERYTHING
-        if self.refused(scopes.channel(topic.channel)):
-            return Blocker.CHANNEL
-        if partner_slug is not None and self.refused(scopes.partner(partner_slug)):
-            return Blocker.PARTNER
-        if self.refused(scopes.topic(topic.key)):
-            return Blocker.TOPIC
-        if not self.wants_topic(topic):
-            if topic.basis == Basis.CONSENT and scopes.topic(topic.key) in self.stale:
-                return Blocker.STALE_CONSENT
-            return Blocker.NO_CONSENT
-        return None
-
-    def receives(self, topic: TopicLike, partner_slug: str | None = None) -> bool:
-        """True when a message of *topic* (from *partner_slug*, if any) may be sent."""
-        return self.blocker(topic, partner_slug) is None
+    scope: str
+    action: Action
+    policy_version: str  # the version the resulting choice was given under
+    restores: int | None = None  # undo: the seq of the event whose choice this brings back
 
 
 @functools.cache  # built once per dialect: building and hashing it anew costs more than running it
@@ -190,13 +139,25 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     return None  # everything: every channel
 
 
-def _apply(connection: Connection, pid: str, scope: str, action: Action, at: dt.datetime, version: str) -> bool:
-    """Make *scope* hold *action*'s result; return True only if the stored state changed."""
-    if action is Action.RESET:
-        return connection.execute(_RESET, {"pid": pid, "scope": scope}).first() is not None
+def _apply(connection: Connection, pid: str, write: _Write, now: dt.datetime) -> bool:
+    """Make *write*'s scope hold its result; return True only if the stored state changed."""
+    if write.action is Action.RESET:
+        return connection.execute(_RESET, {"pid": pid, "scope": write.scope}).first() is not None
     upsert = _upsert(connection.dialect.name)
-    values = {"pid": pid, "scope": scope, "status": action.value, "at": at, "policy_version": version}
+    values = {
+        "pid": pid,
+        "scope": write.scope,
+        "status": write.action.value,
+        "at": now,
+        "policy_version": write.policy_version,
+    }
     return connection.execute(upsert, values).first() is not None
+
+
+def _topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict[str, str]:
+    if topics is None:
+        return dict(session.execute(select(Topic.key, Topic.channel)).all())
+    return {topic.key: topic.channel for topic in topics}
 
 
 def record(
@@ -211,56 +172,70 @@ def record(
 
     *topics* (for the channel of each topic scope) is read from the database when not given.
     """
-    pairs = list(changes.items() if isinstance(changes, Mapping) else changes)
-    change_id = uuid.uuid4().hex
-    if topics is None:
-        topic_channels = dict(session.execute(select(Topic.key, Topic.channel)).all())
-    else:
-        topic_channels = {topic.key: topic.channel for topic in topics}
+    pairs = changes.items() if isinstance(changes, Mapping) else changes
+    writes = [_Write(scope, action, context.policy_version) for scope, action in pairs]
     connection = session.connection()  # Core: the ORM adds nothing to these statements
     head = chain.lock(connection)  # first, before any choice row: every writer locks in the same order
+    return _write(connection, pid, writes, context, _topic_channels(session, topics), head)
+
+
+def _write(
+    connection: Connection,
+    pid: str,
+    writes: Sequence[_Write],
+    context: Context,
+    topic_channels: Mapping[str, str],
+    head: tuple[int, str],
+) -> Change:
+    """Apply *writes* under the ledger lock (*head*, taken in this transaction) and chain their events."""
+    change_id = uuid.uuid4().hex
     now = utcnow()
     done: list[tuple[str, Action]] = []
     events: list[dict[str, Any]] = []
-    for scope, action in pairs:
-        if not _apply(connection, pid, scope, action, now, context.policy_version):
+    for write in writes:
+        if not _apply(connection, pid, write, now):
             continue  # a no-op (already so) writes no event
-        done.append((scope, action))
+        done.append((write.scope, write.action))
         events.append(
             {
                 "pid": pid,
-                "scope": scope,
-                "channel": _channel_of(scope, topic_channels),
-                "action": action.value,
+                "scope": write.scope,
+                "channel": _channel_of(write.scope, topic_channels),
+                "action": write.action.value,
                 "source": context.source.value,
                 "campaign_id": context.campaign_id,
                 "lang": context.lang,
-                "policy_version": context.policy_version,
+                "policy_version": write.policy_version,
                 "change_id": change_id,
                 "created_at": now,
                 "occurred_at": context.occurred_at,
                 "evidence": context.evidence,
+                "link": context.link.value if context.link else None,
+                "restores": write.restores,
             },
         )
     chain.append(connection, events, head)
     return Change(change_id=change_id, actions=tuple(done))
 
 
-def choices_of(session: Session, pid: str, fresh_versions: frozenset[str] | None = None) -> Choices:
-    """Read the recorded choices of recipient *pid*.
-
-    With *fresh_versions* (the policy versions since the last material change), opt-ins given
-    under any other version are marked stale.
-    """
+def choices_of(session: Session, pid: str) -> Choices:
+    """Read the recorded choices of recipient *pid* (what they mean: :mod:`optout.consent.rules`)."""
     # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
     stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version).where(_CHOICE.c.pid == pid)
-    statuses: dict[str, str] = {}
-    stale: set[str] = set()
-    for scope, status, version in session.connection().execute(stmt):
-        statuses[scope] = status
-        if fresh_versions is not None and status == Status.OPTED_IN and version not in fresh_versions:
-            stale.add(scope)
-    return Choices(statuses, frozenset(stale))
+    return Choices.of(session.connection().execute(stmt))
+
+
+def sendability(
+    session: Session,
+    pid: str,
+    topics: Iterable[TopicLike],
+    *,
+    fresh: Freshness,
+    partner_slug: str | None = None,
+) -> dict[str, Blocker | None]:
+    """For each of *topics* (by key), why a message of it may not be sent to *pid* now (None: it may)."""
+    choices = choices_of(session, pid)
+    return {topic.key: rules.blocker(choices, topic, partner_slug=partner_slug, fresh=fresh) for topic in topics}
 
 
 def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
@@ -269,8 +244,13 @@ def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
     return session.scalars(stmt).all()
 
 
+CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")  # what uuid4().hex gives: anything else names no change
+
+
 def change_events(session: Session, pid: str, change_id: str) -> Sequence[ConsentEvent]:
-    """The events of one change, only if it belongs to *pid*."""
+    """The events of one change, only if it belongs to *pid* (none for a text that is no change id)."""
+    if not CHANGE_ID.match(change_id):
+        return ()
     stmt = (
         select(ConsentEvent)
         .where(ConsentEvent.pid == pid, ConsentEvent.change_id == change_id)
@@ -279,34 +259,74 @@ def change_events(session: Session, pid: str, change_id: str) -> Sequence[Consen
     return session.scalars(stmt).all()
 
 
-def _result(action: str) -> str | None:
-    return None if action == Action.RESET else action
+# The decisions a person makes through one of our links: the only ones a page offers to undo.
+_PAGE_SOURCES = frozenset({Source.ONE_CLICK, Source.CONFIRMATION_PAGE, Source.PREFERENCE_PAGE})
 
 
-def undoable(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bool:
-    """True when the choices still are what the change left them (nothing newer to overwrite)."""
-    if not events:
+def may_undo(events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
+    """True when the holder of *link* (for *campaign_id*) may undo the change made of *events*.
+
+    The preferences link may undo any decision made through a link (never an undo, an import or
+    the CLI's); the unsubscribe link only its own opt-outs, made through that link for its campaign.
+    """
+    if not events or any(event.source not in _PAGE_SOURCES for event in events):
         return False
-    current = choices_of(session, pid)
-    final = {event.scope: _result(event.action) for event in events}
-    return all(current.status(scope) == status for scope, status in final.items())
+    if link is Link.PREFERENCES:
+        return True
+    return all(
+        event.link == Link.UNSUBSCRIBE and event.campaign_id == campaign_id and event.action == Action.OPT_OUT
+        for event in events
+    )
+
+
+def superseded(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bool:
+    """True when a newer decision has touched a choice that the change of *events* made."""
+    newer = select(func.count()).where(
+        ConsentEvent.pid == pid,
+        ConsentEvent.scope.in_({event.scope for event in events}),
+        ConsentEvent.id > max(event.id for event in events),
+    )
+    return bool(session.scalar(newer))
+
+
+def undoable(session: Session, pid: str, events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
+    """Whether a page may offer Undo for the change of *events* now (the act checks again, locked)."""
+    return may_undo(events, link, campaign_id) and not superseded(session, pid, events)
 
 
 def undo(session: Session, pid: str, change_id: str, context: Context) -> Change:
-    """Restore the choices that change *change_id* replaced, as new ledger events."""
+    """Restore exactly the choices that change *change_id* replaced, as new ledger events.
+
+    A restored choice gets back the status and the policy version it was given under (so an
+    opt-in that a material policy change made stale stays stale), and its event names the event
+    that gave it (``restores``). A scope that had no choice goes back to none. The checks and the
+    reads run under the ledger lock, in the writes' transaction: a decision recorded meanwhile
+    either came first (then this refuses with :class:`ChangeStale`) or waits for this one.
+    """
+    if context.link is None or context.campaign_id is None:
+        raise ValueError("an undo is made through a link, for its campaign")
+    connection = session.connection()
+    head = chain.lock(connection)
     events = change_events(session, pid, change_id)
     if not events:
         raise ChangeNotFound(change_id)
-    if not undoable(session, pid, events):
+    if not may_undo(events, context.link, context.campaign_id):
+        raise ChangeNotUndoable(change_id)
+    if superseded(session, pid, events):
         raise ChangeStale(change_id)
     first_id = events[0].id
-    restore: dict[str, Action] = {}
+    writes: list[_Write] = []
     for scope in dict.fromkeys(event.scope for event in events):
-        before = session.scalar(
-            select(ConsentEvent.action)
+        before = session.scalars(
+            select(ConsentEvent)
             .where(ConsentEvent.pid == pid, ConsentEvent.scope == scope, ConsentEvent.id < first_id)
             .order_by(ConsentEvent.id.desc())
             .limit(1)
-        )
-        restore[scope] = Action(before) if before is not None else Action.RESET
-    return record(session, pid, restore, context)
+        ).first()
+        if before is None or before.action == Action.RESET:
+            writes.append(_Write(scope, Action.RESET, context.policy_version))
+        else:
+            writes.append(
+                _Write(scope, Action(before.action), before.policy_version, restores=before.seq)
+            )
+    return _write(connection, pid, writes, context, _topic_channels(session, None), head)

@@ -46,6 +46,10 @@ FIELDS = (
     "evidence",
     "nonce",
 )
+# Fields added later, after the nonce: trailing ones that are null are left out of the canonical
+# form, so an event written before they existed keeps its digest, and one that has them commits to them.
+LATER_FIELDS = ("link", "restores")
+ALL_FIELDS = FIELDS + LATER_FIELDS
 _EVENT = cast(Table, ConsentEvent.__table__)
 _INSERT = _EVENT.insert()
 _LOCK_HEAD = text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, chain")
@@ -67,6 +71,10 @@ def canonical(event: Mapping[str, Any]) -> bytes:
         if isinstance(value, dt.datetime):
             value = timestamp(value)
         values.append(value)
+    later = [event.get(name) for name in LATER_FIELDS]
+    while later and later[-1] is None:
+        later.pop()
+    values.extend(later)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
 

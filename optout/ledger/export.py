@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Select, Table, func, or_, select
 
 from ..consent import scopes
 from ..models import Campaign, ConsentEvent, Partner, RedactedEvent, Topic
-from .chain import FIELDS, timestamp
+from .chain import ALL_FIELDS, timestamp
 from .verify import Link
 
 COLUMNS = (
@@ -41,6 +41,8 @@ COLUMNS = (
     "policy_version",
     "change_id",
     "evidence",
+    "link",
+    "restores",
     "nonce",
     "digest",
     "prev_chain",
@@ -181,10 +183,12 @@ def _link_of(row: dict[str, Any]) -> Link:
         seq = int(row["seq"])
         content = None
         if row.get("nonce"):
-            content = {name: row.get(name) for name in FIELDS}
+            content = {name: row.get(name) for name in ALL_FIELDS}
             content["seq"] = seq
-            if content["campaign_id"] not in (None, ""):
-                content["campaign_id"] = int(content["campaign_id"])
+            for number in ("campaign_id", "restores"):
+                value = content[number]
+                if value is not None and value != "":
+                    content[number] = int(value)
             content = {name: (None if value == "" else value) for name, value in content.items()}
         return Link(seq, str(row["digest"]), str(row["prev_chain"]), str(row["chain"]), event_id=seq, content=content)
     except (KeyError, TypeError, ValueError):

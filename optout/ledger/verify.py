@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, select
 
 from ..models import ConsentEvent, LedgerHead, RedactedEvent, Source
-from .chain import FIELDS, GENESIS, digest_of, link
+from .chain import ALL_FIELDS, GENESIS, digest_of, link
 
 _EVENT = cast(Table, ConsentEvent.__table__)
 _REDACTED = cast(Table, RedactedEvent.__table__)
@@ -197,7 +197,7 @@ def verify_export(source: Iterable[Link]) -> Verification:
 
 
 def _event_links(connection: Connection) -> Generator[Link]:
-    columns = [_EVENT.c[name] for name in FIELDS]
+    columns = [_EVENT.c[name] for name in ALL_FIELDS]
     stmt = select(_EVENT.c.id, _EVENT.c.prev_chain, _EVENT.c.chain, _EVENT.c.digest, *columns).order_by(_EVENT.c.seq)
     with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result.mappings():
@@ -207,7 +207,7 @@ def _event_links(connection: Connection) -> Generator[Link]:
                 row["prev_chain"],
                 row["chain"],
                 row["id"],
-                {name: row[name] for name in FIELDS},
+                {name: row[name] for name in ALL_FIELDS},
             )
 
 

@@ -27,14 +27,14 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 from sqlalchemy import Connection, Table, text
 
 from ..catalog.cache import CampaignInfo
-from ..consent import scopes
-from ..consent.service import Blocker, Choices
+from ..consent import rules, scopes
+from ..consent.rules import Blocker, Choices, Freshness
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
 from ..i18n import language_of
 from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
-from ..models import Basis, Choice, FilterRun, Status
+from ..models import Choice, FilterRun
 from ..policy import service as policy
 from ..tokens import PairMinter, Purpose, TokenService
 from .seen import SeenIds
@@ -52,7 +52,6 @@ Item = TypeVar("Item")
 _SQLITE_CHOICES_OF = (
     "SELECT c.pid, c.scope, c.status, c.policy_version FROM json_each(?) AS j CROSS JOIN choice AS c ON c.pid = j.value"
 )
-_NOTHING_STALE: frozenset[str] = frozenset()
 _COUNT_UP_TO = text("SELECT count(*) FROM (SELECT 1 FROM choice LIMIT :limit) AS c")
 # Each choice as one text: scope, status and policy version with _FIELD between them.
 _CHOICES_IN_SCOPES = (
@@ -159,11 +158,13 @@ class Decider:
         self.scopes = {scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)}
         if self.partner_slug:
             self.scopes.add(scopes.partner(self.partner_slug))
-        # The verdict for someone with no recorded choice is the same for everyone: decide it once.
-        self.nobody_chose = Choices({}).blocker(campaign.topic, self.partner_slug)
-        self._verdicts: dict[tuple[frozenset[tuple[str, str]], frozenset[str]], Blocker | None] = {}
-        self._fresh: frozenset[str] | None = None
-        self._fresh_read = False
+        # The verdict for someone with no recorded choice is the same for everyone: decide it once
+        # (no choice, nothing a policy version could make stale).
+        self.nobody_chose = rules.blocker(
+            Choices(), campaign.topic, partner_slug=self.partner_slug, fresh=rules.EVERY_VERSION_COUNTS
+        )
+        self._verdicts: dict[frozenset[tuple[str, str, str | None]], Blocker | None] = {}
+        self._fresh: Freshness | None = None
         self._blocked_by: dict[bytes, Blocker] | None = None  # all the blocked, once use() has them
         self._cleared: frozenset[bytes] = frozenset()  # those with choices that let the campaign through
 
@@ -234,11 +235,9 @@ class Decider:
         """The recipients among *pids* who may not get the campaign, and why."""
         return self._blocked(connection, pids, json.dumps(list(pids)))
 
-    def _fresh_versions(self, connection: Connection) -> frozenset[str] | None:
-        if not self._fresh_read:
-            if self.campaign.topic.basis == Basis.CONSENT:
-                self._fresh = policy.fresh_versions(connection)
-            self._fresh_read = True
+    def _fresh_versions(self, connection: Connection) -> Freshness:
+        if self._fresh is None:
+            self._fresh = Freshness(policy.fresh_versions(connection))
         return self._fresh
 
     def _blocked(self, connection: Connection, pids: Sequence[str], as_json: str) -> dict[str, Blocker]:
@@ -259,7 +258,7 @@ class Decider:
                 blocked[pid] = blocker
         return blocked
 
-    def _verdicts_of(self, fresh: frozenset[str] | None, found: Sequence[Sequence[Any]]) -> dict[str, Blocker | None]:
+    def _verdicts_of(self, fresh: Freshness, found: Sequence[Sequence[Any]]) -> dict[str, Blocker | None]:
         """The verdict for each recipient with a choice among *found* rows (pid, scope, status,
         policy version): None where they may get the campaign."""
         chosen: dict[str, list[tuple[str, str, str | None]]] = {}
@@ -267,21 +266,15 @@ class Decider:
             chosen.setdefault(pid, []).append((scope, status, version))
         return {pid: self._verdict(fresh, choices) for pid, choices in chosen.items()}
 
-    def _verdict(self, fresh: frozenset[str] | None, choices: list[tuple[str, str, str | None]]) -> Blocker | None:
+    def _verdict(self, fresh: Freshness, choices: list[tuple[str, str, str | None]]) -> Blocker | None:
         """The verdict for one recipient's recorded (scope, status, policy version) choices."""
         relevant = self.scopes
-        statuses = frozenset((scope, status) for scope, status, _version in choices if scope in relevant)
-        stale = _NOTHING_STALE
-        if fresh is not None:
-            stale = frozenset(
-                scope
-                for scope, status, version in choices
-                if scope in relevant and status == Status.OPTED_IN and version not in fresh
-            )
-        key = (statuses, stale)
+        key = frozenset(choice for choice in choices if choice[0] in relevant)
         verdicts = self._verdicts
         if key not in verdicts:  # a handful of combinations of choices: each decided once
-            verdicts[key] = Choices(dict(statuses), stale).blocker(self.campaign.topic, self.partner_slug)
+            verdicts[key] = rules.blocker(
+                Choices.of(key), self.campaign.topic, partner_slug=self.partner_slug, fresh=fresh
+            )
         return verdicts[key]
 
 

@@ -5,23 +5,26 @@ The address is used only to compute the id, in memory: it is never stored, logge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from ..consent import service as consent
+from ..consent.rules import Blocker, Freshness, TopicLike
 from ..identity import pseudonymous_id
 from ..models import ConsentEvent
 
 
 @dataclass(frozen=True)
 class PersonRecord:
-    """What is recorded about one person: their id, current choices and every ledger event."""
+    """What is recorded about one person: their id, current choices, every ledger event, and for
+    each topic (by key) what the send rule says now (None: it may be sent)."""
 
     pid: str
     choices: consent.Choices
     history: Sequence[ConsentEvent]
+    verdicts: Mapping[str, Blocker | None]
 
     @property
     def empty(self) -> bool:
@@ -29,7 +32,14 @@ class PersonRecord:
         return not self.choices.statuses and not self.history
 
 
-def person_record(session: Session, id_key: bytes, address: str) -> PersonRecord:
+def person_record(
+    session: Session, id_key: bytes, address: str, topics: Sequence[TopicLike], *, fresh: Freshness
+) -> PersonRecord:
     """The record of *address*; raises :class:`~optout.identity.AddressInvalid` for a non-address."""
     pid = pseudonymous_id(id_key, address).hex()
-    return PersonRecord(pid, consent.choices_of(session, pid), consent.history(session, pid))
+    return PersonRecord(
+        pid,
+        consent.choices_of(session, pid),
+        consent.history(session, pid),
+        consent.sendability(session, pid, topics, fresh=fresh),
+    )

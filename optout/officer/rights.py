@@ -141,7 +141,13 @@ def answer_request() -> ResponseReturnValue:
             return _register_page(RequestForm(formdata=None), form, {"package": [_repeat_message(error)]}, None, 409)
     settings = get_settings()
     data = package.build(
-        db, pid, email=normalize(form.email.data), settings=settings, request=request, topics=catalog.topics(db)
+        db,
+        pid,
+        email=normalize(form.email.data),
+        settings=settings,
+        request=request,
+        topics=catalog.topics(db),
+        fresh=current_policy().freshness,
     )
     requests.answer(request)
     fmt = form.format.data

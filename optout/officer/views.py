@@ -22,6 +22,7 @@ from ..i18n import _, current_language, explicit_language
 from ..identity import AddressInvalid
 from ..ledger.verify import verify
 from ..models import Officer
+from ..pages import current_policy
 from ..reports.service import OPT_OUT_KINDS, campaign_report, report_rows
 from . import audit, auth, chart, guard, labels, lookup, overview, throttle
 from .forms import LoginForm, LookupForm
@@ -138,7 +139,9 @@ def lookup_page() -> ResponseReturnValue:
     if form.validate_on_submit():
         db = get_session()
         try:
-            record = lookup.person_record(db, get_settings().id_key, form.email.data)
+            record = lookup.person_record(
+                db, get_settings().id_key, form.email.data, get_catalog().topics(db), fresh=current_policy().freshness
+            )
         except AddressInvalid:
             address_error = _("That is not an e-mail address. Check it and try again.")
         else:

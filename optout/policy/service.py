@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..consent import scopes
-from ..consent.service import TopicLike
+from ..consent.rules import Freshness, TopicLike
 from ..db import utcnow
 from ..models import Basis, Choice, PolicyVersion, Status
 from ..privacy.dates import local_date
@@ -52,6 +52,11 @@ class PolicyState:
     fresh: frozenset[str] | None
     material_since: dt.date | None
     registered: tuple[Policy, ...]
+
+    @property
+    def freshness(self) -> Freshness:
+        """Which opt-ins still count, as the send rule takes it."""
+        return Freshness(self.fresh)
 
     def version_at(self, moment: dt.datetime, fallback: str) -> str:
         """The version that was in force at *moment* (*fallback* before the first registered one)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -10,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo, TopicInfo
-from ..consent import scopes
+from ..consent import rules, scopes
 from ..consent import service as consent
+from ..consent.rules import Freshness
 from ..i18n import _
-from ..models import Action, Basis, ConsentEvent, Source
-
-CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")
+from ..models import Action, ConsentEvent, Link, Source
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,8 @@ class Page:
     partner: Option | None
     channels: Sequence[Option]
     everything_stopped: bool
+    receiving: Sequence[str] = ()  # the topics the send rule lets through now, by name
+    not_receiving: Sequence[str] = ()
 
     @property
     def options(self) -> list[Option]:
@@ -70,10 +70,11 @@ def build_page(
     campaign: CampaignInfo,
     topics: Sequence[TopicInfo],
     lang: str,
-    fresh_versions: frozenset[str] | None = None,
+    *,
+    fresh: Freshness,
 ) -> Page:
     """The recipient's choices as checkboxes; opt-ins given under a replaced policy show unticked."""
-    choices = consent.choices_of(session, pid, fresh_versions)
+    choices = consent.choices_of(session, pid)
     partner = None
     if campaign.partner is not None:
         scope = scopes.partner(campaign.partner.slug)
@@ -89,20 +90,23 @@ def build_page(
         )
         for ch in dict.fromkeys(t.channel for t in topics)
     ]
+    verdicts = {t.key: rules.blocker(choices, t, partner_slug=None, fresh=fresh) for t in topics}
     return Page(
         topics=[
             Option(
                 scopes.topic(t.key),
                 t.name(lang),
                 t.description(lang),
-                choices.wants_topic(t),
-                renew=t.basis == Basis.CONSENT and choices.renewable(scopes.topic(t.key)),
+                rules.wants_topic(choices, t, fresh),
+                renew=rules.stale(choices, t, fresh),
             )
             for t in topics
         ],
         partner=partner,
         channels=channels,
         everything_stopped=choices.refused(scopes.EVERYTHING),
+        receiving=[t.name(lang) for t in topics if verdicts[t.key] is None],
+        not_receiving=[t.name(lang) for t in topics if verdicts[t.key] is not None],
     )
 
 
@@ -146,20 +150,19 @@ def _describe(session: Session, event: ConsentEvent, topics: Sequence[TopicInfo]
 
 
 def summary(
-    session: Session, pid: str, change_id: str | None, topics: Sequence[TopicInfo], lang: str
+    session: Session, pid: str, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
 ) -> Summary | None:
     """Describe change *change_id* if it belongs to *pid*; None otherwise."""
-    if not change_id or not CHANGE_ID.match(change_id):
+    if not change_id:
         return None
     events = consent.change_events(session, pid, change_id)
     if not events:
         return None
-    was_undo = events[0].source == Source.UNDO
     return Summary(
         change_id=change_id,
         lines=[_describe(session, event, topics, lang) for event in events],
-        undoable=not was_undo and consent.undoable(session, pid, events),
-        was_undo=was_undo,
+        undoable=consent.undoable(session, pid, events, Link.PREFERENCES, campaign_id),
+        was_undo=events[0].source == Source.UNDO,
     )
 
 

@@ -16,7 +16,7 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import get_catalog
 from ..i18n import current_language, explicit_language
-from ..models import Source
+from ..models import Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import Purpose
 from . import page as prefs
@@ -30,6 +30,7 @@ def _context(source: Source, campaign_id: int) -> consent.Context:
         policy_version=current_policy().current.version,
         campaign_id=campaign_id,
         lang=current_language(),
+        link=Link.PREFERENCES,
     )
 
 
@@ -51,8 +52,8 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
         render_template(
             "preferences/show.html",
             campaign=campaign,
-            page=prefs.build_page(session, pid, campaign, topics, lang, current_policy().fresh),
-            summary=prefs.summary(session, pid, request.args.get("change"), topics, lang),
+            page=prefs.build_page(session, pid, campaign, topics, lang, fresh=current_policy().freshness),
+            summary=prefs.summary(session, pid, request.args.get("change"), topics, lang, campaign.id),
             saved=request.args.get("saved") == "1",
             stale=stale,
             actions={
@@ -77,7 +78,7 @@ def save(token: str) -> ResponseReturnValue:
     session = get_session()
     pid = claims.pid.hex()
     topics = get_catalog().topics(session)
-    page = prefs.build_page(session, pid, campaign, topics, current_language(), current_policy().fresh)
+    page = prefs.build_page(session, pid, campaign, topics, current_language(), fresh=current_policy().freshness)
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
     change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
     session.commit()
@@ -109,7 +110,7 @@ def undo(token: str) -> ResponseReturnValue:
     change_id = request.form.get("change", "")
     try:
         change = consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign.id))
-    except (consent.ChangeNotFound, consent.ChangeStale):
+    except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
         session.rollback()
         return _render(token, status=409, stale=True)
     session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..consent import service as consent
+from ..consent.rules import Freshness
 from ..db import utcnow
 from ..i18n import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
@@ -184,6 +185,7 @@ def build(
     settings: Settings,
     request: AccessRequest | None = None,
     topics: Sequence[Topic] = (),
+    fresh: Freshness,
 ) -> dict[str, Any]:
     """The whole package for the person with pseudonymous id *pid* (who asked about *email*)."""
     history = consent.history(session, pid)
@@ -193,7 +195,7 @@ def build(
     ).all()
     touched = _campaigns(session, {e.campaign_id for e in history if e.campaign_id})
     slugs = {c.id: c.slug for c in touched}
-    current = consent.choices_of(session, pid)
+    verdicts = consent.sendability(session, pid, topics, fresh=fresh)
     return {
         "format": FORMAT,
         "generated_at": timestamp(utcnow()),
@@ -210,7 +212,7 @@ def build(
             }
             for c in choices
         ],
-        "receives": {topic.key: current.receives(topic) for topic in topics},
+        "receives": {key: blocker is None for key, blocker in verdicts.items()},
         "history": [
             {
                 "seq": e.seq,
@@ -224,6 +226,7 @@ def build(
                 "lang": e.lang,
                 "policy_version": e.policy_version,
                 "evidence": e.evidence,
+                "link": e.link,
             }
             for e in history
         ],

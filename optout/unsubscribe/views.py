@@ -1,25 +1,30 @@
-"""The unsubscribe URL.
+"""The unsubscribe URL (``/u/``, the one in ``List-Unsubscribe``) and what its holder may do.
 
-GET and HEAD only render: mail security scanners fetch every link. POST acts, whether it comes
-from a mail client's RFC 8058 one-click or from the page's button (which sends the same request):
-it reads no cookie and no session, needs no CSRF token, sets no cookie, never redirects, answers
-200, and only ever opts out of the campaign's topic, whatever else the body holds.
+Whoever sees only a message's headers holds this link: a mail provider, a feedback-loop report, a
+scanner. So it can do less than the preferences link: show its confirmation page, opt out of its
+campaign's topic (RFC 8058 one-click), opt out of everything, and undo an opt-out that it made
+itself. It never reads the person's other choices, never opts in, and never yields the
+preferences link.
+
+GET and HEAD only render: mail security scanners fetch every link. Every POST reads no cookie
+and no session, needs no CSRF token (the signed token is the only authority, as in RFC 8058),
+sets no cookie, never redirects, and answers with a page.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from ..consent import scopes
+from ..catalog.cache import CampaignInfo
+from ..consent import rules, scopes
 from ..consent import service as consent
 from ..db import get_session
-from ..extensions import csrf, get_catalog, get_tokens
-from ..i18n import current_language
-from ..links import preferences_path
-from ..models import Action, Source, Status
+from ..extensions import csrf, get_catalog
+from ..i18n import current_language, explicit_language
+from ..models import Action, Link, Source
 from ..pages import current_policy, read_link
-from ..tokens import Purpose
+from ..tokens import LinkClaims, Purpose
 
 bp = Blueprint("unsubscribe", __name__)
 
@@ -28,19 +33,54 @@ ONE_CLICK_VALUE = "One-Click"
 PAGE_MARKER = "page"  # the confirmation page's button adds source=page, so the ledger can tell
 
 
+def _context(source: Source, campaign: CampaignInfo) -> consent.Context:
+    return consent.Context(
+        source=source,
+        policy_version=current_policy().current.version,
+        campaign_id=campaign.id,
+        lang=current_language(),
+        link=Link.UNSUBSCRIBE,
+    )
+
+
+def _refused(claims: LinkClaims, campaign: CampaignInfo) -> bool:
+    """True when the person already refuses this campaign: the send rule's answer, and nothing more."""
+    partner = campaign.partner.slug if campaign.partner else None
+    verdict = consent.sendability(
+        get_session(), claims.pid.hex(), [campaign.topic], fresh=current_policy().freshness, partner_slug=partner
+    )[campaign.topic.key]
+    return verdict in rules.REFUSALS
+
+
+def _actions(token: str) -> dict[str, str]:
+    """Where the page's buttons post: this link's own URLs, in the page's language if one was chosen."""
+    lang = explicit_language()
+    return {
+        name: url_for(f"unsubscribe.{name}", token=token, lang=lang) for name in ("one_click", "everything", "undo")
+    }
+
+
+def _done(token: str, campaign: CampaignInfo, change: consent.Change, *, everything: bool) -> ResponseReturnValue:
+    return render_template(
+        "unsubscribe/done.html",
+        topic_name=campaign.topic.name(current_language()),
+        changed=bool(change),
+        everything=everything,
+        change_id=change.change_id if change else None,
+        actions=_actions(token),
+    )
+
+
 @bp.get("/u/<token>")
 def confirm(token: str) -> ResponseReturnValue:
-    """Show what the link would unsubscribe from, with one button; change nothing."""
+    """Show what the link would unsubscribe from, with its buttons; change nothing."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
-    pid = claims.pid.hex()
-    scope = scopes.topic(campaign.topic.key)
-    already = consent.choices_of(get_session(), pid).status(scope) == Status.OPTED_OUT
     return render_template(
         "unsubscribe/confirm.html",
         campaign=campaign,
         topic_name=campaign.topic.name(current_language()),
-        already=already,
-        preferences_url=_preferences_url(claims.pid, campaign.id),
+        already=_refused(claims, campaign),
+        actions=_actions(token),
     )
 
 
@@ -54,29 +94,49 @@ def one_click(token: str) -> ResponseReturnValue:
         session,
         claims.pid.hex(),
         {scopes.topic(campaign.topic.key): Action.OPT_OUT},
-        consent.Context(
-            source=source,
-            policy_version=current_policy().current.version,
-            campaign_id=campaign.id,
-            lang=current_language(),
-        ),
+        _context(source, campaign),
         topics=get_catalog().topics(session),
     )
     session.commit()
+    return _done(token, campaign, change, everything=False)
+
+
+@bp.post("/u/<token>/everything")
+def everything(token: str) -> ResponseReturnValue:
+    """Opt out of everything we send (idempotent) and confirm it."""
+    claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
+    session = get_session()
+    change = consent.record(
+        session,
+        claims.pid.hex(),
+        {scopes.EVERYTHING: Action.OPT_OUT},
+        _context(Source.CONFIRMATION_PAGE, campaign),
+        topics=get_catalog().topics(session),
+    )
+    session.commit()
+    return _done(token, campaign, change, everything=True)
+
+
+@bp.post("/u/<token>/undo")
+def undo(token: str) -> ResponseReturnValue:
+    """Undo an opt-out that this link made (the change id from its own answer), and nothing else."""
+    claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
+    session = get_session()
+    change_id = request.form.get("change", "")
+    topic_name = campaign.topic.name(current_language())
+    try:
+        consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign))
+    except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
+        session.rollback()
+        return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=False), 409
+    session.commit()
     return render_template(
-        "unsubscribe/done.html",
-        topic_name=campaign.topic.name(current_language()),
-        changed=bool(change),
-        preferences_url=_preferences_url(claims.pid, campaign.id, change.change_id if change else None),
+        "unsubscribe/undone.html", topic_name=topic_name, undone=True, actions=_actions(token)
     )
 
 
-# RFC 8058: the one-click POST carries no cookie, so it cannot carry a CSRF token either. Its only
-# authority is the signed token in the URL, and its only effect an idempotent opt-out.
-csrf.exempt(one_click)
-
-
-def _preferences_url(pid: bytes, campaign_id: int, change_id: str | None = None) -> str:
-    token = get_tokens().mint(Purpose.PREFERENCES, pid, campaign_id, current_language())
-    suffix = f"?change={change_id}" if change_id else ""
-    return preferences_path(token) + suffix
+# RFC 8058: the one-click POST carries no cookie, so it cannot carry a CSRF token either. The
+# page's other buttons work the same way: the signed token in the URL is their only authority,
+# and what they can do is bounded by what the link may do (see the module's docstring).
+for _view in (one_click, everything, undo):
+    csrf.exempt(_view)

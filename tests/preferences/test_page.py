@@ -187,15 +187,3 @@ def test_stop_everything_and_start_again(client, page_url, choices, pid_of, ledg
     assert choices() == {(pid, "everything"): "opt-in"}
 
 
-def test_a_one_click_opt_out_can_be_undone_from_the_confirmation(client, links, campaign, choices):
-    done = client.post(links(EMAIL, campaign).unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
-    prefs = re.search(r'href="(/p/[^"]+)"', done.text).group(1).replace("&amp;", "&")
-    shown = client.get(BASE_URL + prefs)
-    assert "E-post om nettstedet: av" in shown.text
-    change = re.search(r'name="change" value="([0-9a-f]+)"', shown.text).group(1)
-    client.post(
-        BASE_URL + prefs.split("?")[0] + "/undo",
-        data={"csrf_token": csrf_token(shown.text), "change": change},
-        headers={"Referer": BASE_URL + prefs},
-    )
-    assert choices() == {}
