@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # imported when an app is built: the console script turns the
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``OPTOUT_*`` keys in *config* override the environment; other keys
     are Flask settings (``TESTING``, ``DEBUG``)."""
-    from flask import Flask
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from . import db, errors, i18n, pages, ratelimit, schema, security
@@ -31,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .unsubscribe.views import bp as unsubscribe_bp
 
     config = dict(config or {})
-    app = Flask(
+    app = security.RedactingFlask(  # logs an exception's path without its token
         __name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR), static_folder=str(STATIC_DIR)
     )
     app.config.update({k: v for k, v in config.items() if not k.startswith("OPTOUT_")})

@@ -73,13 +73,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for *url* with the settings each backend needs."""
+    """Create an engine for *url* with the settings each backend needs.
+
+    ``hide_parameters``: SQLAlchemy's error messages and SQL log would otherwise show the bound
+    values (pseudonymous ids, scopes, evidence) in the logs."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 @dataclass

@@ -38,6 +38,8 @@ class Links:
 
 UNSUBSCRIBE_PREFIX = "/u/"
 PREFERENCES_PREFIX = "/p/"
+LINK_PREFIXES = (UNSUBSCRIBE_PREFIX, PREFERENCES_PREFIX)
+LINK_ALPHABET = "[A-Za-z0-9_.-]"  # what a minted link token is made of (URL-safe base64 and dots)
 
 
 def unsubscribe_path(token: str) -> str:

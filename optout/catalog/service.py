@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..csvcells import starts_like_a_formula
 from ..models import Campaign, Partner, Topic
 from ..tokens import LANGUAGES
 
@@ -65,6 +66,9 @@ def add_partner(session: Session, slug: str, name: str) -> Partner:
     check_slug(slug)
     if not name.strip():
         raise CatalogError("a partner needs a name.")
+    if starts_like_a_formula(name.strip()):  # it goes into the partner's CSV report
+        first = name.strip()[0]
+        raise CatalogError(f"a partner's name cannot start with {first!r}: spreadsheets take that for a formula.")
     if session.scalar(select(Partner.id).where(Partner.slug == slug)) is not None:
         raise CatalogError(f"partner {slug!r} exists already.")
     partner = Partner(slug=slug, name=name.strip())

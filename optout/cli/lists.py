@@ -7,7 +7,6 @@ import json
 import multiprocessing
 import os
 import sys
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -18,7 +17,7 @@ from ..extensions import get_settings, get_tokens
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
 from ..lists.parallel import filter_csv_parallel
 from .common import campaign_info, fail, session
-from .output import atomic_output
+from .output import atomic_output, private_file
 
 PARALLEL_FROM_BYTES = 1 << 20  # below this, starting worker processes costs more than it saves
 
@@ -117,4 +116,5 @@ def filter_command(
     db.commit()
     _print_summary(summary)
     if report_path:
-        Path(report_path).write_text(json.dumps({"campaign": campaign.slug, **summary.as_dict()}, indent=2) + "\n")
+        with private_file(report_path) as report:
+            report.write(json.dumps({"campaign": campaign.slug, **summary.as_dict()}, indent=2) + "\n")

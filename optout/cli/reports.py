@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from ..reports.service import campaign_report, report_rows
+from ..reports.service import campaign_report, report_csv
 from .common import campaign_info, session
 
 
@@ -27,6 +26,4 @@ def report_campaign_cmd(slug: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    writer = csv.writer(sys.stdout)
-    writer.writerow(["section", "name", "value"])
-    writer.writerows(report_rows(report))
+    report_csv(report, sys.stdout)

@@ -22,6 +22,7 @@ from typing import IO, Any, cast
 from sqlalchemy import Connection, Select, Table, func, or_, select
 
 from ..consent import scopes
+from ..csvcells import escaped_row, unescape
 from ..models import Campaign, ConsentEvent, Partner, RedactedEvent, Topic
 from .chain import ALL_FIELDS, timestamp
 from .verify import Link
@@ -140,13 +141,14 @@ def ledger_rows(connection: Connection, chosen: LedgerFilter) -> Iterator[dict[s
 
 
 def csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """*rows* as CSV text, the header first, one line at a time (for a streamed download)."""
+    """*rows* as CSV text for spreadsheets (cells escaped, see :mod:`optout.csvcells`), the header
+    first, one line at a time (for a streamed download)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in itertools.chain([None], rows):
         if row is not None:
-            writer.writerow(["" if row[name] is None else row[name] for name in COLUMNS])
+            writer.writerow(escaped_row("" if row[name] is None else row[name] for name in COLUMNS))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -210,4 +212,6 @@ def read_export(source: IO[str]) -> Iterator[Link]:
                     raise ExportError("not a ledger export: a line is not JSON") from None
                 yield _link_of(row)
     else:
-        yield from (_link_of(row) for row in csv.DictReader(lines))
+        rows = csv.DictReader(lines)
+        for row in rows:  # a short row has None for its missing cells: _link_of refuses it
+            yield _link_of({name: unescape(cell) if isinstance(cell, str) else cell for name, cell in row.items()})

@@ -6,7 +6,6 @@ so a page added here is protected without remembering to; a test walks the URL m
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from ..identity import AddressInvalid
 from ..ledger.verify import verify
 from ..models import Officer
 from ..pages import current_policy
-from ..reports.service import OPT_OUT_KINDS, campaign_report, report_rows
+from ..reports.service import OPT_OUT_KINDS, campaign_report, report_csv
 from . import audit, auth, chart, guard, labels, lookup, overview, throttle
 from .forms import LoginForm, LookupForm
 from .navigation import NAV
@@ -196,9 +195,7 @@ def campaign_download(slug: str, fmt: str) -> ResponseReturnValue:
         body, mimetype = json.dumps(report, indent=2, ensure_ascii=False), "application/json"
     else:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["section", "name", "value"])
-        writer.writerows(report_rows(report))
+        report_csv(report, buffer)
         body, mimetype = buffer.getvalue(), "text/csv"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="report-{slug}.{fmt}"'

@@ -7,15 +7,17 @@ copied from a row, so it cannot carry an address, a pseudonymous id or a token.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter, defaultdict
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
+from ..csvcells import escaped_row
 from ..lists.filter import Reason
 from ..models import Action, ConsentEvent, FilterRun
 
@@ -70,3 +72,11 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str, str | int]]:
     for day in report["opt_outs_per_day"]:
         rows += [(f"opt-outs {day['date']}", kind, day[kind]) for kind in ("total", *OPT_OUT_KINDS)]
     return rows
+
+
+def report_csv(report: dict[str, Any], out: IO[str]) -> None:
+    """Write the report's rows as CSV to *out*, cells escaped for spreadsheets (the partner's name
+    is text an operator typed)."""
+    writer = csv.writer(out)
+    writer.writerow(["section", "name", "value"])
+    writer.writerows(escaped_row(row) for row in report_rows(report))
