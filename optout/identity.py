@@ -8,9 +8,9 @@ Because the id is a hash, every spelling of one mailbox must reach the hash as t
 or an opt-out recorded under one spelling would not stop a send to another. :func:`normalize`
 is that one canonical form (README, Identity):
 
-- surrounding white space (NBSP included) is stripped; a control or format character anywhere
-  (a zero-width space, a BOM, a soft hyphen) is refused, never stripped: it is invisible, and
-  UTS 46 would silently drop it from a domain;
+- surrounding white space (NBSP included, as :meth:`str.strip` sees it) is stripped; a control
+  or format character anywhere (a zero-width space, a BOM, a soft hyphen) is refused, never
+  stripped: it is invisible, and UTS 46 would silently drop it from a domain;
 - the text is split at its last ``@``; the local part must be an RFC 5321 Dot-string of RFC 6531
   atoms (no quoted local parts, comments, display names, ``mailto:`` or several ``@``), and is
   NFC-normalized and lower-cased (not case-folded: ``straße`` stays ``straße``);
