@@ -15,6 +15,7 @@ from ..catalog.cache import CampaignInfo
 from ..consent import scopes
 from ..db import get_database, get_session
 from ..extensions import get_settings
+from ..identity import AddressInvalid, normalize
 from ..models import Channel
 from ..policy import service as policy
 
@@ -23,6 +24,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print *message* to stderr and exit with *code*."""
     click.echo(f"optout: {message}", err=True)
     raise SystemExit(code)
+
+
+def mailbox(address: str, *, position: int | None = None, of: int = 1) -> str:
+    """The canonical mailbox of *address*, or exit 2 saying why (and, of several, which argument)."""
+    try:
+        return normalize(address)
+    except AddressInvalid as exc:
+        where = f"argument {position} of {of} " if position is not None and of > 1 else ""
+        fail(f"{where}{address!r} is not an e-mail address: {exc.problem}.", code=2)
 
 
 def session() -> Session:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..identity import AddressInvalid, normalize
 from ..officer import audit, auth
-from .common import echo_json, fail, session
+from .common import echo_json, fail, mailbox, session
 
 
 def _strong_enough(password: str) -> str:
@@ -27,10 +26,7 @@ def officer_group() -> None:
 def officer_add_cmd(email: str) -> None:
     """Create an account for EMAIL; asks twice for its password (at least 12 characters)."""
     db = session()
-    try:
-        normalize(email)
-    except AddressInvalid:
-        fail(f"{email!r} is not an e-mail address.", code=2)
+    mailbox(email)
     try:
         auth.available_address(db, email)  # before asking for a password that would be wasted
     except auth.OfficerError as exc:

@@ -13,22 +13,19 @@ from flask.cli import AppGroup, with_appcontext
 from ..catalog import service as catalog
 from ..db import utcnow
 from ..extensions import get_settings
-from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..identity import pseudonymous_id
 from ..models import AccessRequest
 from ..officer import audit
 from ..privacy import erasure, package, record, requests
 from ..privacy.dates import local_date
-from .common import current_policy, echo_json, fail, session
+from .common import current_policy, echo_json, fail, mailbox, session
 from .output import atomic_output
 
 HANDLED_BY_CLI = "cli"
 
 
 def _pid(email: str) -> tuple[str, str]:
-    try:
-        normal = normalize(email)
-    except AddressInvalid:
-        fail(f"not an e-mail address: {email!r}", code=2)
+    normal = mailbox(email)
     return normal, pseudonymous_id(get_settings().id_key, normal).hex()
 
 

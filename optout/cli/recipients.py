@@ -9,24 +9,11 @@ from ..catalog import service as catalog
 from ..consent import scopes
 from ..consent import service as consent
 from ..extensions import get_settings, get_tokens
-from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
 from ..tokens import LANGUAGES
-from .common import check_scope, current_policy, echo_json, fail, session
-
-
-def _normalized(addresses: tuple[str, ...]) -> list[str]:
-    bad = []
-    good = []
-    for address in addresses:
-        try:
-            good.append(normalize(address))
-        except AddressInvalid:
-            bad.append(address)
-    if bad:
-        fail("not an e-mail address: " + ", ".join(repr(b) for b in bad), code=2)
-    return good
+from .common import check_scope, current_policy, echo_json, fail, mailbox, session
 
 
 @click.command("links")
@@ -41,7 +28,8 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     except catalog.CatalogError as exc:
         fail(str(exc))
     settings, tokens = get_settings(), get_tokens()
-    for email in _normalized(emails):
+    # Every address is checked before any link is printed: a typo stops the run, naming its argument.
+    for email in [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]:
         links = links_for(
             tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
         )
@@ -58,7 +46,7 @@ def recipient_group() -> None:
 def recipient_show_cmd(email: str) -> None:
     """Print EMAIL's current choices and full history as JSON."""
     db = session()
-    normal = _normalized((email,))[0]
+    normal = mailbox(email)
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     choices = consent.choices_of(db, pid)
     verdicts = consent.sendability(db, pid, catalog.topics(db), fresh=current_policy().freshness)
@@ -104,7 +92,7 @@ def recipient_show_cmd(email: str) -> None:
 def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     """Record an opt-out for EMAIL (for a request received by letter, phone or e-mail)."""
     db = session()
-    normal = _normalized((email,))[0]
+    normal = mailbox(email)
     checked = [check_scope(s) for s in scope_list]
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
     change = consent.record(

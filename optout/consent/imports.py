@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
-from ..identity import AddressInvalid, normalize, pseudonymous_id
+from ..identity import AddressInvalid, pseudonymous_id
 from ..models import Action, Source, Status
 from . import rules, scopes
 from . import service as consent
@@ -39,6 +39,7 @@ class ImportSummary:
     rows_read: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
+    invalid_rows: list[tuple[int, str]] = field(default_factory=list)
 
     def bad(self, line: int, problem: str) -> None:
         """Count a row that could not be used."""
@@ -46,12 +47,19 @@ class ImportSummary:
         if len(self.bad_rows) < MAX_BAD_LISTED:
             self.bad_rows.append((line, problem))
 
+    def invalid(self, line: int, problem: str) -> None:
+        """Count a row whose address is not a mailbox, and say where it was and why (never the address)."""
+        self.outcomes["invalid-address"] += 1
+        if len(self.invalid_rows) < MAX_BAD_LISTED:
+            self.invalid_rows.append((line, problem))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready counts."""
         return {
             "rows_read": self.rows_read,
             **dict(sorted(self.outcomes.items())),
             "malformed_rows": [{"line": line, "problem": problem} for line, problem in self.bad_rows],
+            "invalid_addresses": [{"line": line, "problem": problem} for line, problem in self.invalid_rows],
         }
 
 
@@ -90,9 +98,9 @@ def import_consents(
         line = getattr(reader, "line_num", 0)
         email, topic, given, evidence = (row[index].strip() for index in at)
         try:
-            pid = pseudonymous_id(id_key, normalize(email)).hex()
-        except AddressInvalid:
-            summary.outcomes["invalid-address"] += 1
+            pid = pseudonymous_id(id_key, email).hex()
+        except AddressInvalid as exc:
+            summary.invalid(line, exc.problem)
             continue
         if topic not in by_key:
             summary.bad(line, f"unknown topic {topic[:40]!r}")
@@ -149,9 +157,9 @@ def import_suppressions(
             summary.bad(row.line, row.problem)
             continue
         try:
-            pid = pseudonymous_id(id_key, normalize(row[email_at])).hex()
-        except AddressInvalid:
-            summary.outcomes["invalid-address"] += 1
+            pid = pseudonymous_id(id_key, row[email_at]).hex()
+        except AddressInvalid as exc:
+            summary.invalid(getattr(reader, "line_num", 0), exc.problem)
             continue
         change = consent.record(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-out"] += 1

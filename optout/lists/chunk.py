@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from ..catalog.cache import CampaignInfo
 from ..i18n import language_of
-from ..identity import _PLAIN, MAX_ADDRESS_LENGTH, PID_BYTES, AddressInvalid, normalize
+from ..identity import PID_BYTES, PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize
 from ..keyedhash import KeyedSha256
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
@@ -91,15 +91,15 @@ class ChunkFilter:
     def _identify(self, addresses: list[str]) -> tuple[list[bytes], list[int], int, int]:
         """The pid of each address (as :func:`~optout.identity.pseudonymous_id`) that is valid and
         not a repeat within the chunk, and where the others were."""
-        plain, copy_inner, copy_outer = _PLAIN.fullmatch, self.id_key.inner.copy, self.id_key.outer.copy
+        plain, copy_inner, copy_outer = PLAIN_ADDRESS.fullmatch, self.id_key.inner.copy, self.id_key.outer.copy
         pids: list[bytes] = []
         dropped: list[int] = []
         seen: set[bytes] = set()
         add_pid, seen_add = pids.append, seen.add
         invalid = duplicates = 0
         for at, address in enumerate(addresses):
-            normal = address.strip().lower()
-            if len(normal) > MAX_ADDRESS_LENGTH or not plain(normal):
+            normal = address.strip().lower()  # normalize()'s fast path, inlined
+            if len(normal) > PLAIN_MAX_LENGTH or not plain(normal):
                 try:
                     normal = normalize(address)
                 except AddressInvalid:

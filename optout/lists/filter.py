@@ -331,7 +331,7 @@ def sendable(
                 continue
             try:
                 if not isinstance(candidate.address, str):
-                    raise AddressInvalid(str(candidate.address))
+                    raise AddressInvalid("not text")
                 pid = pid_of_normal(id_key, normalize(candidate.address))
             except AddressInvalid:
                 summary.drop(Reason.INVALID_ADDRESS)

@@ -71,8 +71,8 @@ def check_password(password: str) -> str:
 def _address(email: str) -> str:
     try:
         return normalize(email)
-    except AddressInvalid:
-        raise OfficerError(f"{email!r} is not an e-mail address.") from None
+    except AddressInvalid as exc:
+        raise OfficerError(f"{email!r} is not an e-mail address: {exc.problem}.") from None
 
 
 def available_address(session: Session, email: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,61 +13,6 @@ from hypothesis import strategies as st
 from tests.conftest import BASE_URL
 
 LINKS = ["unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post"]
-
-
-@pytest.fixture
-def newsletter(make_campaign):
-    return make_campaign("newsletter", topic="periodic")
-
-
-@pytest.fixture
-def partner_campaign(make_campaign):
-    return make_campaign("fjord-spring", partner="fjordreiser")
-
-
-@pytest.fixture(params=["one-process", "workers-loading", "workers-probing"])
-def run(optout, tmp_path, request, monkeypatch):
-    """Filter through the CLI, in one process or with two workers cutting the input into tiny
-    chunks (so that quoted newlines, duplicates and bad rows fall across chunk boundaries), the
-    workers deciding from every choice read at the start or probing for each chunk's rows."""
-    workers = 1 if request.param == "one-process" else 2
-    if workers > 1:
-        from optout.lists import parallel
-
-        monkeypatch.setattr(parallel, "BLOCK", 64)
-        if request.param == "workers-loading":  # as for a list far longer than the choices
-            from optout.lists import loader
-
-            monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
-            monkeypatch.setattr(loader, "WAIT", True)  # every chunk decided from the loaded verdicts
-        else:
-            monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
-
-    def filter_(text: str | bytes, campaign: str = "newsletter", *extra: str):
-        source = tmp_path / "list.csv"
-        source.write_bytes(text.encode() if isinstance(text, str) else text)
-        out, report = tmp_path / "out.csv", tmp_path / "report.json"
-        result = optout(
-            "filter",
-            "--campaign",
-            campaign,
-            "--workers",
-            str(workers),
-            "--output",
-            str(out),
-            "--report",
-            str(report),
-            *extra,
-            str(source),
-        )
-        rows = None
-        if out.exists():
-            with out.open(newline="") as handle:
-                rows = list(csv.DictReader(handle))
-        summary = json.loads(report.read_text()) if report.exists() else None
-        return result, rows, summary
-
-    return filter_
 
 
 def test_kept_rows_pass_through_in_order_with_their_links(run, newsletter, client):
