@@ -148,3 +148,30 @@ def test_every_page_decision_records_its_link_and_the_chain_covers_it(client, ma
         conn.execute(text("UPDATE consent_event SET link = 'unsubscribe' WHERE scope = 'topic:phone'"))
     tampered = optout("ledger", "verify")
     assert tampered.exit_code == 1, tampered.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_export_with_links_and_an_undo_verifies_on_its_own(
+    client, made, links, make_campaign, optout, tmp_path, ledger, fmt
+):
+    answer = client.post(made.unsubscribe_url, data=ONE_CLICK)
+    client.post(made.unsubscribe_url + "/undo", data={"change": CHANGE.search(answer.text)[1]})
+    page = client.get(made.preferences_url)
+    client.post(
+        made.preferences_url,
+        data={"csrf_token": csrf_token(page.text), "shown": ["topic:phone"], "want": ["topic:phone"]},
+        headers={"Referer": made.preferences_url},
+    )
+    calls = links(EMAIL, make_campaign("calls", topic="phone")).unsubscribe_url
+    answer = client.post(calls + "?lang=en", data=ONE_CLICK)
+    client.post(calls + "/undo", data={"change": CHANGE.search(answer.text)[1]})
+    restored = ledger()[-1]
+    assert restored["action"] == "opt-in" and restored["restores"] == ledger()[-3]["seq"]
+    path = tmp_path / f"ledger.{fmt}"
+    assert optout("export", "ledger", "--format", fmt, "--output", str(path)).exit_code == 0
+    exported = path.read_text()
+    assert "unsubscribe" in exported and "preferences" in exported
+    verified = optout("ledger", "verify", "--file", str(path))
+    assert verified.exit_code == 0, verified.output
+    path.write_text(exported.replace("preferences", "unsubscribe"))
+    assert optout("ledger", "verify", "--file", str(path)).exit_code == 1
