@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _require_current_schema() -> None:
-        if app.extensions.get("optout.schema_ok") or request.endpoint == "static":
+        # The health check makes this check itself, and answers 503 when the database does not.
+        if app.extensions.get("optout.schema_ok") or request.endpoint in ("static", "public.health"):
             return
         try:
             check(app.extensions["optout.db"].engine)
