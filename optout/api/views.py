@@ -106,6 +106,8 @@ def _problem(problem: ApiProblem) -> Response:
     response = _json({"error": problem.error.value, "message": problem.message, **problem.extra}, problem.status)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="optout"'
+    # Also for routing errors, which the blueprint's after_request never sees (no route matched).
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
