@@ -52,6 +52,7 @@ class Settings:
     policy_version: str
     policy_date: dt.date
     trusted_proxies: int = 0
+    trust_forwarded_host: bool = False
     bad_link_limit: str = "30 per minute"
     ratelimit_storage: str = "memory://"
 
@@ -59,6 +60,17 @@ class Settings:
     def https(self) -> bool:
         """True when links and cookies are served over HTTPS."""
         return self.base_url.startswith("https://")
+
+    @property
+    def public_host(self) -> str:
+        """The host name of :attr:`base_url`: the only ``Host`` requests may name."""
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def public_origin(self) -> str:
+        """Scheme and host (and port) of :attr:`base_url`, without its path."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 DEFAULTS: dict[str, str] = {
@@ -110,6 +122,15 @@ def _count(name: str, raw: str) -> int:
     if not 0 <= value <= 5:
         raise ConfigError(f"{name} must be between 0 and 5, not {value}.")
     return value
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}.")
 
 
 def _rate(name: str, raw: str) -> str:
@@ -173,6 +194,7 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,
         trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
+        trust_forwarded_host=_flag("OPTOUT_TRUST_FORWARDED_HOST", env.get("OPTOUT_TRUST_FORWARDED_HOST", "")),
         bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
         ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
     )
