@@ -40,9 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=Path(app.instance_path),
         development=app.debug or app.testing,
     )
-    app.config.from_mapping(
-        SECRET_KEY=settings.secret_keys[-1],
-        SECRET_KEY_FALLBACKS=list(settings.secret_keys[:-1]),
+    app.config.from_mapping(  # sessions and CSRF: their own key if given, else the newest link key
+        SECRET_KEY=settings.session_key or settings.secret_keys[-1],
+        SECRET_KEY_FALLBACKS=[] if settings.session_key else list(settings.secret_keys[:-1]),
         TRUSTED_HOSTS=[settings.public_host],  # any other Host header gets 400
         SESSION_COOKIE_NAME="__Host-optout" if settings.https else "optout_session",
         SESSION_COOKIE_SECURE=settings.https,

@@ -53,6 +53,7 @@ class Settings:
     policy_date: dt.date
     trusted_proxies: int = 0
     trust_forwarded_host: bool = False
+    session_key: bytes | None = None
     bad_link_limit: str = "30 per minute"
     ratelimit_storage: str = "memory://"
 
@@ -105,6 +106,15 @@ def _base_url(raw: str, *, allow_http: bool) -> str:
     if parts.query or parts.fragment:
         raise ConfigError("OPTOUT_BASE_URL must not carry a query or a fragment.")
     return raw.strip().rstrip("/")
+
+
+def _session_key(raw: str) -> bytes | None:
+    if not raw.strip():
+        return None
+    keys = _keys("OPTOUT_SESSION_KEY", raw)
+    if len(keys) != 1:
+        raise ConfigError("OPTOUT_SESSION_KEY must be one key: changing it only ends the console's sessions.")
+    return keys[0]
 
 
 def _date(name: str, raw: str) -> dt.date:
@@ -176,9 +186,13 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         raise ConfigError("OPTOUT_ID_KEY must be exactly one key: it is never rotated.")
     policy_date = _date("OPTOUT_POLICY_DATE", env["OPTOUT_POLICY_DATE"])
     database_url = env.get("OPTOUT_DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'optout.sqlite3'}"
+    secret_keys = _keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"])
+    session_key = _session_key(env.get("OPTOUT_SESSION_KEY", ""))
+    if session_key in secret_keys:
+        raise ConfigError("OPTOUT_SESSION_KEY must differ from every key in OPTOUT_SECRET_KEYS: it separates them.")
     return Settings(
         database_url=database_url,
-        secret_keys=_keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"]),
+        secret_keys=secret_keys,
         id_key=id_keys[0],
         base_url=_base_url(env["OPTOUT_BASE_URL"], allow_http=development),
         officer=Officer(
@@ -195,6 +209,7 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         policy_date=policy_date,
         trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
         trust_forwarded_host=_flag("OPTOUT_TRUST_FORWARDED_HOST", env.get("OPTOUT_TRUST_FORWARDED_HOST", "")),
+        session_key=session_key,
         bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
         ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
     )
