@@ -23,9 +23,20 @@ class ErrorCode(enum.StrEnum):
     TOO_LARGE = "too-large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     UNUSABLE_BODY = "unusable-body"
+    INSUFFICIENT_SCOPE = "insufficient-scope"
     INTERNAL_ERROR = "internal-error"
     UNAVAILABLE = "unavailable"
 
+
+class Scope(enum.StrEnum):
+    """What an API key may do; each operation needs one (a key holds one or more)."""
+
+    FILTER = "filter"  # filter sending lists, and get the kept recipients' links
+    LINKS = "links"  # mint links for any address
+
+
+# The scope each operation needs, by endpoint (the OpenAPI document lists them too).
+ENDPOINT_SCOPES = {"api.filter_list": Scope.FILTER, "api.mint_links": Scope.LINKS}
 
 # Request body limits. A CSV list is filtered as it is read, so it may be large; a JSON body is
 # parsed whole in memory, so it is kept smaller (send big lists as CSV).

@@ -12,6 +12,7 @@ from ..lists.filter import LINK_COLUMNS, MAX_MALFORMED_LISTED, Reason
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
+    ENDPOINT_SCOPES,
     FILTER_CSV_MAX_BYTES,
     FILTER_JSON_MAX_BYTES,
     FILTER_JSON_MAX_RECIPIENTS,
@@ -24,6 +25,7 @@ from . import (
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
+    Scope,
 )
 
 
@@ -157,6 +159,9 @@ _RESPONSES = {
         **_error("No API key, another scheme than Bearer, or an unknown or revoked key."),
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
     },
+    "InsufficientScope": _error(
+        "The API key does not hold the scope this operation needs (error: insufficient-scope); see security."
+    ),
     "UnknownCampaign": _error("No campaign has this slug (error: unknown-campaign)."),
     "TooLarge": _error("The body, or the number of items in it, is over this operation's limit."),
     "UnsupportedMediaType": _error("The Content-Type is not one this operation reads, or not UTF-8."),
@@ -166,6 +171,7 @@ _RESPONSES = {
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Campaign."}
 _COMMON_ERRORS = {
     "401": _ref("responses", "Unauthorized"),
+    "403": _ref("responses", "InsufficientScope"),
     "404": _ref("responses", "UnknownCampaign"),
     "413": _ref("responses", "TooLarge"),
     "415": _ref("responses", "UnsupportedMediaType"),
@@ -186,6 +192,7 @@ _CSV_HEADERS = {
 
 _FILTER = {
     "operationId": "filterList",
+    "security": [{"bearer": [ENDPOINT_SCOPES["api.filter_list"].value]}],
     "summary": "Filter a sending list for a campaign",
     "description": (
         "Keeps the rows whose recipient may get the campaign now (choices are never cached) and appends "
@@ -226,6 +233,7 @@ _FILTER = {
 
 _LINKS_OPERATION = {
     "operationId": "mintLinks",
+    "security": [{"bearer": [ENDPOINT_SCOPES["api.mint_links"].value]}],
     "summary": "Links and List-Unsubscribe header values for addresses",
     "description": (
         f"Up to {LINKS_MAX_ADDRESSES} addresses ({LINKS_MAX_BYTES // MIB} MiB). Links are minted for any "
@@ -269,7 +277,17 @@ DOCUMENT: dict[str, Any] = {
         },
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An Optout API key."}},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": (
+                    "An Optout API key. A key holds scopes, each operation needs one (listed in its security): "
+                    + ", ".join(scope.value for scope in Scope)
+                    + ". Every call by a key is kept in the audit trail as counts."
+                ),
+            }
+        },
         "schemas": _SCHEMAS,
         "responses": _RESPONSES,
     },

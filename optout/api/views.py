@@ -18,10 +18,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, cast
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..catalog import service as catalog
@@ -42,9 +43,11 @@ from ..lists.filter import (
     record_run,
     sendable,
 )
+from ..officer import audit
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
+    ENDPOINT_SCOPES,
     FILTER_CSV_MAX_BYTES,
     FILTER_JSON_MAX_BYTES,
     FILTER_JSON_MAX_RECIPIENTS,
@@ -71,6 +74,7 @@ CHUNK = 64 * 1024
 _CODES = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.INSUFFICIENT_SCOPE,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.TOO_LARGE,
@@ -166,13 +170,56 @@ def _authenticate() -> None:
     scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "send an API key as: Authorization: Bearer <key>")
-    if keys.authenticate(get_session(), key.strip()) is None:
+    found = keys.authenticate(get_session(), key.strip())
+    if found is None:
         raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "the API key is unknown or revoked")
+    g.api_key_name = found.name  # from here on the call is audited under the key's name
+    needed = ENDPOINT_SCOPES.get(request.endpoint or "")
+    if needed is not None and needed not in keys.scopes_of(found):
+        raise ApiProblem(
+            403, ErrorCode.INSUFFICIENT_SCOPE, f"this API key does not hold the scope this operation needs: {needed}"
+        )
 
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"  # links carry tokens, lists are personal data
+    return response
+
+
+_OPERATIONS = {
+    "api.filter_list": ("filter", audit.AuditAction.API_FILTER),
+    "api.mint_links": ("links", audit.AuditAction.API_LINKS),
+}
+
+
+def _audit(counts: str, status: int) -> None:
+    """Add the audit entry of this call (the caller commits): key, operation, campaign, counts, status.
+
+    Never an address or an id: the campaign only once it is known to exist (an unknown slug is
+    whatever was sent), and counts.
+    """
+    operation, action = _OPERATIONS[request.endpoint or ""]
+    slug = g.get("api_campaign", "(unknown)")
+    media = f" ({request.mimetype})" if request.mimetype in (CSV, JSON) else ""
+    detail = f"POST {PREFIX}/campaigns/{slug}/{operation}{media}: {counts}; status {status}".replace(": ; ", ": ")
+    audit.record(get_session(), audit.API_PREFIX + g.api_key_name, action, detail)
+    g.api_audited = True
+
+
+@bp.after_request
+def _audit_refusal(response: Response) -> Response:
+    """Audit a call by a known key that was refused, with its status (a served call audited itself)."""
+    if "api_key_name" in g and not g.get("api_audited") and request.endpoint in _OPERATIONS:
+        session = get_session()
+        try:
+            session.rollback()  # nothing of a refused call is kept but its entry
+            error = response.json.get("error", "") if response.is_json and isinstance(response.json, dict) else ""
+            _audit(f"refused, {error}" if error else "refused", response.status_code)
+            session.commit()
+        except SQLAlchemyError:  # the database is what failed: the answer stands, the log says so
+            session.rollback()
+            current_app.logger.warning("could not audit a refused API call (%s)", response.status_code)
     return response
 
 
@@ -184,9 +231,11 @@ def openapi() -> ResponseReturnValue:
 
 def _campaign(slug: str) -> CampaignInfo:
     try:
-        return CampaignInfo.of(catalog.campaign_by_slug(get_session(), slug))
+        info = CampaignInfo.of(catalog.campaign_by_slug(get_session(), slug))
     except catalog.CatalogError:
         raise ApiProblem(404, ErrorCode.UNKNOWN_CAMPAIGN, "there is no campaign with this slug") from None
+    g.api_campaign = info.slug
+    return info
 
 
 def _media_type(*accepted: str) -> str:
@@ -248,8 +297,13 @@ def filter_list(slug: str) -> ResponseReturnValue:
     session = get_session()
     kept, summary = _filter_records(session.connection(), campaign, recipients, body.get("lang") or campaign.lang)
     record_run(session.connection(), campaign, summary, via="api")
+    _audit(_counts(summary), 200)
     session.commit()
     return _json({"kept": kept, "summary": summary.as_dict()})
+
+
+def _counts(summary: Summary) -> str:
+    return f"rows read {summary.rows_read}, kept {summary.rows_kept}"
 
 
 def _record_language(tag: object) -> str | None:
@@ -290,6 +344,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
         finally:
             sink.detach()  # flushes, and leaves the spool to us
         record_run(session.connection(), campaign, summary, via="api")
+        _audit(_counts(summary), 200)
         session.commit()
     except ListUnusable as exc:
         spool.close()
@@ -347,4 +402,6 @@ def mint_links(slug: str) -> ResponseReturnValue:
     for address in cast(list[str], addresses):
         made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
         answer.append({"email": address, **made.fields()})
+    _audit(f"links minted {len(answer)}", 200)
+    get_session().commit()
     return _json({"links": answer})

@@ -12,6 +12,7 @@ from ..extensions import get_settings, get_tokens
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
+from ..officer import audit
 from ..tokens import LANGUAGES
 from .common import check_scope, current_policy, echo_json, fail, session
 
@@ -41,7 +42,13 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     except catalog.CatalogError as exc:
         fail(str(exc))
     settings, tokens = get_settings(), get_tokens()
-    for email in _normalized(emails):
+    addresses = _normalized(emails)
+    # Audited (the count, never an address) before any link is printed: a link opens its person's page.
+    db = session()
+    minted = f"campaign {campaign.slug}: links minted {len(addresses)}"
+    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, minted)
+    db.commit()
+    for email in addresses:
         links = links_for(
             tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
         )
