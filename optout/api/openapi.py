@@ -79,7 +79,8 @@ _SCHEMAS: dict[str, Any] = {
             "malformed_rows": {
                 "type": "array",
                 "maxItems": MAX_MALFORMED_LISTED,
-                "description": "CSV rows that could not be read, by line (always empty for JSON).",
+                "description": "CSV rows that could not be read, by line; for JSON, records holding a NUL, by "
+                "position (from 0).",
                 "items": {
                     "type": "object",
                     "required": ["line", "problem"],

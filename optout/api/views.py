@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..csvrows import UNDECODABLE_BYTES
+from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
 from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
 from ..i18n import language_of
@@ -306,6 +306,11 @@ def _counts(summary: Summary) -> str:
     return f"rows read {summary.rows_read}, kept {summary.rows_kept}"
 
 
+def _holds_nul(record: dict[str, Any]) -> bool:
+    """Whether a NUL is in any name or text of *record*: such a record is malformed, as in a CSV list."""
+    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in record.items())
+
+
 def _record_language(tag: object) -> str | None:
     return language_of(tag) if isinstance(tag, str) else None
 
@@ -317,7 +322,10 @@ def _filter_records(
     links = _link_maker()
     summary = Summary()
     candidates = (
-        Candidate(record, record.get("email"), _record_language(record.get("lang")) or lang) for record in records
+        BadRow(position, NUL_PROBLEM)
+        if _holds_nul(record)
+        else Candidate(record, record.get("email"), _record_language(record.get("lang")) or lang)
+        for position, record in enumerate(records)
     )
     kept = [
         {**record, **dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))}

@@ -246,6 +246,27 @@ def test_json_drops_like_csv(post_json, decide):
     assert response.json["summary"]["rows_read"] == 7
 
 
+def test_a_nul_byte_in_any_field_makes_the_row_malformed_in_csv_and_json(post_csv, post_json):
+    response = post_csv("email,note\nok@example.no,\nnote@example.no,a\x00b\nlast@example.no,fine\n")
+    assert response.status_code == 200
+    assert [line.split(",")[0] for line in response.text.splitlines()[1:]] == ["ok@example.no", "last@example.no"]
+    assert json.loads(response.headers["X-Optout-Dropped"])["malformed-row"] == 1
+    assert response.headers["X-Optout-Malformed-Lines"] == "3"
+    records = [
+        {"email": "ok@example.no"},
+        {"email": "note@example.no", "note": "a\x00b"},
+        {"email\x00": "x@example.no"},
+    ]
+    answer = post_json({"recipients": records})
+    assert answer.status_code == 200
+    assert [r["email"] for r in answer.json["kept"]] == ["ok@example.no"]
+    assert answer.json["summary"]["dropped"]["malformed-row"] == 2
+    assert answer.json["summary"]["malformed_rows"] == [
+        {"line": 1, "problem": "a NUL byte"},
+        {"line": 2, "problem": "a NUL byte"},
+    ]
+
+
 def test_json_link_language_per_recipient_then_body_then_campaign(post_json, client):
     recipients = [{"email": "a@example.no", "lang": "en"}, {"email": "b@example.no", "lang": "nb-NO"}]
     recipients += [{"email": "c@example.no"}, {"email": "d@example.no", "lang": "klingon"}]
