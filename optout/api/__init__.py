@@ -44,6 +44,8 @@ FILTER_CSV_MAX_BYTES = 200 * MIB
 FILTER_JSON_MAX_BYTES = 16 * MIB
 FILTER_JSON_MAX_RECIPIENTS = 100_000
 LINKS_MAX_BYTES = 1 * MIB
+# One recipient (a JSON object, or a CSV record) is read whole: it may be at most this long.
+RECORD_MAX_BYTES = 1 * MIB
 LINKS_MAX_ADDRESSES = 10_000
 
 # The summary of a CSV filtering, sent as response headers (the body is the filtered list).

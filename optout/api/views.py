@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import IO, Any, cast
 
 from flask import Blueprint, Response, current_app, g, request
@@ -60,8 +60,10 @@ from . import (
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
+    jsonbody,
     keys,
 )
+from .jsonbody import BodyUnusable, FilterBody, TooManyRecipients, read_filter_body
 from .openapi import DOCUMENT
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -101,9 +103,7 @@ class ApiProblem(Exception):
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    # Keys keep their order (records come back as they were sent); ASCII escapes keep a lone
-    # surrogate from the input encodable.
-    return current_app.response_class(json.dumps(data, separators=(",", ":")), status=status, mimetype=JSON)
+    return current_app.response_class(_dumps(data), status=status, mimetype=JSON)
 
 
 def _problem(problem: ApiProblem) -> Response:
@@ -253,7 +253,7 @@ def _unusable(message: str, **extra: Any) -> ApiProblem:
 def _json_body(items: str) -> dict[str, Any]:
     """The JSON object sent: an array named *items* and an optional ``lang``, nothing else."""
     try:
-        body = json.loads(request.get_data(cache=False))
+        body = jsonbody.loads(request.get_data(cache=False))
     except (ValueError, RecursionError):
         raise _unusable("the body is not valid JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get(items), list) or set(body) - {items, "lang"}:
@@ -284,22 +284,7 @@ def filter_list(slug: str) -> ResponseReturnValue:
     campaign = _campaign(slug)
     if _media_type(CSV, JSON) == CSV:
         return _filter_csv(campaign)
-    body = _json_body("recipients")
-    recipients: list[Any] = body["recipients"]
-    if len(recipients) > FILTER_JSON_MAX_RECIPIENTS:
-        raise ApiProblem(413, ErrorCode.TOO_LARGE, f"at most {FILTER_JSON_MAX_RECIPIENTS} recipients: send CSV")
-    not_objects = [i for i, record in enumerate(recipients) if not isinstance(record, dict)]
-    if not_objects:
-        raise _unusable("every recipient must be an object (positions count from 0)", positions=not_objects)
-    clashing = [i for i, record in enumerate(recipients) if any(name in record for name in LINK_COLUMNS)]
-    if clashing:
-        raise _unusable(f"recipients may not have the fields {', '.join(LINK_COLUMNS)}", positions=clashing)
-    session = get_session()
-    kept, summary = _filter_records(session.connection(), campaign, recipients, body.get("lang") or campaign.lang)
-    record_run(session.connection(), campaign, summary, via="api")
-    _audit(_counts(summary), 200)
-    session.commit()
-    return _json({"kept": kept, "summary": summary.as_dict()})
+    return _filter_json(campaign)
 
 
 def _counts(summary: Summary) -> str:
@@ -315,23 +300,72 @@ def _record_language(tag: object) -> str | None:
     return language_of(tag) if isinstance(tag, str) else None
 
 
+def _filter_json(campaign: CampaignInfo) -> Response:
+    """Filter a JSON body a recipient at a time (:mod:`.jsonbody`), the answer spooled like CSV's."""
+    try:
+        body = read_filter_body(
+            request.get_data(cache=False), max_recipients=FILTER_JSON_MAX_RECIPIENTS, forbidden=LINK_COLUMNS
+        )
+    except TooManyRecipients:
+        raise ApiProblem(
+            413, ErrorCode.TOO_LARGE, f"at most {FILTER_JSON_MAX_RECIPIENTS} recipients: send CSV"
+        ) from None
+    except BodyUnusable as exc:
+        extra = {} if exc.positions is None else {"positions": exc.positions}
+        raise _unusable(str(exc), **extra) from None
+    if body.lang is not None and body.lang not in LANGUAGES:
+        raise _unusable(f"lang must be one of {', '.join(LANGUAGES)}")
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (closed with the response)
+    try:
+        session = get_session()
+        lang = cast(str, body.lang) or campaign.lang
+        summary = _filter_records(session.connection(), campaign, body, lang, spool)
+        record_run(session.connection(), campaign, summary, via="api")
+        _audit(_counts(summary), 200)
+        session.commit()
+    except BaseException:
+        spool.close()
+        raise
+    return _spooled(spool, JSON)
+
+
 def _filter_records(
-    connection: Connection, campaign: CampaignInfo, records: Sequence[dict[str, Any]], lang: str
-) -> tuple[list[dict[str, Any]], Summary]:
-    """Keep the records that may get *campaign*, with their links: filter_csv's rules, for JSON."""
+    connection: Connection, campaign: CampaignInfo, body: FilterBody, lang: str, sink: IO[bytes]
+) -> Summary:
+    """Write the recipients that may get *campaign* to *sink* as ``{"kept": [...], "summary": {...}}``:
+    each as the bytes it was sent, its link fields added. filter_csv's rules, for JSON."""
     links = _link_maker()
     summary = Summary()
     candidates = (
         BadRow(position, NUL_PROBLEM)
         if _holds_nul(record)
-        else Candidate(record, record.get("email"), _record_language(record.get("lang")) or lang)
-        for position, record in enumerate(records)
+        else Candidate(raw, record.get("email"), _record_language(record.get("lang")) or lang)
+        for position, raw, record in body.recipients()
     )
-    kept = [
-        {**record, **dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))}
-        for record, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary)
-    ]
-    return kept, summary
+    sink.write(b'{"kept":[')
+    separator = b""
+    for raw, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary):
+        fields = dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))
+        opening = raw[:-1].rstrip()  # the recipient without its closing brace
+        sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
+        separator = b","
+    sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
+    return summary
+
+
+def _dumps(data: Any) -> str:
+    # ASCII escapes keep a lone surrogate from the input encodable; NaN and Infinity are not JSON.
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
+
+
+def _spooled(spool: IO[bytes], mimetype: str) -> Response:
+    """A response streaming *spool* from its start, which it closes when done."""
+    size = spool.tell()
+    spool.seek(0)
+    response = current_app.response_class(_chunks(spool), mimetype=mimetype)
+    response.call_on_close(spool.close)
+    response.content_length = size
+    return response
 
 
 def _filter_csv(campaign: CampaignInfo) -> Response:
@@ -360,11 +394,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
     except BaseException:
         spool.close()
         raise
-    size = spool.tell()
-    spool.seek(0)
-    response = current_app.response_class(_chunks(spool), mimetype=CSV)
-    response.call_on_close(spool.close)
-    response.content_length = size
+    response = _spooled(spool, CSV)
     response.headers["Content-Disposition"] = f'attachment; filename="{campaign.slug}.csv"'
     response.headers.update(_summary_headers(summary))
     return response
