@@ -43,6 +43,7 @@ from ..lists.filter import (
     record_run,
     sendable,
 )
+from ..lists.recordlimit import RecordLimit, RecordTooLong
 from ..officer import audit
 from ..tokens import LANGUAGES
 from . import (
@@ -57,6 +58,7 @@ from . import (
     MALFORMED_LINES_LISTED,
     MIB,
     PREFIX,
+    RECORD_MAX_BYTES,
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
@@ -370,9 +372,10 @@ def _spooled(spool: IO[bytes], mimetype: str) -> Response:
 
 def _filter_csv(campaign: CampaignInfo) -> Response:
     # Decoded as the CLI decodes a file: a BOM is skipped, bad bytes become U+FFFD and their row
-    # is reported as malformed. The stream raises 413 once the body passes the limit.
+    # is reported as malformed. The stream raises 413 once the body passes the limit, and 422 at
+    # a record over RECORD_MAX_BYTES, before it is decoded.
     source = io.TextIOWrapper(
-        io.BufferedReader(cast(io.RawIOBase, request.stream)),
+        io.BufferedReader(RecordLimit(request.stream, RECORD_MAX_BYTES)),
         encoding="utf-8-sig",
         errors=UNDECODABLE_BYTES,
         newline="",
@@ -388,7 +391,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
         record_run(session.connection(), campaign, summary, via="api")
         _audit(_counts(summary), 200)
         session.commit()
-    except ListUnusable as exc:
+    except (ListUnusable, RecordTooLong) as exc:
         spool.close()
         raise _unusable(str(exc)) from None
     except BaseException:
