@@ -22,6 +22,7 @@ from . import (
     MALFORMED_LINES_LISTED,
     MIB,
     PREFIX,
+    RECORD_MAX_BYTES,
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
@@ -96,8 +97,11 @@ _SCHEMAS: dict[str, Any] = {
             "email": {"type": "string"},
             "lang": {"type": "string", "description": "This recipient's link language (nb, en, no, nn, nb-NO...)."},
         },
-        "additionalProperties": True,
-        "description": "Any other fields are passed through unchanged; the link field names are not allowed.",
+        "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+        "description": (
+            "Any other fields are passed through unchanged; the link field names are not allowed. Fields hold "
+            f"scalars only (no object or array), and a recipient is at most {RECORD_MAX_BYTES // MIB} MiB."
+        ),
     },
     "FilterRequest": {
         "type": "object",
@@ -201,7 +205,8 @@ _FILTER = {
         "choices block the campaign. CSV in, CSV out: the input columns, then the link columns; the summary "
         "comes in the X-Optout-* headers, as the list is filtered before the response starts. JSON in, JSON "
         f"out. Limits: CSV {FILTER_CSV_MAX_BYTES // MIB} MiB; JSON {FILTER_JSON_MAX_BYTES // MIB} MiB and "
-        f"{FILTER_JSON_MAX_RECIPIENTS} recipients. Each run's counts (never a row) are kept for reports."
+        f"{FILTER_JSON_MAX_RECIPIENTS} recipients; one recipient or CSV record {RECORD_MAX_BYTES // MIB} MiB. "
+        "Each run's counts (never a row) are kept for reports."
     ),
     "parameters": [_SLUG],
     "requestBody": {

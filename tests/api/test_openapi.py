@@ -118,3 +118,12 @@ def test_real_answers_fit_the_schemas(app, client, document, make_campaign, deci
     assert [e.status_code for e in errors] == [422, 401, 404, 415, 404]
     for error in errors:
         _check(document, "Error", error.json)
+
+
+def test_the_document_says_recipients_hold_scalars_only(document):
+    from jsonschema.exceptions import ValidationError
+
+    _check(document, "Recipient", {"email": "a@example.no", "n": 1, "vip": True, "none": None})
+    for nested in ({}, [], ["a"]):
+        with pytest.raises(ValidationError):
+            _check(document, "Recipient", {"email": "a@example.no", "x": nested})
