@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import db, errors, i18n, pages, ratelimit, schema, security
+    from . import db, errors, hosts, i18n, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
@@ -39,9 +39,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=Path(app.instance_path),
         development=app.debug or app.testing,
     )
-    app.config.from_mapping(
-        SECRET_KEY=settings.secret_keys[-1],
-        SECRET_KEY_FALLBACKS=list(settings.secret_keys[:-1]),
+    app.config.from_mapping(  # sessions and CSRF: their own key if given, else the newest link key
+        SECRET_KEY=settings.session_key or settings.secret_keys[-1],
+        SECRET_KEY_FALLBACKS=[] if settings.session_key else list(settings.secret_keys[:-1]),
+        TRUSTED_HOSTS=[settings.public_host],  # any other Host header gets 400
         SESSION_COOKIE_NAME="__Host-optout" if settings.https else "optout_session",
         SESSION_COOKIE_SECURE=settings.https,
         SESSION_COOKIE_HTTPONLY=True,
@@ -55,7 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app,
             x_for=settings.trusted_proxies,
             x_proto=settings.trusted_proxies,
-            x_host=settings.trusted_proxies,
+            x_host=settings.trusted_proxies if settings.trust_forwarded_host else 0,
         )
     app.extensions["optout.settings"] = settings
     app.extensions["optout.tokens"] = TokenService(settings.secret_keys)
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     schema.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
+    hosts.init_app(app, settings.public_origin)
     errors.init_app(app)
     pages.init_app(app)
     for blueprint in (public_bp, unsubscribe_bp, preferences_bp, api_bp, officer_bp):

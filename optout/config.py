@@ -52,6 +52,8 @@ class Settings:
     policy_version: str
     policy_date: dt.date
     trusted_proxies: int = 0
+    trust_forwarded_host: bool = False
+    session_key: bytes | None = None
     bad_link_limit: str = "30 per minute"
     ratelimit_storage: str = "memory://"
 
@@ -59,6 +61,17 @@ class Settings:
     def https(self) -> bool:
         """True when links and cookies are served over HTTPS."""
         return self.base_url.startswith("https://")
+
+    @property
+    def public_host(self) -> str:
+        """The host name of :attr:`base_url`: the only ``Host`` requests may name."""
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def public_origin(self) -> str:
+        """Scheme and host (and port) of :attr:`base_url`, without its path."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
 
 DEFAULTS: dict[str, str] = {
@@ -95,6 +108,15 @@ def _base_url(raw: str, *, allow_http: bool) -> str:
     return raw.strip().rstrip("/")
 
 
+def _session_key(raw: str) -> bytes | None:
+    if not raw.strip():
+        return None
+    keys = _keys("OPTOUT_SESSION_KEY", raw)
+    if len(keys) != 1:
+        raise ConfigError("OPTOUT_SESSION_KEY must be one key: changing it only ends the console's sessions.")
+    return keys[0]
+
+
 def _date(name: str, raw: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw.strip())
@@ -110,6 +132,15 @@ def _count(name: str, raw: str) -> int:
     if not 0 <= value <= 5:
         raise ConfigError(f"{name} must be between 0 and 5, not {value}.")
     return value
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}.")
 
 
 def _rate(name: str, raw: str) -> str:
@@ -155,9 +186,13 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         raise ConfigError("OPTOUT_ID_KEY must be exactly one key: it is never rotated.")
     policy_date = _date("OPTOUT_POLICY_DATE", env["OPTOUT_POLICY_DATE"])
     database_url = env.get("OPTOUT_DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'optout.sqlite3'}"
+    secret_keys = _keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"])
+    session_key = _session_key(env.get("OPTOUT_SESSION_KEY", ""))
+    if session_key in secret_keys:
+        raise ConfigError("OPTOUT_SESSION_KEY must differ from every key in OPTOUT_SECRET_KEYS: it separates them.")
     return Settings(
         database_url=database_url,
-        secret_keys=_keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"]),
+        secret_keys=secret_keys,
         id_key=id_keys[0],
         base_url=_base_url(env["OPTOUT_BASE_URL"], allow_http=development),
         officer=Officer(
@@ -173,6 +208,8 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,
         trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
+        trust_forwarded_host=_flag("OPTOUT_TRUST_FORWARDED_HOST", env.get("OPTOUT_TRUST_FORWARDED_HOST", "")),
+        session_key=session_key,
         bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
         ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
     )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 # with one is reported as not UTF-8 and dropped.
 UNDECODABLE_BYTES = "surrogateescape"
 _UNDECODED = re.compile("[\udc80-\udcff]")
+NUL = "\x00"  # no text field holds one; mail software and databases cut the text there
+NUL_PROBLEM = "a NUL byte"
 
 
 class CsvUnusable(ValueError):
@@ -45,7 +47,7 @@ def read_header(reader: Iterator[list[str]], required: Iterable[str]) -> list[st
         raise CsvUnusable("the file is empty: the first line must name the columns") from None
     except csv.Error as exc:
         raise CsvUnusable(f"this is not a CSV file ({exc})") from None
-    if _UNDECODED.search("".join(header)) or any("\x00" in name for name in header):
+    if _UNDECODED.search("".join(header)) or any(NUL in name for name in header):
         raise CsvUnusable("this is not a UTF-8 CSV file")
     for name in required:
         if column(header, name) is None:
@@ -53,8 +55,12 @@ def read_header(reader: Iterator[list[str]], required: Iterable[str]) -> list[st
     return header
 
 
-def records(reader: Iterator[list[str]], width: int) -> Iterator[list[str] | BadRow]:
-    """Every row after the header: its fields, or a :class:`BadRow`. Blank lines are skipped."""
+def records(reader: Iterator[list[str]], width: int, *, refuse_nul: bool = False) -> Iterator[list[str] | BadRow]:
+    """Every row after the header: its fields, or a :class:`BadRow`. Blank lines are skipped.
+
+    With *refuse_nul* (sending lists, whose fields go on to mail software) a row with a NUL in any
+    field is bad too.
+    """
     line_num = getattr(reader, "line_num", 0)
     while True:
         try:
@@ -69,7 +75,9 @@ def records(reader: Iterator[list[str]], width: int) -> Iterator[list[str] | Bad
             continue
         if len(row) != width:
             yield BadRow(line, f"{len(row)} fields where the header has {width}")
-        elif _UNDECODED.search("".join(row)):
+        elif _UNDECODED.search(joined := "".join(row)):
             yield BadRow(line, "not UTF-8 text")
+        elif refuse_nul and NUL in joined:
+            yield BadRow(line, NUL_PROBLEM)
         else:
             yield row

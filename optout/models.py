@@ -287,5 +287,6 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of a 256-bit random key
+    scopes: Mapped[str] = mapped_column(String(200))  # what it may do: scope names, space-separated
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from . import schema
 from .db import get_session
 
 bp = Blueprint("public", __name__)
@@ -19,6 +21,11 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def health() -> ResponseReturnValue:
-    """Answer 200 when the database answers."""
-    get_session().execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """Answer 200 when the database answers and its schema is current, else 503 (never cached)."""
+    try:
+        get_session().execute(text("SELECT 1"))
+        schema.check(current_app.extensions["optout.db"].engine)
+    except (SQLAlchemyError, schema.SchemaOutdated) as exc:
+        current_app.logger.warning("health check failed: %s", type(exc).__name__)  # no SQL, no parameters
+        return {"status": "unavailable"}, 503, {"Cache-Control": "no-store"}
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 UPGRADE_COMMAND = "optout db upgrade"
 # The newest migration, as Alembic computes it from migrations/versions (a test keeps them equal):
 # checking a current database against it spares every command and server start importing Alembic.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 class SchemaOutdated(RuntimeError):
@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _require_current_schema() -> None:
-        if app.extensions.get("optout.schema_ok") or request.endpoint == "static":
+        # The health check makes this check itself, and answers 503 when the database does not.
+        if app.extensions.get("optout.schema_ok") or request.endpoint in ("static", "public.health"):
             return
         try:
             check(app.extensions["optout.db"].engine)

@@ -262,15 +262,21 @@ class Reader:
     def unsign(self, token: str) -> bytes:
         """Return the decoded payload of *token* if a configured key signed it.
 
-        Accepts what :meth:`itsdangerous.Signer.unsign` accepts for tokens of our formats; a token
-        whose version and hint name no configured key is refused without computing any HMAC.
+        Accepts what :meth:`itsdangerous.Signer.unsign` accepts for tokens of our formats, written
+        canonically (itsdangerous also takes padding and spare bits, so 16 spellings of each token);
+        a token whose version and hint name no configured key is refused without computing any HMAC.
         """
         try:
             value, sep, signature = token.encode("ascii").rpartition(b".")
             payload, mac = _unb64(value), _unb64(signature)
         except (UnicodeEncodeError, ValueError):
             raise TokenInvalid from None
-        if not sep or len(payload) != _PAYLOAD.size:
+        if not sep or len(payload) != _PAYLOAD.size or len(mac) != MAC_BYTES:
+            raise TokenInvalid
+        # Only the canonical text of what was decoded is the token: no padding, no spare bits set
+        # in a last character, nothing the lenient decoder skipped. One string per token, so
+        # anything that keys on the URL (caches, limits, de-duplication) sees one token.
+        if not hmac.compare_digest(_b64(payload) + b"." + _b64(mac), value + b"." + signature):
             raise TokenInvalid
         keys = self._keys.get((payload[0], payload[1]), ())
         if keys:

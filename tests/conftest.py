@@ -13,12 +13,14 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.test import TestResponse
 
 from optout import create_app, schema
 from optout.catalog import service as catalog
@@ -46,6 +48,20 @@ TABLES_TO_EMPTY = (
     "officer",
     "audit_entry",
 )
+
+
+class PublicOriginClient(FlaskClient):
+    """A test client that sends relative URLs to the app's public origin, as a browser following
+    its links would: the app refuses every other ``Host`` (``TRUSTED_HOSTS``), and the test client's
+    default, ``localhost``, is another."""
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        if args and isinstance(args[0], str) and args[0].startswith("/") and "base_url" not in kwargs:
+            kwargs["base_url"] = self.application.extensions["optout.settings"].public_origin
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = PublicOriginClient  # every app the tests build, however they build it
 
 
 def _postgres_answers() -> bool:

@@ -23,9 +23,20 @@ class ErrorCode(enum.StrEnum):
     TOO_LARGE = "too-large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     UNUSABLE_BODY = "unusable-body"
+    INSUFFICIENT_SCOPE = "insufficient-scope"
     INTERNAL_ERROR = "internal-error"
     UNAVAILABLE = "unavailable"
 
+
+class Scope(enum.StrEnum):
+    """What an API key may do; each operation needs one (a key holds one or more)."""
+
+    FILTER = "filter"  # filter sending lists, and get the kept recipients' links
+    LINKS = "links"  # mint links for any address
+
+
+# The scope each operation needs, by endpoint (the OpenAPI document lists them too).
+ENDPOINT_SCOPES = {"api.filter_list": Scope.FILTER, "api.mint_links": Scope.LINKS}
 
 # Request body limits. A CSV list is filtered as it is read, so it may be large; a JSON body is
 # parsed whole in memory, so it is kept smaller (send big lists as CSV).
@@ -33,6 +44,8 @@ FILTER_CSV_MAX_BYTES = 200 * MIB
 FILTER_JSON_MAX_BYTES = 16 * MIB
 FILTER_JSON_MAX_RECIPIENTS = 100_000
 LINKS_MAX_BYTES = 1 * MIB
+# One recipient (a JSON object, or a CSV record) is read whole: it may be at most this long.
+RECORD_MAX_BYTES = 1 * MIB
 LINKS_MAX_ADDRESSES = 10_000
 
 # The summary of a CSV filtering, sent as response headers (the body is the filtered list).

@@ -11,17 +11,25 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import ApiKey
+from . import Scope
+
+__all__ = ["Scope", "authenticate", "create_key", "list_keys", "revoke_key", "scopes_of"]
 
 KEY_PREFIX = "oo_"  # lets secret scanners and people recognise a leaked key
 MAX_KEY_LENGTH = 100  # ours are 46 characters; anything much longer is not one of ours
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def scopes_of(key: ApiKey) -> frozenset[str]:
+    """The scopes *key* holds."""
+    return frozenset(key.scopes.split())
 
 
 class ApiKeyError(ValueError):
@@ -33,14 +41,19 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(session: Session, name: str) -> str:
-    """Create key *name* and return the key itself: the only time it is known."""
+def create_key(session: Session, name: str, scopes: Collection[Scope]) -> str:
+    """Create key *name* holding *scopes* (at least one) and return the key itself: the only time it is known."""
+    if not scopes:
+        raise ApiKeyError(
+            f"give API key {name!r} at least one scope ({', '.join(Scope)}): a key may do only what it names."
+        )
     if not NAME.match(name):
         raise ApiKeyError(f"{name!r} is not a valid key name: use letters, digits, '.', '_' and '-', at most 64.")
     if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise ApiKeyError(f"an API key named {name!r} exists already (revoked names stay taken).")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(name=name, key_hash=hash_key(key)))
+    listed = " ".join(scope.value for scope in Scope if scope in scopes)  # in a fixed order
+    session.add(ApiKey(name=name, key_hash=hash_key(key), scopes=listed))
     session.flush()
     return key
 

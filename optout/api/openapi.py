@@ -12,6 +12,7 @@ from ..lists.filter import LINK_COLUMNS, MAX_MALFORMED_LISTED, Reason
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
+    ENDPOINT_SCOPES,
     FILTER_CSV_MAX_BYTES,
     FILTER_JSON_MAX_BYTES,
     FILTER_JSON_MAX_RECIPIENTS,
@@ -21,9 +22,11 @@ from . import (
     MALFORMED_LINES_LISTED,
     MIB,
     PREFIX,
+    RECORD_MAX_BYTES,
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
+    Scope,
 )
 
 
@@ -77,7 +80,8 @@ _SCHEMAS: dict[str, Any] = {
             "malformed_rows": {
                 "type": "array",
                 "maxItems": MAX_MALFORMED_LISTED,
-                "description": "CSV rows that could not be read, by line (always empty for JSON).",
+                "description": "CSV rows that could not be read, by line; for JSON, records holding a NUL, by "
+                "position (from 0).",
                 "items": {
                     "type": "object",
                     "required": ["line", "problem"],
@@ -93,8 +97,11 @@ _SCHEMAS: dict[str, Any] = {
             "email": {"type": "string"},
             "lang": {"type": "string", "description": "This recipient's link language (nb, en, no, nn, nb-NO...)."},
         },
-        "additionalProperties": True,
-        "description": "Any other fields are passed through unchanged; the link field names are not allowed.",
+        "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+        "description": (
+            "Any other fields are passed through unchanged; the link field names are not allowed. Fields hold "
+            f"scalars only (no object or array), and a recipient is at most {RECORD_MAX_BYTES // MIB} MiB."
+        ),
     },
     "FilterRequest": {
         "type": "object",
@@ -157,6 +164,9 @@ _RESPONSES = {
         **_error("No API key, another scheme than Bearer, or an unknown or revoked key."),
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
     },
+    "InsufficientScope": _error(
+        "The API key does not hold the scope this operation needs (error: insufficient-scope); see security."
+    ),
     "UnknownCampaign": _error("No campaign has this slug (error: unknown-campaign)."),
     "TooLarge": _error("The body, or the number of items in it, is over this operation's limit."),
     "UnsupportedMediaType": _error("The Content-Type is not one this operation reads, or not UTF-8."),
@@ -166,6 +176,7 @@ _RESPONSES = {
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Campaign."}
 _COMMON_ERRORS = {
     "401": _ref("responses", "Unauthorized"),
+    "403": _ref("responses", "InsufficientScope"),
     "404": _ref("responses", "UnknownCampaign"),
     "413": _ref("responses", "TooLarge"),
     "415": _ref("responses", "UnsupportedMediaType"),
@@ -186,6 +197,7 @@ _CSV_HEADERS = {
 
 _FILTER = {
     "operationId": "filterList",
+    "security": [{"bearer": [ENDPOINT_SCOPES["api.filter_list"].value]}],
     "summary": "Filter a sending list for a campaign",
     "description": (
         "Keeps the rows whose recipient may get the campaign now (choices are never cached) and appends "
@@ -193,7 +205,8 @@ _FILTER = {
         "choices block the campaign. CSV in, CSV out: the input columns, then the link columns; the summary "
         "comes in the X-Optout-* headers, as the list is filtered before the response starts. JSON in, JSON "
         f"out. Limits: CSV {FILTER_CSV_MAX_BYTES // MIB} MiB; JSON {FILTER_JSON_MAX_BYTES // MIB} MiB and "
-        f"{FILTER_JSON_MAX_RECIPIENTS} recipients. Each run's counts (never a row) are kept for reports."
+        f"{FILTER_JSON_MAX_RECIPIENTS} recipients; one recipient or CSV record {RECORD_MAX_BYTES // MIB} MiB. "
+        "Each run's counts (never a row) are kept for reports."
     ),
     "parameters": [_SLUG],
     "requestBody": {
@@ -226,6 +239,7 @@ _FILTER = {
 
 _LINKS_OPERATION = {
     "operationId": "mintLinks",
+    "security": [{"bearer": [ENDPOINT_SCOPES["api.mint_links"].value]}],
     "summary": "Links and List-Unsubscribe header values for addresses",
     "description": (
         f"Up to {LINKS_MAX_ADDRESSES} addresses ({LINKS_MAX_BYTES // MIB} MiB). Links are minted for any "
@@ -269,7 +283,17 @@ DOCUMENT: dict[str, Any] = {
         },
     },
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An Optout API key."}},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": (
+                    "An Optout API key. A key holds scopes, each operation needs one (listed in its security): "
+                    + ", ".join(scope.value for scope in Scope)
+                    + ". Every call by a key is kept in the audit trail as counts."
+                ),
+            }
+        },
         "schemas": _SCHEMAS,
         "responses": _RESPONSES,
     },

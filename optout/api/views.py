@@ -15,18 +15,19 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import IO, Any, cast
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..csvrows import UNDECODABLE_BYTES
+from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
 from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
 from ..i18n import language_of
@@ -42,9 +43,12 @@ from ..lists.filter import (
     record_run,
     sendable,
 )
+from ..lists.recordlimit import RecordLimit, RecordTooLong
+from ..officer import audit
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
+    ENDPOINT_SCOPES,
     FILTER_CSV_MAX_BYTES,
     FILTER_JSON_MAX_BYTES,
     FILTER_JSON_MAX_RECIPIENTS,
@@ -54,11 +58,14 @@ from . import (
     MALFORMED_LINES_LISTED,
     MIB,
     PREFIX,
+    RECORD_MAX_BYTES,
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
+    jsonbody,
     keys,
 )
+from .jsonbody import BodyUnusable, FilterBody, TooManyRecipients, read_filter_body
 from .openapi import DOCUMENT
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -71,6 +78,7 @@ CHUNK = 64 * 1024
 _CODES = {
     400: ErrorCode.BAD_REQUEST,
     401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.INSUFFICIENT_SCOPE,
     404: ErrorCode.NOT_FOUND,
     405: ErrorCode.METHOD_NOT_ALLOWED,
     413: ErrorCode.TOO_LARGE,
@@ -97,15 +105,15 @@ class ApiProblem(Exception):
 
 
 def _json(data: Any, status: int = 200) -> Response:
-    # Keys keep their order (records come back as they were sent); ASCII escapes keep a lone
-    # surrogate from the input encodable.
-    return current_app.response_class(json.dumps(data, separators=(",", ":")), status=status, mimetype=JSON)
+    return current_app.response_class(_dumps(data), status=status, mimetype=JSON)
 
 
 def _problem(problem: ApiProblem) -> Response:
     response = _json({"error": problem.error.value, "message": problem.message, **problem.extra}, problem.status)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="optout"'
+    # Also for routing errors, which the blueprint's after_request never sees (no route matched).
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -164,13 +172,56 @@ def _authenticate() -> None:
     scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "send an API key as: Authorization: Bearer <key>")
-    if keys.authenticate(get_session(), key.strip()) is None:
+    found = keys.authenticate(get_session(), key.strip())
+    if found is None:
         raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "the API key is unknown or revoked")
+    g.api_key_name = found.name  # from here on the call is audited under the key's name
+    needed = ENDPOINT_SCOPES.get(request.endpoint or "")
+    if needed is not None and needed not in keys.scopes_of(found):
+        raise ApiProblem(
+            403, ErrorCode.INSUFFICIENT_SCOPE, f"this API key does not hold the scope this operation needs: {needed}"
+        )
 
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"  # links carry tokens, lists are personal data
+    return response
+
+
+_OPERATIONS = {
+    "api.filter_list": ("filter", audit.AuditAction.API_FILTER),
+    "api.mint_links": ("links", audit.AuditAction.API_LINKS),
+}
+
+
+def _audit(counts: str, status: int) -> None:
+    """Add the audit entry of this call (the caller commits): key, operation, campaign, counts, status.
+
+    Never an address or an id: the campaign only once it is known to exist (an unknown slug is
+    whatever was sent), and counts.
+    """
+    operation, action = _OPERATIONS[request.endpoint or ""]
+    slug = g.get("api_campaign", "(unknown)")
+    media = f" ({request.mimetype})" if request.mimetype in (CSV, JSON) else ""
+    detail = f"POST {PREFIX}/campaigns/{slug}/{operation}{media}: {counts}; status {status}".replace(": ; ", ": ")
+    audit.record(get_session(), audit.API_PREFIX + g.api_key_name, action, detail)
+    g.api_audited = True
+
+
+@bp.after_request
+def _audit_refusal(response: Response) -> Response:
+    """Audit a call by a known key that was refused, with its status (a served call audited itself)."""
+    if "api_key_name" in g and not g.get("api_audited") and request.endpoint in _OPERATIONS:
+        session = get_session()
+        try:
+            session.rollback()  # nothing of a refused call is kept but its entry
+            error = response.json.get("error", "") if response.is_json and isinstance(response.json, dict) else ""
+            _audit(f"refused, {error}" if error else "refused", response.status_code)
+            session.commit()
+        except SQLAlchemyError:  # the database is what failed: the answer stands, the log says so
+            session.rollback()
+            current_app.logger.warning("could not audit a refused API call (%s)", response.status_code)
     return response
 
 
@@ -182,9 +233,11 @@ def openapi() -> ResponseReturnValue:
 
 def _campaign(slug: str) -> CampaignInfo:
     try:
-        return CampaignInfo.of(catalog.campaign_by_slug(get_session(), slug))
+        info = CampaignInfo.of(catalog.campaign_by_slug(get_session(), slug))
     except catalog.CatalogError:
         raise ApiProblem(404, ErrorCode.UNKNOWN_CAMPAIGN, "there is no campaign with this slug") from None
+    g.api_campaign = info.slug
+    return info
 
 
 def _media_type(*accepted: str) -> str:
@@ -202,7 +255,7 @@ def _unusable(message: str, **extra: Any) -> ApiProblem:
 def _json_body(items: str) -> dict[str, Any]:
     """The JSON object sent: an array named *items* and an optional ``lang``, nothing else."""
     try:
-        body = json.loads(request.get_data(cache=False))
+        body = jsonbody.loads(request.get_data(cache=False))
     except (ValueError, RecursionError):
         raise _unusable("the body is not valid JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get(items), list) or set(body) - {items, "lang"}:
@@ -233,48 +286,96 @@ def filter_list(slug: str) -> ResponseReturnValue:
     campaign = _campaign(slug)
     if _media_type(CSV, JSON) == CSV:
         return _filter_csv(campaign)
-    body = _json_body("recipients")
-    recipients: list[Any] = body["recipients"]
-    if len(recipients) > FILTER_JSON_MAX_RECIPIENTS:
-        raise ApiProblem(413, ErrorCode.TOO_LARGE, f"at most {FILTER_JSON_MAX_RECIPIENTS} recipients: send CSV")
-    not_objects = [i for i, record in enumerate(recipients) if not isinstance(record, dict)]
-    if not_objects:
-        raise _unusable("every recipient must be an object (positions count from 0)", positions=not_objects)
-    clashing = [i for i, record in enumerate(recipients) if any(name in record for name in LINK_COLUMNS)]
-    if clashing:
-        raise _unusable(f"recipients may not have the fields {', '.join(LINK_COLUMNS)}", positions=clashing)
-    session = get_session()
-    kept, summary = _filter_records(session.connection(), campaign, recipients, body.get("lang") or campaign.lang)
-    record_run(session.connection(), campaign, summary, via="api")
-    session.commit()
-    return _json({"kept": kept, "summary": summary.as_dict()})
+    return _filter_json(campaign)
+
+
+def _counts(summary: Summary) -> str:
+    return f"rows read {summary.rows_read}, kept {summary.rows_kept}"
+
+
+def _holds_nul(record: dict[str, Any]) -> bool:
+    """Whether a NUL is in any name or text of *record*: such a record is malformed, as in a CSV list."""
+    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in record.items())
 
 
 def _record_language(tag: object) -> str | None:
     return language_of(tag) if isinstance(tag, str) else None
 
 
+def _filter_json(campaign: CampaignInfo) -> Response:
+    """Filter a JSON body a recipient at a time (:mod:`.jsonbody`), the answer spooled like CSV's."""
+    try:
+        body = read_filter_body(
+            request.get_data(cache=False), max_recipients=FILTER_JSON_MAX_RECIPIENTS, forbidden=LINK_COLUMNS
+        )
+    except TooManyRecipients:
+        raise ApiProblem(
+            413, ErrorCode.TOO_LARGE, f"at most {FILTER_JSON_MAX_RECIPIENTS} recipients: send CSV"
+        ) from None
+    except BodyUnusable as exc:
+        extra = {} if exc.positions is None else {"positions": exc.positions}
+        raise _unusable(str(exc), **extra) from None
+    if body.lang is not None and body.lang not in LANGUAGES:
+        raise _unusable(f"lang must be one of {', '.join(LANGUAGES)}")
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (closed with the response)
+    try:
+        session = get_session()
+        lang = cast(str, body.lang) or campaign.lang
+        summary = _filter_records(session.connection(), campaign, body, lang, spool)
+        record_run(session.connection(), campaign, summary, via="api")
+        _audit(_counts(summary), 200)
+        session.commit()
+    except BaseException:
+        spool.close()
+        raise
+    return _spooled(spool, JSON)
+
+
 def _filter_records(
-    connection: Connection, campaign: CampaignInfo, records: Sequence[dict[str, Any]], lang: str
-) -> tuple[list[dict[str, Any]], Summary]:
-    """Keep the records that may get *campaign*, with their links: filter_csv's rules, for JSON."""
+    connection: Connection, campaign: CampaignInfo, body: FilterBody, lang: str, sink: IO[bytes]
+) -> Summary:
+    """Write the recipients that may get *campaign* to *sink* as ``{"kept": [...], "summary": {...}}``:
+    each as the bytes it was sent, its link fields added. filter_csv's rules, for JSON."""
     links = _link_maker()
     summary = Summary()
     candidates = (
-        Candidate(record, record.get("email"), _record_language(record.get("lang")) or lang) for record in records
+        BadRow(position, NUL_PROBLEM)
+        if _holds_nul(record)
+        else Candidate(raw, record.get("email"), _record_language(record.get("lang")) or lang)
+        for position, raw, record in body.recipients()
     )
-    kept = [
-        {**record, **dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))}
-        for record, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary)
-    ]
-    return kept, summary
+    sink.write(b'{"kept":[')
+    separator = b""
+    for raw, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary):
+        fields = dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))
+        opening = raw[:-1].rstrip()  # the recipient without its closing brace
+        sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
+        separator = b","
+    sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
+    return summary
+
+
+def _dumps(data: Any) -> str:
+    # ASCII escapes keep a lone surrogate from the input encodable; NaN and Infinity are not JSON.
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
+
+
+def _spooled(spool: IO[bytes], mimetype: str) -> Response:
+    """A response streaming *spool* from its start, which it closes when done."""
+    size = spool.tell()
+    spool.seek(0)
+    response = current_app.response_class(_chunks(spool), mimetype=mimetype)
+    response.call_on_close(spool.close)
+    response.content_length = size
+    return response
 
 
 def _filter_csv(campaign: CampaignInfo) -> Response:
     # Decoded as the CLI decodes a file: a BOM is skipped, bad bytes become U+FFFD and their row
-    # is reported as malformed. The stream raises 413 once the body passes the limit.
+    # is reported as malformed. The stream raises 413 once the body passes the limit, and 422 at
+    # a record over RECORD_MAX_BYTES, before it is decoded.
     source = io.TextIOWrapper(
-        io.BufferedReader(cast(io.RawIOBase, request.stream)),
+        io.BufferedReader(RecordLimit(request.stream, RECORD_MAX_BYTES)),
         encoding="utf-8-sig",
         errors=UNDECODABLE_BYTES,
         newline="",
@@ -288,18 +389,15 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
         finally:
             sink.detach()  # flushes, and leaves the spool to us
         record_run(session.connection(), campaign, summary, via="api")
+        _audit(_counts(summary), 200)
         session.commit()
-    except ListUnusable as exc:
+    except (ListUnusable, RecordTooLong) as exc:
         spool.close()
         raise _unusable(str(exc)) from None
     except BaseException:
         spool.close()
         raise
-    size = spool.tell()
-    spool.seek(0)
-    response = current_app.response_class(_chunks(spool), mimetype=CSV)
-    response.call_on_close(spool.close)
-    response.content_length = size
+    response = _spooled(spool, CSV)
     response.headers["Content-Disposition"] = f'attachment; filename="{campaign.slug}.csv"'
     response.headers.update(_summary_headers(summary))
     return response
@@ -345,4 +443,6 @@ def mint_links(slug: str) -> ResponseReturnValue:
     for address in cast(list[str], addresses):
         made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
         answer.append({"email": address, **made.fields()})
+    _audit(f"links minted {len(answer)}", 200)
+    get_session().commit()
     return _json({"links": answer})

@@ -12,6 +12,7 @@ from ..extensions import get_settings, get_tokens
 from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
+from ..officer import audit
 from ..tokens import LANGUAGES
 from .common import check_scope, current_policy, echo_json, fail, mailbox, session
 
@@ -29,7 +30,13 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
         fail(str(exc))
     settings, tokens = get_settings(), get_tokens()
     # Every address is checked before any link is printed: a typo stops the run, naming its argument.
-    for email in [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]:
+    addresses = [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]
+    # Audited (the count, never an address) before any link is printed: a link opens its person's page.
+    db = session()
+    minted = f"campaign {campaign.slug}: links minted {len(addresses)}"
+    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, minted)
+    db.commit()
+    for email in addresses:
         links = links_for(
             tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
         )

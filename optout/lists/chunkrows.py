@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from ..csvrows import _UNDECODED, UNDECODABLE_BYTES
+from ..csvrows import _UNDECODED, NUL, NUL_PROBLEM, UNDECODABLE_BYTES
 
 Item = TypeVar("Item")
 
@@ -50,12 +50,14 @@ class RowReader:
         Most lines have no quote character: their fields are the text between commas, and their
         output text is the line itself. A line with quotes is parsed on its own by ``csv``; if it
         ends inside a quoted field (or the chunk has a carriage return not followed by a newline,
-        or a byte that is not UTF-8) the whole chunk is read with ``csv`` instead.
+        a NUL, or a byte that is not UTF-8) the whole chunk is read with ``csv`` instead.
         """
         return None if _UNDECODED.search(text) else self._read_lines(text)
 
     def _read_lines(self, text: str) -> Rows | None:
         """:meth:`read_lines` for text that stands for no broken byte."""
+        if NUL in text:  # rare: csv reads the chunk, and its rows with a NUL are judged there
+            return None
         if "\r" in text:
             text = text.replace("\r\n", "\n")
             if "\r" in text:
@@ -134,6 +136,7 @@ class RowReader:
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         width, email_at, lang_at, commas = self.width, self.email_at, self.lang_at, self.width - 1
         undecoded = _UNDECODED.search(text) is not None
+        nul = NUL in text
         addresses: list[str] = []
         texts: list[str] = []
         langs: list[str] = []
@@ -146,6 +149,8 @@ class RowReader:
                             bad.append((reader.line_num, f"{len(row)} fields where the header has {width}"))
                     elif undecoded and _UNDECODED.search("".join(row)):
                         bad.append((reader.line_num, "not UTF-8 text"))
+                    elif nul and NUL in "".join(row):
+                        bad.append((reader.line_num, NUL_PROBLEM))
                     else:
                         addresses.append(row[email_at])
                         texts.append(self._text(row, commas))

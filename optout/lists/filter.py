@@ -365,7 +365,7 @@ def filter_csv(
     summary = Summary()
     candidates = (
         row if isinstance(row, BadRow) else Candidate(row, row[email_at], row[lang_at] if lang_at is not None else None)
-        for row in records(reader, len(header))
+        for row in records(reader, len(header), refuse_nul=True)
     )
     line = LineMaker(len(header), links, campaign.id)
     write = sink.write

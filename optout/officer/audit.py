@@ -1,9 +1,10 @@
-"""The officer's audit trail: who did what through the console, and when.
+"""The officer's audit trail: who did what through the console and the API, and when.
 
 Every export, access request, deadline extension and erasure made through the console is
 recorded here, in the same transaction as the action itself (the edge commits both or neither); so
-are logins, failed logins, lockouts and look-ups of a person. An entry names a person only by
-pseudonymous id, never by address.
+are logins, failed logins, lockouts and look-ups of a person. Every call of the HTTP API is recorded
+as counts under its key's name (``api:<name>``), and so are the links ``optout links`` mints. An
+entry names a person only by pseudonymous id, never by address; API and link entries name nobody.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..models import AuditEntry
 
 MAX_DETAIL = 500  # the column's size
 CLI = "cli"  # the "officer" of actions taken with the optout command
+API_PREFIX = "api:"  # the "officer" of an API call: this and the key's name
 PAGE_SIZE = 100  # entries per page of the console's audit trail
 
 
@@ -37,6 +39,9 @@ class AuditAction(enum.StrEnum):
     OFFICER_ADDED = "officer-added"
     OFFICER_REMOVED = "officer-removed"
     PASSWORD_SET = "password-set"  # noqa: S105 - an action name, not a password
+    API_FILTER = "api-filter"
+    API_LINKS = "api-links"
+    LINKS_MINTED = "links-minted"
 
 
 def record(session: Session, officer_email: str, action: AuditAction | str, detail: str = "") -> AuditEntry:

@@ -93,8 +93,8 @@ def current_officer() -> Officer | None:
 
 def safe_next(target: str | None) -> str | None:
     """*target* if it is a console path on this site (never another host), else None."""
-    if not target or "\\" in target or target.startswith("//"):
-        return None
+    if not target or "\\" in target or target.startswith("//") or not target.isprintable():
+        return None  # a control character (CR, LF, TAB, NUL…) could never go in a Location header
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/officer/"):
         return None

@@ -126,6 +126,9 @@ def audit_action(code: str) -> str:
         "officer-added": _("Officer added"),
         "officer-removed": _("Officer removed"),
         "password-set": _("Password set"),
+        "api-filter": _("API: sending list filtered"),
+        "api-links": _("API: links made"),
+        "links-minted": _("Links made"),
     }
     return words.get(code, code)
 

@@ -209,10 +209,22 @@ def ledger() -> ResponseReturnValue:
     return render_template("officer/ledger.html", result=result, checked_at=utcnow(), labels=labels)
 
 
+MAX_ENTRY_ID = 2**31 - 1  # the id column is an INTEGER: PostgreSQL refuses to compare it with more
+
+
+def _entry_id(raw: str | None) -> int | None:
+    """The entry id a page of the trail starts before: None for none; 404 if it cannot be an id."""
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ENTRY_ID:
+        abort(404)
+    return int(raw)
+
+
 @bp.get("/audit", endpoint="audit")
 def audit_trail() -> ResponseReturnValue:
     """The audit trail, newest first, a page at a time."""
-    before = request.args.get("before", type=int)
+    before = _entry_id(request.args.get("before"))
     entries = audit.entries(get_session(), before=before, limit=audit.PAGE_SIZE + 1)
     older = entries[audit.PAGE_SIZE - 1].id if len(entries) > audit.PAGE_SIZE else None
     return render_template(

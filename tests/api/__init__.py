@@ -8,11 +8,11 @@ from optout.api import keys
 from optout.db import get_session
 
 
-def create_key(app: Flask, name: str = "mailer") -> str:
-    """Create an API key through the service and return it."""
+def create_key(app: Flask, name: str = "mailer", scopes: tuple[keys.Scope, ...] = tuple(keys.Scope)) -> str:
+    """Create an API key (by default with every scope) through the service and return it."""
     with app.app_context():
         session = get_session()
-        key = keys.create_key(session, name)
+        key = keys.create_key(session, name, scopes)
         session.commit()
         return key
 

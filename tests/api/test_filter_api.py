@@ -213,15 +213,15 @@ def test_an_unusable_csv_is_a_422_and_records_nothing(app, post_csv, body, messa
 
 def test_json_in_json_out_fields_pass_through_with_their_types_and_order(post_json, client):
     recipients = [
-        {"name": "Kari", "email": "Kari@Example.no", "age": 41, "tags": ["a"], "extra": None},
-        {"email": "ola@example.no", "nested": {"x": 1}},
+        {"name": "Kari", "email": "Kari@Example.no", "age": 41, "vip": True, "extra": None, "score": 1.5e3},
+        {"email": "ola@example.no", "note": 'Ø, "{[quoted]}" 😀'},
     ]
     response = post_json({"recipients": recipients})
     assert response.status_code == 200 and response.mimetype == "application/json"
     kept = response.json["kept"]
-    assert list(kept[0]) == ["name", "email", "age", "tags", "extra", *LINKS]
-    assert kept[0]["email"] == "Kari@Example.no" and kept[0]["age"] == 41 and kept[0]["tags"] == ["a"]
-    assert kept[1]["nested"] == {"x": 1}
+    assert list(kept[0]) == ["name", "email", "age", "vip", "extra", "score", *LINKS]
+    assert kept[0]["email"] == "Kari@Example.no" and kept[0]["age"] == 41 and kept[0]["vip"] is True
+    assert kept[0]["score"] == 1500.0 and kept[1]["note"] == recipients[1]["note"]
     assert kept[0]["list_unsubscribe"] == f"<{kept[0]['unsubscribe_url']}>"
     assert response.json["summary"] == {"rows_read": 2, "rows_kept": 2, "dropped": NO_DROPS, "malformed_rows": []}
     assert client.get(kept[1]["preferences_url"]).status_code == 200
@@ -244,6 +244,27 @@ def test_json_drops_like_csv(post_json, decide):
     dropped = {k: v for k, v in response.json["summary"]["dropped"].items() if v}
     assert dropped == {"opted-out-everything": 1, "opted-out-topic": 1, "duplicate": 1, "invalid-address": 3}
     assert response.json["summary"]["rows_read"] == 7
+
+
+def test_a_nul_byte_in_any_field_makes_the_row_malformed_in_csv_and_json(post_csv, post_json):
+    response = post_csv("email,note\nok@example.no,\nnote@example.no,a\x00b\nlast@example.no,fine\n")
+    assert response.status_code == 200
+    assert [line.split(",")[0] for line in response.text.splitlines()[1:]] == ["ok@example.no", "last@example.no"]
+    assert json.loads(response.headers["X-Optout-Dropped"])["malformed-row"] == 1
+    assert response.headers["X-Optout-Malformed-Lines"] == "3"
+    records = [
+        {"email": "ok@example.no"},
+        {"email": "note@example.no", "note": "a\x00b"},
+        {"email\x00": "x@example.no"},
+    ]
+    answer = post_json({"recipients": records})
+    assert answer.status_code == 200
+    assert [r["email"] for r in answer.json["kept"]] == ["ok@example.no"]
+    assert answer.json["summary"]["dropped"]["malformed-row"] == 2
+    assert answer.json["summary"]["malformed_rows"] == [
+        {"line": 1, "problem": "a NUL byte"},
+        {"line": 2, "problem": "a NUL byte"},
+    ]
 
 
 def test_json_link_language_per_recipient_then_body_then_campaign(post_json, client):

@@ -17,6 +17,7 @@ from tests.api import bearer, create_key
 
 FILTER = "/api/v1/campaigns/newsletter/filter"
 LINKS = "/api/v1/campaigns/newsletter/links"
+BOTH_SCOPES = ("--scope", "filter", "--scope", "links")
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def _stored(app) -> list[dict[str, object]]:
 
 
 def test_create_prints_the_key_once_and_stores_only_its_hash(app, api_key):
-    result = api_key("create", "mailer")
+    result = api_key("create", "mailer", *BOTH_SCOPES)
     assert result.exit_code == 0, result.output
     key = result.stdout.strip()
     assert key.startswith("oo_") and len(key) >= 40 and "\n" not in key
@@ -51,7 +52,8 @@ def test_create_prints_the_key_once_and_stores_only_its_hash(app, api_key):
 
 
 def test_two_keys_differ(api_key):
-    first, second = api_key("create", "one").stdout.strip(), api_key("create", "two").stdout.strip()
+    first = api_key("create", "one", *BOTH_SCOPES).stdout.strip()
+    second = api_key("create", "two", *BOTH_SCOPES).stdout.strip()
     assert first != second
 
 
@@ -60,26 +62,27 @@ def test_two_keys_differ(api_key):
     [("mailer", "exists already"), ("has space", "not a valid key name"), ("", "not a valid key name")],
 )
 def test_create_refuses_taken_and_bad_names(api_key, name, message):
-    api_key("create", "mailer")
-    result = api_key("create", name)
+    api_key("create", "mailer", *BOTH_SCOPES)
+    result = api_key("create", name, *BOTH_SCOPES)
     assert result.exit_code == 1 and message in result.stderr
 
 
 def test_list_shows_name_dates_and_state_never_the_key_or_hash(app, api_key):
-    key = api_key("create", "mailer").stdout.strip()
-    api_key("create", "old")
+    key = api_key("create", "mailer", *BOTH_SCOPES).stdout.strip()
+    api_key("create", "old", *BOTH_SCOPES)
     api_key("revoke", "old", "--yes")
     result = api_key("list")
     listed = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(k["name"], k["revoked"]) for k in listed] == [("mailer", False), ("old", True)]
-    assert set(listed[0]) == {"name", "created_at", "revoked", "revoked_at"}
+    assert set(listed[0]) == {"name", "scopes", "created_at", "revoked", "revoked_at"}
+    assert listed[0]["scopes"] == ["filter", "links"]
     assert listed[0]["revoked_at"] is None and listed[1]["revoked_at"] >= listed[1]["created_at"]
     hashes = [str(row["key_hash"]) for row in _stored(app)]
     assert key not in result.output and not any(h in result.output for h in hashes)
 
 
 def test_revoke_asks_first_and_then_the_key_stops_working(client, api_key, newsletter):
-    key = api_key("create", "mailer").stdout.strip()
+    key = api_key("create", "mailer", *BOTH_SCOPES).stdout.strip()
     body = {"emails": ["kari@example.no"]}
     assert client.post(LINKS, json=body, headers=bearer(key)).status_code == 200
     refused = api_key("revoke", "mailer", input="n\n")
@@ -90,7 +93,7 @@ def test_revoke_asks_first_and_then_the_key_stops_working(client, api_key, newsl
     assert response.status_code == 401 and response.json["error"] == "unauthorized"
     again = api_key("revoke", "mailer", "--yes")
     assert again.exit_code == 0 and "revoked already" in again.output
-    assert api_key("create", "mailer").exit_code == 1  # a revoked name stays taken
+    assert api_key("create", "mailer", *BOTH_SCOPES).exit_code == 1  # a revoked name stays taken
 
 
 def test_revoke_unknown_key_fails(api_key):

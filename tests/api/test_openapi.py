@@ -10,7 +10,7 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
-from optout.api import PREFIX, ErrorCode
+from optout.api import ENDPOINT_SCOPES, PREFIX, ErrorCode, Scope
 from optout.lists.filter import LINK_COLUMNS, Reason
 from tests.api import bearer, create_key
 
@@ -55,17 +55,24 @@ def test_nothing_lists_recipients(app):
 
 
 def test_every_operation_but_the_document_needs_a_bearer_key(document):
-    assert document["components"]["securitySchemes"]["bearer"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "description": "An Optout API key.",
-    }
+    scheme = document["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
     assert document["security"] == [{"bearer": []}]
     assert document["paths"]["/openapi.json"]["get"]["security"] == []
     for path in ("/campaigns/{slug}/filter", "/campaigns/{slug}/links"):
         operation = document["paths"][path]["post"]
-        assert "security" not in operation
-        assert {"200", "401", "404", "413", "415", "422"} <= set(operation["responses"])
+        assert {"200", "401", "403", "404", "413", "415", "422"} <= set(operation["responses"])
+
+
+def test_each_operation_names_the_scope_its_route_needs(app, document):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/campaigns/"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
+        operation = document["paths"][path]["post"]
+        assert operation["security"] == [{"bearer": [ENDPOINT_SCOPES[rule.endpoint].value]}], rule.endpoint
+    assert set(ENDPOINT_SCOPES.values()) == set(Scope)
+    assert "insufficient-scope" in document["components"]["schemas"]["Error"]["properties"]["error"]["enum"]
 
 
 def test_request_bodies_name_the_media_types_the_api_reads(document):
@@ -111,3 +118,12 @@ def test_real_answers_fit_the_schemas(app, client, document, make_campaign, deci
     assert [e.status_code for e in errors] == [422, 401, 404, 415, 404]
     for error in errors:
         _check(document, "Error", error.json)
+
+
+def test_the_document_says_recipients_hold_scalars_only(document):
+    from jsonschema.exceptions import ValidationError
+
+    _check(document, "Recipient", {"email": "a@example.no", "n": 1, "vip": True, "none": None})
+    for nested in ({}, [], ["a"]):
+        with pytest.raises(ValidationError):
+            _check(document, "Recipient", {"email": "a@example.no", "x": nested})

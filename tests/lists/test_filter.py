@@ -120,6 +120,18 @@ def test_rows_that_are_not_utf8_are_dropped(run, newsletter):
     assert summary["malformed_rows"] == [{"line": 3, "problem": "not UTF-8 text"}]
 
 
+def test_a_nul_byte_in_any_column_makes_the_row_malformed(run, newsletter):
+    text = (
+        "email,name,note\nok@example.no,Ok,\nnote@example.no,Note,a\x00b\n"
+        'quoted@example.no,Quoted,"x\x00, y"\nnul\x00@example.no,Nul,\nlast@example.no,Last,fine\n'
+    )
+    result, rows, summary = run(text)
+    assert result.exit_code == 0, result.output
+    assert [r["email"] for r in rows] == ["ok@example.no", "last@example.no"]
+    assert summary["malformed_rows"] == [{"line": line, "problem": "a NUL byte"} for line in (3, 4, 5)]
+    assert summary["dropped"]["malformed-row"] == 3 and summary["dropped"]["invalid-address"] == 0
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -165,7 +177,8 @@ addresses = st.sampled_from(
         "",
     ]
 )
-cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=8)
+# Any text a field may hold: a NUL makes its row malformed (test_a_nul_byte_in_any_column_makes_the_row_malformed).
+cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8)
 # Raw lines built from addresses and CSV's special characters: broken quoting, stray separators,
 # NUL bytes and lone carriage returns, where a careless parser might let a row slip through.
 junk = st.lists(st.one_of(addresses, st.sampled_from(['"', ",", '""', "\r", "\x00", " ", "\ufeff"])), max_size=6)
