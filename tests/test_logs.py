@@ -227,7 +227,12 @@ def gunicorn(own_database, tmp_path) -> Iterator[tuple[int, Path, Path]]:
 def _request(port: int, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     body = "List-Unsubscribe=One-Click" if method == "POST" else None
-    sent = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})} if body else (headers or {})
+    host = {"Host": BASE_URL.split("://", 1)[1]}  # the public host: the app answers no other
+    sent = (
+        {"Content-Type": "application/x-www-form-urlencoded", **host, **(headers or {})}
+        if body
+        else {**host, **(headers or {})}
+    )
     connection.request(method, path, body=body, headers=sent)
     response = connection.getresponse()
     answer = response.status, response.read().decode("utf-8", "replace")
