@@ -42,7 +42,9 @@ class RowReader:
             text = data.decode("utf-8")  # strictly: then no character stands for a broken byte
         except UnicodeDecodeError:  # csv judges each record, and those with such bytes are bad
             return self.read_records(data.decode("utf-8", UNDECODABLE_BYTES))
-        return self._read_lines(text) or self.read_records(text)
+        if b"\0" in data:  # rare: csv reads the chunk, and its rows with a NUL are judged there
+            return self.read_records(text)
+        return self._read_lines(text, nul_checked=True) or self.read_records(text)
 
     def read_lines(self, text: str) -> Rows | None:
         """The rows of *text* read a line at a time, or None if a record may span lines.
@@ -54,9 +56,9 @@ class RowReader:
         """
         return None if _UNDECODED.search(text) else self._read_lines(text)
 
-    def _read_lines(self, text: str) -> Rows | None:
-        """:meth:`read_lines` for text that stands for no broken byte."""
-        if NUL in text:  # rare: csv reads the chunk, and its rows with a NUL are judged there
+    def _read_lines(self, text: str, *, nul_checked: bool = False) -> Rows | None:
+        """:meth:`read_lines` for text that stands for no broken byte (nor a NUL, if *nul_checked*)."""
+        if not nul_checked and NUL in text:  # rare: csv reads the chunk and judges the rows with one
             return None
         if "\r" in text:
             text = text.replace("\r\n", "\n")
