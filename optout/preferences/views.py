@@ -45,7 +45,7 @@ def _back(token: str, change_id: str | None) -> ResponseReturnValue:
 def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseReturnValue:
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
-    pid, lang = claims.pid.hex(), current_language()
+    pid, lang = claims.pid_hex, current_language()
     lang_arg = explicit_language()
     topics = get_catalog().topics(session)
     return (
@@ -76,7 +76,7 @@ def save(token: str) -> ResponseReturnValue:
     """Record every checkbox that differs from the stored choice."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
-    pid = claims.pid.hex()
+    pid = claims.pid_hex
     topics = get_catalog().topics(session)
     page = prefs.build_page(session, pid, campaign, topics, current_language(), fresh=current_policy().freshness)
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
@@ -93,7 +93,7 @@ def everything(token: str) -> ResponseReturnValue:
     stop = request.form.get("do") != "resume"
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         prefs.everything_action(stop),
         _context(Source.PREFERENCE_PAGE, campaign.id),
         topics=get_catalog().topics(session),
@@ -109,7 +109,7 @@ def undo(token: str) -> ResponseReturnValue:
     session = get_session()
     change_id = request.form.get("change", "")
     try:
-        change = consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign.id))
+        change = consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign.id))
     except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
         session.rollback()
         return _render(token, status=409, stale=True)

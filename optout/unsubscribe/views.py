@@ -47,7 +47,7 @@ def _refused(claims: LinkClaims, campaign: CampaignInfo) -> bool:
     """True when the person already refuses this campaign: the send rule's answer, and nothing more."""
     partner = campaign.partner.slug if campaign.partner else None
     verdict = consent.sendability(
-        get_session(), claims.pid.hex(), [campaign.topic], fresh=current_policy().freshness, partner_slug=partner
+        get_session(), claims.pid_hex, [campaign.topic], fresh=current_policy().freshness, partner_slug=partner
     )[campaign.topic.key]
     return verdict in rules.REFUSALS
 
@@ -92,7 +92,7 @@ def one_click(token: str) -> ResponseReturnValue:
     session = get_session()
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         {scopes.topic(campaign.topic.key): Action.OPT_OUT},
         _context(source, campaign),
         topics=get_catalog().topics(session),
@@ -108,7 +108,7 @@ def everything(token: str) -> ResponseReturnValue:
     session = get_session()
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         {scopes.EVERYTHING: Action.OPT_OUT},
         _context(Source.CONFIRMATION_PAGE, campaign),
         topics=get_catalog().topics(session),
@@ -125,7 +125,7 @@ def undo(token: str) -> ResponseReturnValue:
     change_id = request.form.get("change", "")
     topic_name = campaign.topic.name(current_language())
     try:
-        consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign))
+        consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign))
     except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
         session.rollback()
         return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=False), 409
