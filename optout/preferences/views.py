@@ -16,12 +16,14 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import get_catalog
 from ..i18n import current_language, explicit_language
+from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import Purpose
 from . import page as prefs
 
 bp = Blueprint("preferences", __name__)
+TOKEN_RULE = PREFERENCES_PREFIX + "<token>"  # the URL scheme is links.py's
 
 
 def _context(source: Source, campaign_id: int) -> consent.Context:
@@ -65,13 +67,13 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
     )
 
 
-@bp.get("/p/<token>")
+@bp.get(TOKEN_RULE)
 def show(token: str) -> ResponseReturnValue:
     """Show the recipient's choices (and the last change, with Undo)."""
     return _render(token)
 
 
-@bp.post("/p/<token>")
+@bp.post(TOKEN_RULE)
 def save(token: str) -> ResponseReturnValue:
     """Record every checkbox that differs from the stored choice."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
@@ -85,7 +87,7 @@ def save(token: str) -> ResponseReturnValue:
     return _back(token, change.change_id if change else None)
 
 
-@bp.post("/p/<token>/everything")
+@bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
     """Stop everything, or lift that stop."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
@@ -102,7 +104,7 @@ def everything(token: str) -> ResponseReturnValue:
     return _back(token, change.change_id if change else None)
 
 
-@bp.post("/p/<token>/undo")
+@bp.post(TOKEN_RULE + "/undo")
 def undo(token: str) -> ResponseReturnValue:
     """Restore the choices a change replaced."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)

@@ -22,11 +22,13 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import csrf, get_catalog
 from ..i18n import current_language, explicit_language
+from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import LinkClaims, Purpose
 
 bp = Blueprint("unsubscribe", __name__)
+TOKEN_RULE = UNSUBSCRIBE_PREFIX + "<token>"  # the URL scheme is links.py's
 
 ONE_CLICK_KEY = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"
@@ -71,7 +73,7 @@ def _done(token: str, campaign: CampaignInfo, change: consent.Change, *, everyth
     )
 
 
-@bp.get("/u/<token>")
+@bp.get(TOKEN_RULE)
 def confirm(token: str) -> ResponseReturnValue:
     """Show what the link would unsubscribe from, with its buttons; change nothing."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -84,7 +86,7 @@ def confirm(token: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/u/<token>")
+@bp.post(TOKEN_RULE)
 def one_click(token: str) -> ResponseReturnValue:
     """Opt out of the campaign's topic (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -101,7 +103,7 @@ def one_click(token: str) -> ResponseReturnValue:
     return _done(token, campaign, change, everything=False)
 
 
-@bp.post("/u/<token>/everything")
+@bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
     """Opt out of everything we send (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -117,7 +119,7 @@ def everything(token: str) -> ResponseReturnValue:
     return _done(token, campaign, change, everything=True)
 
 
-@bp.post("/u/<token>/undo")
+@bp.post(TOKEN_RULE + "/undo")
 def undo(token: str) -> ResponseReturnValue:
     """Undo an opt-out that this link made (the change id from its own answer), and nothing else."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
