@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from optout.identity import pseudonymous_id
-from optout.tokens import FIRST_FORMAT, FORMAT_VERSION, Purpose, reference_token
+from optout.tokens import Purpose
 from tests.conftest import BASE_URL, ID_KEY, OLD_KEY
+from tests.tokens_oracle import FIRST_FORMAT, FORMAT_VERSION, reference_token
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 PATHS = {Purpose.UNSUBSCRIBE: "/u/", Purpose.PREFERENCES: "/p/"}

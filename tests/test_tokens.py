@@ -12,20 +12,10 @@ from itsdangerous import BadSignature
 
 from optout.identity import pseudonymous_id
 from optout.links import links_for
-from optout.tokens import (
-    FIRST_FORMAT,
-    FORMAT_VERSION,
-    LinkClaims,
-    Minter,
-    Purpose,
-    Reader,
-    TokenInvalid,
-    TokenService,
-    key_hint,
-    make_signer,
-    pack,
-    reference_token,
-)
+from optout.tokens import LinkClaims, PairMinter, Purpose, TokenInvalid, TokenService
+from optout.tokens.fast import Minter, Reader
+from optout.tokens.format import derive_key
+from tests.tokens_oracle import FIRST_FORMAT, FORMAT_VERSION, key_hint, make_signer, pack, reference_token
 
 OLD = b"old-signing-key-0123456789-abcdefghijklmnop"
 NEW = b"new-signing-key-0123456789-abcdefghijklmnop"
@@ -45,6 +35,18 @@ def test_a_token_of_one_purpose_is_refused_for_another():
     token = service.mint(Purpose.PREFERENCES, PID, 1, "nb")
     with pytest.raises(TokenInvalid):
         service.read(Purpose.UNSUBSCRIBE, token)
+
+
+@pytest.mark.parametrize("version", [FIRST_FORMAT, FORMAT_VERSION])
+@pytest.mark.parametrize("purpose", list(Purpose))
+def test_keys_are_derived_as_itsdangerous_derives_them(purpose, version):
+    for key in (OLD, NEW):
+        assert derive_key(key, purpose, version) == make_signer([key], purpose, version).derive_key()
+
+
+def test_claims_spell_the_pseudonymous_id_in_hex_for_the_services():
+    claims = TokenService([NEW]).read(Purpose.UNSUBSCRIBE, TokenService([NEW]).mint(Purpose.UNSUBSCRIBE, PID, 1, "nb"))
+    assert claims.pid == PID and claims.pid_hex == PID.hex()
 
 
 def test_fast_minting_is_byte_identical_to_itsdangerous():
@@ -200,8 +202,6 @@ def test_keyed_sha256_is_hmac_sha256(key, message):
 
 
 def test_a_pair_is_two_purposes_under_the_same_keys():
-    from optout.tokens import PairMinter
-
     with pytest.raises(ValueError, match="same keys"):
         PairMinter(Minter([NEW], Purpose.UNSUBSCRIBE), Minter([NEW], Purpose.UNSUBSCRIBE))
     with pytest.raises(ValueError, match="same keys"):
@@ -210,8 +210,6 @@ def test_a_pair_is_two_purposes_under_the_same_keys():
 
 @given(pid=st.binary(min_size=16, max_size=16), campaign=st.integers(0, 2**32 - 1), lang=st.sampled_from(["nb", "en"]))
 def test_pair_minting_is_byte_identical_to_minting_one_by_one(pid, campaign, lang):
-    from optout.tokens import PairMinter
-
     unsubscribe, preferences = Minter([OLD, NEW], Purpose.UNSUBSCRIBE), Minter([OLD, NEW], Purpose.PREFERENCES)
     assert PairMinter(unsubscribe, preferences).mint(pid, campaign, lang) == (
         unsubscribe.mint(pid, campaign, lang),
@@ -224,8 +222,6 @@ def test_pair_minting_is_byte_identical_to_minting_one_by_one(pid, campaign, lan
     campaign=st.integers(0, 2**32 - 1),
 )
 def test_minting_many_is_byte_identical_to_minting_one_by_one(claims, campaign):
-    from optout.tokens import PairMinter
-
     unsubscribe, preferences = Minter([OLD, NEW], Purpose.UNSUBSCRIBE), Minter([OLD, NEW], Purpose.PREFERENCES)
     pids, langs = [pid for pid, _ in claims], [lang for _, lang in claims]
     first, second = PairMinter(unsubscribe, preferences).mint_many(pids, campaign, langs)

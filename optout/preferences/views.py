@@ -16,12 +16,14 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import get_catalog
 from ..i18n import current_language, explicit_language
+from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import Purpose
 from . import page as prefs
 
 bp = Blueprint("preferences", __name__)
+TOKEN_RULE = PREFERENCES_PREFIX + "<token>"  # the URL scheme is links.py's
 
 
 def _context(source: Source, campaign_id: int) -> consent.Context:
@@ -45,7 +47,7 @@ def _back(token: str, change_id: str | None) -> ResponseReturnValue:
 def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseReturnValue:
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
-    pid, lang = claims.pid.hex(), current_language()
+    pid, lang = claims.pid_hex, current_language()
     lang_arg = explicit_language()
     topics = get_catalog().topics(session)
     return (
@@ -65,18 +67,18 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
     )
 
 
-@bp.get("/p/<token>")
+@bp.get(TOKEN_RULE)
 def show(token: str) -> ResponseReturnValue:
     """Show the recipient's choices (and the last change, with Undo)."""
     return _render(token)
 
 
-@bp.post("/p/<token>")
+@bp.post(TOKEN_RULE)
 def save(token: str) -> ResponseReturnValue:
     """Record every checkbox that differs from the stored choice."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
-    pid = claims.pid.hex()
+    pid = claims.pid_hex
     topics = get_catalog().topics(session)
     page = prefs.build_page(session, pid, campaign, topics, current_language(), fresh=current_policy().freshness)
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
@@ -85,7 +87,7 @@ def save(token: str) -> ResponseReturnValue:
     return _back(token, change.change_id if change else None)
 
 
-@bp.post("/p/<token>/everything")
+@bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
     """Stop everything, or lift that stop."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
@@ -93,7 +95,7 @@ def everything(token: str) -> ResponseReturnValue:
     stop = request.form.get("do") != "resume"
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         prefs.everything_action(stop),
         _context(Source.PREFERENCE_PAGE, campaign.id),
         topics=get_catalog().topics(session),
@@ -102,14 +104,14 @@ def everything(token: str) -> ResponseReturnValue:
     return _back(token, change.change_id if change else None)
 
 
-@bp.post("/p/<token>/undo")
+@bp.post(TOKEN_RULE + "/undo")
 def undo(token: str) -> ResponseReturnValue:
     """Restore the choices a change replaced."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
     change_id = request.form.get("change", "")
     try:
-        change = consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign.id))
+        change = consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign.id))
     except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
         session.rollback()
         return _render(token, status=409, stale=True)

@@ -22,11 +22,13 @@ from ..consent import service as consent
 from ..db import get_session
 from ..extensions import csrf, get_catalog
 from ..i18n import current_language, explicit_language
+from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import LinkClaims, Purpose
 
 bp = Blueprint("unsubscribe", __name__)
+TOKEN_RULE = UNSUBSCRIBE_PREFIX + "<token>"  # the URL scheme is links.py's
 
 ONE_CLICK_KEY = "List-Unsubscribe"
 ONE_CLICK_VALUE = "One-Click"
@@ -47,7 +49,7 @@ def _refused(claims: LinkClaims, campaign: CampaignInfo) -> bool:
     """True when the person already refuses this campaign: the send rule's answer, and nothing more."""
     partner = campaign.partner.slug if campaign.partner else None
     verdict = consent.sendability(
-        get_session(), claims.pid.hex(), [campaign.topic], fresh=current_policy().freshness, partner_slug=partner
+        get_session(), claims.pid_hex, [campaign.topic], fresh=current_policy().freshness, partner_slug=partner
     )[campaign.topic.key]
     return verdict in rules.REFUSALS
 
@@ -71,7 +73,7 @@ def _done(token: str, campaign: CampaignInfo, change: consent.Change, *, everyth
     )
 
 
-@bp.get("/u/<token>")
+@bp.get(TOKEN_RULE)
 def confirm(token: str) -> ResponseReturnValue:
     """Show what the link would unsubscribe from, with its buttons; change nothing."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -84,7 +86,7 @@ def confirm(token: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/u/<token>")
+@bp.post(TOKEN_RULE)
 def one_click(token: str) -> ResponseReturnValue:
     """Opt out of the campaign's topic (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -92,7 +94,7 @@ def one_click(token: str) -> ResponseReturnValue:
     session = get_session()
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         {scopes.topic(campaign.topic.key): Action.OPT_OUT},
         _context(source, campaign),
         topics=get_catalog().topics(session),
@@ -101,14 +103,14 @@ def one_click(token: str) -> ResponseReturnValue:
     return _done(token, campaign, change, everything=False)
 
 
-@bp.post("/u/<token>/everything")
+@bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
     """Opt out of everything we send (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
     session = get_session()
     change = consent.record(
         session,
-        claims.pid.hex(),
+        claims.pid_hex,
         {scopes.EVERYTHING: Action.OPT_OUT},
         _context(Source.CONFIRMATION_PAGE, campaign),
         topics=get_catalog().topics(session),
@@ -117,7 +119,7 @@ def everything(token: str) -> ResponseReturnValue:
     return _done(token, campaign, change, everything=True)
 
 
-@bp.post("/u/<token>/undo")
+@bp.post(TOKEN_RULE + "/undo")
 def undo(token: str) -> ResponseReturnValue:
     """Undo an opt-out that this link made (the change id from its own answer), and nothing else."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
@@ -125,7 +127,7 @@ def undo(token: str) -> ResponseReturnValue:
     change_id = request.form.get("change", "")
     topic_name = campaign.topic.name(current_language())
     try:
-        consent.undo(session, claims.pid.hex(), change_id, _context(Source.UNDO, campaign))
+        consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign))
     except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
         session.rollback()
         return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=False), 409

@@ -7,8 +7,9 @@ import base64
 import pytest
 from itsdangerous import Signer
 
-from optout.tokens import Purpose, reference_token
+from optout.tokens import Purpose
 from tests.conftest import BASE_URL, ID_KEY, OLD_KEY
+from tests.tokens_oracle import V1_SALT, reference_token
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -115,7 +116,7 @@ def _unknown_campaign() -> str:
 
 def _itsdangerous_default(campaign_id: int) -> str:
     # A token from a plain itsdangerous signer with our key: right key, wrong scheme.
-    return Signer(OLD_KEY, salt=Purpose.UNSUBSCRIBE.value).sign(b"kari@example.no").decode()
+    return Signer(OLD_KEY, salt=V1_SALT[Purpose.UNSUBSCRIBE]).sign(b"kari@example.no").decode()
 
 
 @pytest.fixture
