@@ -14,8 +14,8 @@ from flask.cli import with_appcontext
 
 from ..csvrows import UNDECODABLE_BYTES
 from ..extensions import get_settings, get_tokens
+from ..lists.engine.parallel import filter_csv_parallel
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
-from ..lists.parallel import filter_csv_parallel
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
 

@@ -37,7 +37,7 @@ from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFI
 from ..models import Choice, FilterRun
 from ..policy import service as policy
 from ..tokens import PairMinter, Purpose, TokenService
-from .seen import SeenIds
+from .engine.seen import SeenIds
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")

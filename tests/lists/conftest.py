@@ -25,11 +25,11 @@ def run(optout, tmp_path, request, monkeypatch):
     workers deciding from every choice read at the start or probing for each chunk's rows."""
     workers = 1 if request.param == "one-process" else 2
     if workers > 1:
-        from optout.lists import parallel
+        from optout.lists.engine import parallel
 
         monkeypatch.setattr(parallel, "BLOCK", 64)
         if request.param == "workers-loading":  # as for a list far longer than the choices
-            from optout.lists import loader
+            from optout.lists.engine import loader
 
             monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
             monkeypatch.setattr(loader, "WAIT", True)  # every chunk decided from the loaded verdicts

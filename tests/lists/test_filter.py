@@ -232,7 +232,7 @@ def test_repeats_are_dropped_the_same_once_the_ids_met_move_to_disk(run, newslet
     emails = [f"person{n % 7}@example.no" if n % 3 else f"other{n}@example.no" for n in range(60)]
     text = "email,n\n" + "".join(f"{email},{n}\n" for n, email in enumerate(emails))
     _result, in_memory, summary = run(text)
-    from optout.lists import seen
+    from optout.lists.engine import seen
 
     monkeypatch.setattr(seen, "MEMORY_LIMIT", 3)
     result, spilled, spilled_summary = run(text)

@@ -30,7 +30,7 @@ def written(records: list[tuple[list[str], str]], tail: str) -> bytes:
 
 @pytest.fixture
 def filtered(optout, tmp_path, monkeypatch):
-    from optout.lists import parallel
+    from optout.lists.engine import parallel
 
     def filter_(data: bytes, workers: int, block: int) -> tuple[bytes, dict[str, object], str]:
         monkeypatch.setattr(parallel, "BLOCK", block)

@@ -2,14 +2,14 @@
 
 The main process only cuts the input bytes into chunks at record boundaries (a newline with an
 even number of quote characters before it, so quoted newlines stay inside their record), hands
-them to a pool of forked workers (:mod:`optout.lists.chunk`), and writes their answers back in
+them to a pool of forked workers (:mod:`optout.lists.engine.chunk`), and writes their answers back in
 input order. Only de-duplication across chunks stays in the main process, because it needs every
 earlier row; it is one set operation per chunk unless the chunk repeats an earlier address.
 At most two chunks per worker are in flight, so memory stays bounded whatever the size of the
 list. Bytes are cut, sent and written undecoded: a newline byte never occurs inside a UTF-8
 character, so each chunk decodes exactly as the whole input would. For a list with more rows
 than there are recorded choices, a loader process reads every choice meanwhile
-(:mod:`optout.lists.loader`), and the workers stop querying once its verdicts are there.
+(:mod:`optout.lists.engine.loader`), and the workers stop querying once its verdicts are there.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from typing import IO, Any
 
 from sqlalchemy import event
 
-from ..catalog.cache import CampaignInfo
-from ..csvrows import UNDECODABLE_BYTES, column
-from ..db import make_engine
-from ..identity import PID_BYTES
+from ...catalog.cache import CampaignInfo
+from ...csvrows import UNDECODABLE_BYTES, column
+from ...db import make_engine
+from ...identity import PID_BYTES
+from ..filter import Decider, Reason, Summary, csv_writer_header, read_list_header
 from . import loader
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
-from .filter import Decider, Reason, Summary, csv_writer_header, read_list_header
 from .loader import SharedVerdicts
 from .seen import SeenIds
 
