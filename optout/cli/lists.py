@@ -16,10 +16,11 @@ from ..csvrows import UNDECODABLE_BYTES
 from ..extensions import get_settings, get_tokens
 from ..lists.engine.parallel import filter_csv_parallel
 from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
+from ..lists.tuning import Tuning
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
 
-PARALLEL_FROM_BYTES = 1 << 20  # below this, starting worker processes costs more than it saves
+TUNING_VARIABLE = "OPTOUT_FILTER_TUNING"  # not a setting: a JSON object of Tuning fields, for benchmarks and tests
 
 
 class _Counting(io.RawIOBase):
@@ -75,6 +76,10 @@ def filter_command(
     db = session()
     campaign = campaign_info(campaign_slug)
     try:
+        tuning = Tuning.from_json(os.environ[TUNING_VARIABLE]) if TUNING_VARIABLE in os.environ else Tuning()
+    except ValueError as exc:
+        fail(f"{TUNING_VARIABLE}: {exc}")
+    try:
         raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}")
@@ -84,7 +89,7 @@ def filter_command(
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
     if workers is None:
-        workers = (os.cpu_count() or 1) if source == "-" or size > PARALLEL_FROM_BYTES else 1
+        workers = (os.cpu_count() or 1) if source == "-" or size > tuning.parallel_from_bytes else 1
     if "fork" not in multiprocessing.get_all_start_methods():
         workers = 1  # the workers are forked (Windows cannot): filter in one process there
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
@@ -100,12 +105,13 @@ def filter_command(
                         (settings.secret_keys, settings.base_url, settings.id_key),
                         workers=workers,
                         size=size,
+                        tuning=tuning,
                         progress=progress,
                     )
                 else:
                     links = LinkMaker(get_tokens(), settings.base_url, settings.id_key)
                     text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
-                    summary = filter_csv(db.connection(), campaign, text, sink, links, progress=progress)
+                    summary = filter_csv(db.connection(), campaign, text, sink, links, tuning=tuning, progress=progress)
         except ListUnusable as exc:
             fail(f"{source}: {exc}")
         except OSError as exc:

@@ -38,6 +38,7 @@ from ..models import Choice, FilterRun
 from ..policy import service as policy
 from ..tokens import PairMinter, Purpose, TokenService
 from .engine.seen import SeenIds
+from .tuning import Tuning
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
@@ -302,12 +303,13 @@ def sendable(
     id_key: bytes,
     summary: Summary,
     *,
+    tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Item, bytes, str]]:
     """The rules of filtering, whatever the input format: yield ``(item, pid, lang)`` for every
     item that may get *campaign*, in input order, and count every other one in *summary*."""
     decider = Decider(campaign)
-    seen = SeenIds()
+    seen = SeenIds(tuning.seen_in_memory)
     batch: list[tuple[Item, bytes, str]] = []
 
     def decided() -> Iterator[tuple[Item, bytes, str]]:
@@ -354,6 +356,7 @@ def filter_csv(
     sink: IO[str],
     links: LinkMaker,
     *,
+    tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
@@ -369,7 +372,9 @@ def filter_csv(
     )
     line = LineMaker(len(header), links, campaign.id)
     write = sink.write
-    for row, pid, lang in sendable(connection, campaign, candidates, links.id_key, summary, progress=progress):
+    for row, pid, lang in sendable(
+        connection, campaign, candidates, links.id_key, summary, tuning=tuning, progress=progress
+    ):
         write(line(row, pid, lang))
     return summary
 
