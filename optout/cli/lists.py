@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 import os
 import sys
 from typing import IO, Any
@@ -12,11 +11,8 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from ..csvrows import UNDECODABLE_BYTES
 from ..extensions import get_settings, get_tokens
-from ..lists.engine.parallel import filter_csv_parallel
-from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
-from ..lists.tuning import Tuning
+from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tuning, filter_list, record_run
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
 
@@ -88,30 +84,22 @@ def filter_command(
     buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
-    if workers is None:
-        workers = (os.cpu_count() or 1) if source == "-" or size > tuning.parallel_from_bytes else 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1  # the workers are forked (Windows cannot): filter in one process there
+    links = LinkSettings(get_tokens(), settings.base_url, settings.id_key)
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with atomic_output(output_path) as sink:
                 progress = (lambda _rows: bar.update(counting.count - bar.pos)) if show else None
-                if workers > 1:
-                    summary = filter_csv_parallel(
-                        settings.database_url,
-                        campaign,
-                        buffered,
-                        sink,
-                        (settings.secret_keys, settings.base_url, settings.id_key),
-                        workers=workers,
-                        size=size,
-                        tuning=tuning,
-                        progress=progress,
-                    )
-                else:
-                    links = LinkMaker(get_tokens(), settings.base_url, settings.id_key)
-                    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
-                    summary = filter_csv(db.connection(), campaign, text, sink, links, tuning=tuning, progress=progress)
+                summary = filter_list(
+                    Database(db.connection(), settings.database_url),
+                    campaign,
+                    buffered,
+                    sink,
+                    links=links,
+                    workers=workers,
+                    size=None if source == "-" else size,
+                    tuning=tuning,
+                    progress=progress,
+                )
         except ListUnusable as exc:
             fail(f"{source}: {exc}")
         except OSError as exc:

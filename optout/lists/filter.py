@@ -36,7 +36,7 @@ from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
 from ..policy import service as policy
-from ..tokens import PairMinter, Purpose, TokenService
+from ..tokens import TokenService
 from .engine.seen import SeenIds
 from .tuning import Tuning
 
@@ -110,12 +110,21 @@ class Summary:
         }
 
 
+@dataclass(frozen=True)
+class LinkSettings:
+    """What minting a recipient's links takes: the token service, the public origin, the id key."""
+
+    tokens: TokenService
+    base_url: str
+    id_key: bytes
+
+
 class LinkMaker:
-    """Mint a kept row's links: the minters and URL prefixes looked up once, not per row."""
+    """Mint a kept row's links (:meth:`TokenService.mint_pair`), the URL prefixes joined once, not per row."""
 
     def __init__(self, tokens: TokenService, base_url: str, id_key: bytes) -> None:
         self.id_key = id_key
-        self._mint = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint
+        self._mint = tokens.mint_pair
         self._unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
         self._preferences_prefix = base_url + PREFERENCES_PREFIX
 

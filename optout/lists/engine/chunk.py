@@ -53,14 +53,13 @@ class ChunkFilter:
     def __init__(
         self,
         campaign: CampaignInfo,
-        secret_keys: tuple[bytes, ...],
+        tokens: TokenService,
         base_url: str,
         id_key: bytes,
         width: int,
         email_at: int,
         lang_at: int | None,
     ) -> None:
-        tokens = TokenService(secret_keys)
         self.campaign, self.width, self.email_at, self.lang_at = campaign, width, email_at, lang_at
         self.decider = Decider(campaign)
         self.id_key = KeyedSha256(id_key)

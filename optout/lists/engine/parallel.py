@@ -33,7 +33,7 @@ from ...catalog.cache import CampaignInfo
 from ...csvrows import UNDECODABLE_BYTES, column
 from ...db import make_engine
 from ...identity import PID_BYTES
-from ..filter import Decider, Reason, Summary, csv_writer_header, read_list_header
+from ..filter import Decider, LinkSettings, Reason, Summary, csv_writer_header, read_list_header
 from ..tuning import Tuning
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
 from .loader import SharedVerdicts
@@ -52,9 +52,7 @@ class WorkerSetup:
 
     database_url: str
     campaign: CampaignInfo
-    secret_keys: tuple[bytes, ...]
-    base_url: str
-    id_key: bytes
+    links: LinkSettings  # forked, not pickled: the parent's token service as it is
     header: list[str]
     email_at: int
     lang_at: int | None
@@ -82,9 +80,9 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
         tuning=setup.tuning,
         filter=ChunkFilter(
             setup.campaign,
-            setup.secret_keys,
-            setup.base_url,
-            setup.id_key,
+            setup.links.tokens,
+            setup.links.base_url,
+            setup.links.id_key,
             len(setup.header),
             setup.email_at,
             setup.lang_at,
@@ -255,7 +253,7 @@ def filter_csv_parallel(
     campaign: CampaignInfo,
     source: IO[bytes],
     sink: IO[str],
-    links: tuple[tuple[bytes, ...], str, bytes],
+    links: LinkSettings,
     *,
     workers: int,
     size: int = 0,
@@ -263,20 +261,17 @@ def filter_csv_parallel(
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """:func:`~optout.lists.filter.filter_csv` with *workers* processes, on the UTF-8 bytes of the
-    list; *links* is ``(secret_keys, base_url, id_key)``; *size* is the list's size in bytes, if
+    list; *size* is the list's size in bytes, if
     known, from which the number of its rows is guessed (unless *tuning* gives it)."""
     header_line, pending = _header_line(source, tuning.block)
     header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
-    secret_keys, base_url, id_key = links
     rows = _rows_in(size, len(header_line), pending) if tuning.rows_estimate is None else tuning.rows_estimate
     verdicts = _shared_verdicts(database_url, campaign, rows, tuning.load_at_most)
     setup = WorkerSetup(
         database_url,
         campaign,
-        secret_keys,
-        base_url,
-        id_key,
+        links,
         header,
         column(header, "email") or 0,
         column(header, "lang"),
