@@ -16,7 +16,7 @@ from dataclasses import dataclass
 # which no real text contains (unlike U+FFFD, which a list may legitimately hold), so a row
 # with one is reported as not UTF-8 and dropped.
 UNDECODABLE_BYTES = "surrogateescape"
-_UNDECODED = re.compile("[\udc80-\udcff]")
+UNDECODED = re.compile("[\udc80-\udcff]")
 NUL = "\x00"  # no text field holds one; mail software and databases cut the text there
 NUL_PROBLEM = "a NUL byte"
 
@@ -47,7 +47,7 @@ def read_header(reader: Iterator[list[str]], required: Iterable[str]) -> list[st
         raise CsvUnusable("the file is empty: the first line must name the columns") from None
     except csv.Error as exc:
         raise CsvUnusable(f"this is not a CSV file ({exc})") from None
-    if _UNDECODED.search("".join(header)) or any(NUL in name for name in header):
+    if UNDECODED.search("".join(header)) or any(NUL in name for name in header):
         raise CsvUnusable("this is not a UTF-8 CSV file")
     for name in required:
         if column(header, name) is None:
@@ -75,7 +75,7 @@ def records(reader: Iterator[list[str]], width: int, *, refuse_nul: bool = False
             continue
         if len(row) != width:
             yield BadRow(line, f"{len(row)} fields where the header has {width}")
-        elif _UNDECODED.search(joined := "".join(row)):
+        elif UNDECODED.search(joined := "".join(row)):
             yield BadRow(line, "not UTF-8 text")
         elif refuse_nul and NUL in joined:
             yield BadRow(line, NUL_PROBLEM)

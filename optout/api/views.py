@@ -21,29 +21,18 @@ from typing import IO, Any, cast
 from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
 from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
-from ..i18n import language_of
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
-from ..lists.filter import (
-    LINK_COLUMNS,
-    Candidate,
-    LinkMaker,
-    ListUnusable,
-    Summary,
-    filter_csv,
-    record_run,
-    sendable,
-)
+from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
+from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, record_run
 from ..officer import audit
 from ..tokens import LANGUAGES
 from . import (
@@ -65,7 +54,7 @@ from . import (
     jsonbody,
     keys,
 )
-from .jsonbody import BodyUnusable, FilterBody, TooManyRecipients, read_filter_body
+from .jsonbody import BodyUnusable, TooManyRecipients, read_filter_body
 from .openapi import DOCUMENT
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -275,9 +264,9 @@ def _normal(value: object) -> str | None:
         return None
 
 
-def _link_maker() -> LinkMaker:
+def _link_settings() -> LinkSettings:
     settings = get_settings()
-    return LinkMaker(get_tokens(), settings.base_url, settings.id_key)
+    return LinkSettings(get_tokens(), settings.base_url, settings.id_key)
 
 
 @bp.post("/campaigns/<slug>/filter")
@@ -291,15 +280,6 @@ def filter_list(slug: str) -> ResponseReturnValue:
 
 def _counts(summary: Summary) -> str:
     return f"rows read {summary.rows_read}, kept {summary.rows_kept}"
-
-
-def _holds_nul(record: dict[str, Any]) -> bool:
-    """Whether a NUL is in any name or text of *record*: such a record is malformed, as in a CSV list."""
-    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in record.items())
-
-
-def _record_language(tag: object) -> str | None:
-    return language_of(tag) if isinstance(tag, str) else None
 
 
 def _filter_json(campaign: CampaignInfo) -> Response:
@@ -321,7 +301,9 @@ def _filter_json(campaign: CampaignInfo) -> Response:
     try:
         session = get_session()
         lang = cast(str, body.lang) or campaign.lang
-        summary = _filter_records(session.connection(), campaign, body, lang, spool)
+        summary = lists.filter_records(
+            session.connection(), campaign, body.recipients(), spool, lang=lang, links=_link_settings()
+        )
         record_run(session.connection(), campaign, summary, via="api")
         _audit(_counts(summary), 200)
         session.commit()
@@ -329,30 +311,6 @@ def _filter_json(campaign: CampaignInfo) -> Response:
         spool.close()
         raise
     return _spooled(spool, JSON)
-
-
-def _filter_records(
-    connection: Connection, campaign: CampaignInfo, body: FilterBody, lang: str, sink: IO[bytes]
-) -> Summary:
-    """Write the recipients that may get *campaign* to *sink* as ``{"kept": [...], "summary": {...}}``:
-    each as the bytes it was sent, its link fields added. filter_csv's rules, for JSON."""
-    links = _link_maker()
-    summary = Summary()
-    candidates = (
-        BadRow(position, NUL_PROBLEM)
-        if _holds_nul(record)
-        else Candidate(raw, record.get("email"), _record_language(record.get("lang")) or lang)
-        for position, raw, record in body.recipients()
-    )
-    sink.write(b'{"kept":[')
-    separator = b""
-    for raw, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary):
-        fields = dict(zip(LINK_COLUMNS, links.columns(pid, campaign.id, record_lang), strict=True))
-        opening = raw[:-1].rstrip()  # the recipient without its closing brace
-        sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
-        separator = b","
-    sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
-    return summary
 
 
 def _dumps(data: Any) -> str:
@@ -371,21 +329,17 @@ def _spooled(spool: IO[bytes], mimetype: str) -> Response:
 
 
 def _filter_csv(campaign: CampaignInfo) -> Response:
-    # Decoded as the CLI decodes a file: a BOM is skipped, bad bytes become U+FFFD and their row
-    # is reported as malformed. The stream raises 413 once the body passes the limit, and 422 at
-    # a record over RECORD_MAX_BYTES, before it is decoded.
-    source = io.TextIOWrapper(
-        io.BufferedReader(RecordLimit(request.stream, RECORD_MAX_BYTES)),
-        encoding="utf-8-sig",
-        errors=UNDECODABLE_BYTES,
-        newline="",
-    )
+    # Filtered as the CLI filters a file (a BOM is skipped, a row with bytes that are not UTF-8
+    # is reported as malformed), but in this process only. The stream raises 413 once the body
+    # passes the limit, and 422 at a record over RECORD_MAX_BYTES, before it is decoded.
+    source = io.BufferedReader(RecordLimit(request.stream, RECORD_MAX_BYTES))
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115  (closed with the response)
     try:
         sink = io.TextIOWrapper(spool, encoding="utf-8", newline="")
         try:
             session = get_session()
-            summary = filter_csv(session.connection(), campaign, source, sink, _link_maker())
+            database = Database(session.connection(), get_settings().database_url)
+            summary = lists.filter_list(database, campaign, source, sink, links=_link_settings(), workers=1)
         finally:
             sink.detach()  # flushes, and leaves the spool to us
         record_run(session.connection(), campaign, summary, via="api")

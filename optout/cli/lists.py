@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 import os
 import sys
 from typing import IO, Any
@@ -12,14 +11,12 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from ..csvrows import UNDECODABLE_BYTES
 from ..extensions import get_settings, get_tokens
-from ..lists.filter import LinkMaker, ListUnusable, Summary, filter_csv, record_run
-from ..lists.parallel import filter_csv_parallel
+from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tuning, filter_list, record_run
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
 
-PARALLEL_FROM_BYTES = 1 << 20  # below this, starting worker processes costs more than it saves
+TUNING_VARIABLE = "OPTOUT_FILTER_TUNING"  # not a setting: a JSON object of Tuning fields, for benchmarks and tests
 
 
 class _Counting(io.RawIOBase):
@@ -75,6 +72,10 @@ def filter_command(
     db = session()
     campaign = campaign_info(campaign_slug)
     try:
+        tuning = Tuning.from_json(os.environ[TUNING_VARIABLE]) if TUNING_VARIABLE in os.environ else Tuning()
+    except ValueError as exc:
+        fail(f"{TUNING_VARIABLE}: {exc}")
+    try:
         raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}")
@@ -83,29 +84,22 @@ def filter_command(
     buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
-    if workers is None:
-        workers = (os.cpu_count() or 1) if source == "-" or size > PARALLEL_FROM_BYTES else 1
-    if "fork" not in multiprocessing.get_all_start_methods():
-        workers = 1  # the workers are forked (Windows cannot): filter in one process there
+    links = LinkSettings(get_tokens(), settings.base_url, settings.id_key)
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with atomic_output(output_path) as sink:
                 progress = (lambda _rows: bar.update(counting.count - bar.pos)) if show else None
-                if workers > 1:
-                    summary = filter_csv_parallel(
-                        settings.database_url,
-                        campaign,
-                        buffered,
-                        sink,
-                        (settings.secret_keys, settings.base_url, settings.id_key),
-                        workers=workers,
-                        size=size,
-                        progress=progress,
-                    )
-                else:
-                    links = LinkMaker(get_tokens(), settings.base_url, settings.id_key)
-                    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
-                    summary = filter_csv(db.connection(), campaign, text, sink, links, progress=progress)
+                summary = filter_list(
+                    Database(db.connection(), settings.database_url),
+                    campaign,
+                    buffered,
+                    sink,
+                    links=links,
+                    workers=workers,
+                    size=None if source == "-" else size,
+                    tuning=tuning,
+                    progress=progress,
+                )
         except ListUnusable as exc:
             fail(f"{source}: {exc}")
         except OSError as exc:

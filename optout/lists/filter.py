@@ -36,8 +36,9 @@ from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
 from ..policy import service as policy
-from ..tokens import PairMinter, Purpose, TokenService
-from .seen import SeenIds
+from ..tokens import TokenService
+from .engine.seen import SeenIds
+from .tuning import Tuning
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
@@ -109,12 +110,21 @@ class Summary:
         }
 
 
+@dataclass(frozen=True)
+class LinkSettings:
+    """What minting a recipient's links takes: the token service, the public origin, the id key."""
+
+    tokens: TokenService
+    base_url: str
+    id_key: bytes
+
+
 class LinkMaker:
-    """Mint a kept row's links: the minters and URL prefixes looked up once, not per row."""
+    """Mint a kept row's links (:meth:`TokenService.mint_pair`), the URL prefixes joined once, not per row."""
 
     def __init__(self, tokens: TokenService, base_url: str, id_key: bytes) -> None:
         self.id_key = id_key
-        self._mint = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint
+        self._mint = tokens.mint_pair
         self._unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
         self._preferences_prefix = base_url + PREFERENCES_PREFIX
 
@@ -302,12 +312,13 @@ def sendable(
     id_key: bytes,
     summary: Summary,
     *,
+    tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[tuple[Item, bytes, str]]:
     """The rules of filtering, whatever the input format: yield ``(item, pid, lang)`` for every
     item that may get *campaign*, in input order, and count every other one in *summary*."""
     decider = Decider(campaign)
-    seen = SeenIds()
+    seen = SeenIds(tuning.seen_in_memory)
     batch: list[tuple[Item, bytes, str]] = []
 
     def decided() -> Iterator[tuple[Item, bytes, str]]:
@@ -354,6 +365,7 @@ def filter_csv(
     sink: IO[str],
     links: LinkMaker,
     *,
+    tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Copy the rows of *source* that may receive *campaign* to *sink*, with their links."""
@@ -369,7 +381,9 @@ def filter_csv(
     )
     line = LineMaker(len(header), links, campaign.id)
     write = sink.write
-    for row, pid, lang in sendable(connection, campaign, candidates, links.id_key, summary, progress=progress):
+    for row, pid, lang in sendable(
+        connection, campaign, candidates, links.id_key, summary, tuning=tuning, progress=progress
+    ):
         write(line(row, pid, lang))
     return summary
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from optout.api import FILTER_CSV_MAX_BYTES, views
+from optout.lists import service as lists_service
 from tests.api import bearer, create_key
 from tests.conftest import BASE_URL
 
@@ -391,7 +392,7 @@ def test_an_unexpected_failure_is_a_json_500_and_records_nothing(app, post_csv, 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "filter_csv", broken)
+    monkeypatch.setattr(lists_service, "filter_list", broken)
     response = post_csv("email\nkari@example.no\n")
     assert response.status_code == 500 and response.json["error"] == "internal-error"
     assert "boom" not in response.text

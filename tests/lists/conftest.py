@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from typing import Any
 
 import pytest
 
@@ -24,19 +25,17 @@ def run(optout, tmp_path, request, monkeypatch):
     chunks (so that quoted newlines, duplicates and bad rows fall across chunk boundaries), the
     workers deciding from every choice read at the start or probing for each chunk's rows."""
     workers = 1 if request.param == "one-process" else 2
+    tuning: dict[str, Any] = {}
     if workers > 1:
-        from optout.lists import parallel
-
-        monkeypatch.setattr(parallel, "BLOCK", 64)
+        tuning["block"] = 64
         if request.param == "workers-loading":  # as for a list far longer than the choices
-            from optout.lists import loader
-
-            monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
-            monkeypatch.setattr(loader, "WAIT", True)  # every chunk decided from the loaded verdicts
+            # every chunk decided from the loaded verdicts
+            tuning.update(rows_estimate=10**9, wait_for_loader=True)
         else:
-            monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
+            tuning["load_at_most"] = 0
 
-    def filter_(text: str | bytes, campaign: str = "newsletter", *extra: str):
+    def filter_(text: str | bytes, campaign: str = "newsletter", *extra: str, **more_tuning: Any):
+        monkeypatch.setenv("OPTOUT_FILTER_TUNING", json.dumps({**tuning, **more_tuning}))
         source = tmp_path / "list.csv"
         source.write_bytes(text.encode() if isinstance(text, str) else text)
         out, report = tmp_path / "out.csv", tmp_path / "report.json"

@@ -8,7 +8,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optout.lists.chunkrows import RowReader
+from optout.lists.engine.chunkrows import RowReader
 
 fields = st.one_of(
     st.sampled_from(["kari@example.no", " Ola@Example.no", "", "x"]),

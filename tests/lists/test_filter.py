@@ -227,15 +227,12 @@ def test_other_columns_come_back_exactly_as_they_went_in(run, make_campaign, app
     assert [[r["email"], r["a"], r["b"]] for r in kept] == sent
 
 
-def test_repeats_are_dropped_the_same_once_the_ids_met_move_to_disk(run, newsletter, monkeypatch):
+def test_repeats_are_dropped_the_same_once_the_ids_met_move_to_disk(run, newsletter):
     """Past the memory limit the ids already met go to a temporary file: same rows, same counts."""
     emails = [f"person{n % 7}@example.no" if n % 3 else f"other{n}@example.no" for n in range(60)]
     text = "email,n\n" + "".join(f"{email},{n}\n" for n, email in enumerate(emails))
     _result, in_memory, summary = run(text)
-    from optout.lists import seen
-
-    monkeypatch.setattr(seen, "MEMORY_LIMIT", 3)
-    result, spilled, spilled_summary = run(text)
+    result, spilled, spilled_summary = run(text, seen_in_memory=3)
     assert result.exit_code == 0, result.output
     assert spilled == in_memory
     assert spilled_summary == summary

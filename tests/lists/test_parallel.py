@@ -30,12 +30,10 @@ def written(records: list[tuple[list[str], str]], tail: str) -> bytes:
 
 @pytest.fixture
 def filtered(optout, tmp_path, monkeypatch):
-    from optout.lists import parallel
-
     def filter_(data: bytes, workers: int, block: int) -> tuple[bytes, dict[str, object], str]:
-        monkeypatch.setattr(parallel, "BLOCK", block)
         # Tiny slots with tiny chunks: outputs too big for their shared-memory slot take the pipe.
-        monkeypatch.setattr(parallel, "SLOT_BYTES", 400 if block < 1024 else 8 << 20)
+        tuning = {"block": block, "slot_bytes": 400 if block < 1024 else 8 << 20}
+        monkeypatch.setenv("OPTOUT_FILTER_TUNING", json.dumps(tuning))
         source, out, report = tmp_path / "list.csv", tmp_path / f"out-{workers}.csv", tmp_path / "report.json"
         source.write_bytes(data)
         result = optout(

@@ -127,15 +127,10 @@ def test_the_page_footer_links_the_policy_in_force(optout, client, links, newsle
 def test_the_filter_drops_stale_consents_with_their_own_reason(
     optout, make_campaign, decide, tmp_path, workers, monkeypatch
 ):
-    from optout.lists import parallel
-
     if workers == "2-loading":  # every choice read at the start, as for a long list
-        from optout.lists import loader
-
-        monkeypatch.setattr(parallel, "_rows_in", lambda *_args: 10**9)
-        monkeypatch.setattr(loader, "WAIT", True)
+        monkeypatch.setenv("OPTOUT_FILTER_TUNING", json.dumps({"rows_estimate": 10**9, "wait_for_loader": True}))
     elif workers == "2-probing":
-        monkeypatch.setattr(parallel, "LOAD_AT_MOST", 0)
+        monkeypatch.setenv("OPTOUT_FILTER_TUNING", json.dumps({"load_at_most": 0}))
     workers = workers[0]
     make_campaign("offer", partner="acme")
     decide("old@example.no", "topic:partner-offers", "opt-in")

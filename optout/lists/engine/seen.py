@@ -1,8 +1,8 @@
 """The recipients already met in a list, so that repeats are dropped, in bounded memory.
 
-Up to :data:`MEMORY_LIMIT` ids live in a set (about 80 bytes each); past that they move to a
-throw-away SQLite file beside the other temporary files, so a list of any length filters in the
-same memory. The ids are pseudonymous, and the file is deleted when the run ends.
+Up to a limit (:attr:`~optout.lists.tuning.Tuning.seen_in_memory`) ids live in a set (about 80
+bytes each); past that they move to a throw-away SQLite file beside the other temporary files, so
+a list of any length filters in the same memory. The ids are pseudonymous, and the file is deleted when the run ends.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ import tempfile
 from collections.abc import Sequence
 from typing import IO
 
-MEMORY_LIMIT = 2_000_000  # ids kept in memory (about 160 MiB) before the rest go to disk
-
 
 class SeenIds:
-    """Ids met so far; ask with :meth:`add` one at a time or :meth:`repeats` a batch at a time."""
+    """Ids met so far, up to *memory_limit* of them in memory; ask with :meth:`add` one at a time
+    or :meth:`repeats` a batch at a time."""
 
-    def __init__(self, memory_limit: int | None = None) -> None:
-        self._limit = MEMORY_LIMIT if memory_limit is None else memory_limit
+    def __init__(self, memory_limit: int) -> None:
+        self._limit = memory_limit
         self._memory: set[bytes] = set()
         self._disk: sqlite3.Connection | None = None
         self._file: IO[bytes] | None = None

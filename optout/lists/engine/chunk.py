@@ -16,14 +16,14 @@ from typing import NamedTuple
 
 from sqlalchemy import Engine
 
-from ..catalog.cache import CampaignInfo
-from ..i18n import language_of
-from ..identity import PID_BYTES, PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize
-from ..keyedhash import KeyedSha256
-from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
-from ..tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
+from ...catalog.cache import CampaignInfo
+from ...i18n import language_of
+from ...identity import PID_BYTES, PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize
+from ...keyedhash import KeyedSha256
+from ...links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
+from ...tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
+from ..filter import Decider, Reason
 from .chunkrows import RowReader, cut
-from .filter import Decider, Reason
 
 KEEP = 255
 REASONS = list(Reason)
@@ -53,14 +53,13 @@ class ChunkFilter:
     def __init__(
         self,
         campaign: CampaignInfo,
-        secret_keys: tuple[bytes, ...],
+        tokens: TokenService,
         base_url: str,
         id_key: bytes,
         width: int,
         email_at: int,
         lang_at: int | None,
     ) -> None:
-        tokens = TokenService(secret_keys)
         self.campaign, self.width, self.email_at, self.lang_at = campaign, width, email_at, lang_at
         self.decider = Decider(campaign)
         self.id_key = KeyedSha256(id_key)

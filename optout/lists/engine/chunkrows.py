@@ -13,7 +13,7 @@ import io
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, TypeVar
 
-from ..csvrows import _UNDECODED, NUL, NUL_PROBLEM, UNDECODABLE_BYTES
+from ...csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, UNDECODED
 
 Item = TypeVar("Item")
 
@@ -54,7 +54,7 @@ class RowReader:
         ends inside a quoted field (or the chunk has a carriage return not followed by a newline,
         a NUL, or a byte that is not UTF-8) the whole chunk is read with ``csv`` instead.
         """
-        return None if _UNDECODED.search(text) else self._read_lines(text)
+        return None if UNDECODED.search(text) else self._read_lines(text)
 
     def _read_lines(self, text: str, *, nul_checked: bool = False) -> Rows | None:
         """:meth:`read_lines` for text that stands for no broken byte (nor a NUL, if *nul_checked*)."""
@@ -137,7 +137,7 @@ class RowReader:
         """The rows of *text* as ``csv`` reads them, records spanning lines and all."""
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         width, email_at, lang_at, commas = self.width, self.email_at, self.lang_at, self.width - 1
-        undecoded = _UNDECODED.search(text) is not None
+        undecoded = UNDECODED.search(text) is not None
         nul = NUL in text
         addresses: list[str] = []
         texts: list[str] = []
@@ -149,7 +149,7 @@ class RowReader:
                     if len(row) != width:
                         if row:
                             bad.append((reader.line_num, f"{len(row)} fields where the header has {width}"))
-                    elif undecoded and _UNDECODED.search("".join(row)):
+                    elif undecoded and UNDECODED.search("".join(row)):
                         bad.append((reader.line_num, "not UTF-8 text"))
                     elif nul and NUL in "".join(row):
                         bad.append((reader.line_num, NUL_PROBLEM))

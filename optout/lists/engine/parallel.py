@@ -2,14 +2,14 @@
 
 The main process only cuts the input bytes into chunks at record boundaries (a newline with an
 even number of quote characters before it, so quoted newlines stay inside their record), hands
-them to a pool of forked workers (:mod:`optout.lists.chunk`), and writes their answers back in
+them to a pool of forked workers (:mod:`optout.lists.engine.chunk`), and writes their answers back in
 input order. Only de-duplication across chunks stays in the main process, because it needs every
 earlier row; it is one set operation per chunk unless the chunk repeats an earlier address.
 At most two chunks per worker are in flight, so memory stays bounded whatever the size of the
 list. Bytes are cut, sent and written undecoded: a newline byte never occurs inside a UTF-8
 character, so each chunk decodes exactly as the whole input would. For a list with more rows
 than there are recorded choices, a loader process reads every choice meanwhile
-(:mod:`optout.lists.loader`), and the workers stop querying once its verdicts are there.
+(:mod:`optout.lists.engine.loader`), and the workers stop querying once its verdicts are there.
 """
 
 from __future__ import annotations
@@ -29,19 +29,16 @@ from typing import IO, Any
 
 from sqlalchemy import event
 
-from ..catalog.cache import CampaignInfo
-from ..csvrows import UNDECODABLE_BYTES, column
-from ..db import make_engine
-from ..identity import PID_BYTES
-from . import loader
+from ...catalog.cache import CampaignInfo
+from ...csvrows import UNDECODABLE_BYTES, column
+from ...db import make_engine
+from ...identity import PID_BYTES
+from ..filter import Decider, LinkSettings, Reason, Summary, csv_writer_header, read_list_header
+from ..tuning import Tuning
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
-from .filter import Decider, Reason, Summary, csv_writer_header, read_list_header
 from .loader import SharedVerdicts
 from .seen import SeenIds
 
-BLOCK = 1 << 18  # bytes read at a time: about 5,000 rows, so that per-chunk costs do not count
-SLOT_BYTES = 8 << 20  # output a chunk leaves in shared memory (a larger one goes through the pipe)
-LOAD_AT_MOST = 500_000  # choices the loader reads, if the list has more rows (about 100 bytes each, per worker)
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
 _BOM = codecs.BOM_UTF8
@@ -55,13 +52,12 @@ class WorkerSetup:
 
     database_url: str
     campaign: CampaignInfo
-    secret_keys: tuple[bytes, ...]
-    base_url: str
-    id_key: bytes
+    links: LinkSettings  # forked, not pickled: the parent's token service as it is
     header: list[str]
     email_at: int
     lang_at: int | None
     verdicts: SharedVerdicts | None  # where the loader leaves every verdict, if it was started
+    tuning: Tuning
 
 
 _state: dict[str, Any] = {}
@@ -81,11 +77,12 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
         slots=slots,
         engine=engine,
         verdicts=setup.verdicts,
+        tuning=setup.tuning,
         filter=ChunkFilter(
             setup.campaign,
-            setup.secret_keys,
-            setup.base_url,
-            setup.id_key,
+            setup.links.tokens,
+            setup.links.base_url,
+            setup.links.id_key,
             len(setup.header),
             setup.email_at,
             setup.lang_at,
@@ -97,23 +94,24 @@ def _work(slot: int, data: bytes) -> tuple[ChunkAnswer, int]:
     """Filter a chunk; its output goes to shared memory *slot* if it fits (the answer then says
     how many bytes it left there), so that the output is not pickled, piped and unpickled."""
     verdicts: SharedVerdicts | None = _state["verdicts"]
-    if verdicts is not None and verdicts.take_up(_state["filter"].decider, wait=loader.WAIT):
+    tuning: Tuning = _state["tuning"]
+    if verdicts is not None and verdicts.take_up(_state["filter"].decider, wait=tuning.wait_for_loader):
         _state["verdicts"] = None  # taken up, or never coming: not asked again
     answer: ChunkAnswer = _state["filter"](_state["engine"], data)
     size = len(answer.output)
-    if size > SLOT_BYTES:
+    if size > tuning.slot_bytes:
         return answer, -1
-    start = slot * SLOT_BYTES
+    start = slot * tuning.slot_bytes
     _state["slots"][start : start + size] = answer.output
     return answer._replace(output=b""), size
 
 
-def _header_line(source: IO[bytes]) -> tuple[str, bytes]:
+def _header_line(source: IO[bytes], block_size: int) -> tuple[str, bytes]:
     """The first line of *source* (ended as text mode with ``newline=""`` would end it, without a
     byte-order mark) decoded, and the bytes read after it."""
     pending = b""
     while True:
-        block = source.read(BLOCK)
+        block = source.read(block_size)
         pending += block
         end = _LINE_END.search(pending)
         if end is None or (end.group() == b"\r" and end.end() == len(pending)):  # maybe \r\n
@@ -126,15 +124,15 @@ def _header_line(source: IO[bytes]) -> tuple[str, bytes]:
         return line.decode("utf-8", UNDECODABLE_BYTES), pending[cut:]
 
 
-def _shared_verdicts(database_url: str, campaign: CampaignInfo, rows: int) -> SharedVerdicts | None:
+def _shared_verdicts(database_url: str, campaign: CampaignInfo, rows: int, at_most: int) -> SharedVerdicts | None:
     """Room for every verdict, if reading them all is worth it for a list of about *rows* rows:
-    when it has more rows than there are recorded choices, and there are at most LOAD_AT_MOST."""
+    when it has more rows than there are recorded choices, and there are at most *at_most*."""
     if not rows:
         return None
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            recorded = Decider(campaign).count_choices(connection, min(rows, LOAD_AT_MOST))
+            recorded = Decider(campaign).count_choices(connection, min(rows, at_most))
     finally:
         engine.dispose()  # the processes forked next must not inherit its connection
     return None if recorded is None else SharedVerdicts(_room(recorded))
@@ -166,10 +164,10 @@ def _boundary(data: bytes) -> int:
     return -1
 
 
-def _chunks(source: IO[bytes], pending: bytes) -> Iterator[bytes]:
+def _chunks(source: IO[bytes], pending: bytes, block_size: int) -> Iterator[bytes]:
     """Cut what is left of *source* (after *pending*, already read) into chunks of whole records."""
     while True:
-        block = source.read(BLOCK)
+        block = source.read(block_size)
         if not block:
             break
         data = pending + block
@@ -190,9 +188,9 @@ def _chunks(source: IO[bytes], pending: bytes) -> Iterator[bytes]:
 class _Merger:
     """Take the workers' answers in input order: drop the repeats of earlier chunks, count, write."""
 
-    def __init__(self, sink: IO[str], summary: Summary) -> None:
+    def __init__(self, sink: IO[str], summary: Summary, seen_in_memory: int) -> None:
         self.summary = summary
-        self.seen = SeenIds()
+        self.seen = SeenIds(seen_in_memory)
         self.line = 2  # the first row after the header
         buffer = getattr(sink, "buffer", None)
         encoding = getattr(sink, "encoding", None)
@@ -255,42 +253,43 @@ def filter_csv_parallel(
     campaign: CampaignInfo,
     source: IO[bytes],
     sink: IO[str],
-    links: tuple[tuple[bytes, ...], str, bytes],
+    links: LinkSettings,
     *,
     workers: int,
     size: int = 0,
+    tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """:func:`~optout.lists.filter.filter_csv` with *workers* processes, on the UTF-8 bytes of the
-    list; *links* is ``(secret_keys, base_url, id_key)``; *size* is the list's size in bytes, if
-    known, from which the number of its rows is guessed."""
-    header_line, pending = _header_line(source)
+    list; *size* is the list's size in bytes, if
+    known, from which the number of its rows is guessed (unless *tuning* gives it)."""
+    header_line, pending = _header_line(source, tuning.block)
     header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
-    secret_keys, base_url, id_key = links
-    verdicts = _shared_verdicts(database_url, campaign, _rows_in(size, len(header_line), pending))
+    rows = _rows_in(size, len(header_line), pending) if tuning.rows_estimate is None else tuning.rows_estimate
+    verdicts = _shared_verdicts(database_url, campaign, rows, tuning.load_at_most)
     setup = WorkerSetup(
         database_url,
         campaign,
-        secret_keys,
-        base_url,
-        id_key,
+        links,
         header,
         column(header, "email") or 0,
         column(header, "lang"),
         verdicts,
+        tuning,
     )
     summary = Summary()
-    merger = _Merger(sink, summary)
+    merger = _Merger(sink, summary, tuning.seen_in_memory)
 
     # One slot per chunk in flight: a slot is used again only once its chunk has been written.
     in_flight_max = 2 * workers
-    slots = mmap.mmap(-1, in_flight_max * SLOT_BYTES)  # shared with the forked workers
+    slot_bytes = tuning.slot_bytes
+    slots = mmap.mmap(-1, in_flight_max * slot_bytes)  # shared with the forked workers
 
     def take(chunk: bytes, slot: int, pending: AsyncResult[tuple[ChunkAnswer, int]]) -> None:
         answer, size = pending.get()
         with memoryview(slots) as view:
-            output = answer.output if size < 0 else view[slot * SLOT_BYTES : slot * SLOT_BYTES + size]
+            output = answer.output if size < 0 else view[slot * slot_bytes : slot * slot_bytes + size]
             merger.take(chunk, answer, output)
             del output
         if progress is not None:
@@ -304,7 +303,7 @@ def filter_csv_parallel(
     with slots, context.Pool(workers, initializer=_start, initargs=(setup, slots)) as pool:
         in_flight: deque[tuple[bytes, int, AsyncResult[tuple[ChunkAnswer, int]]]] = deque()
         try:
-            for number, chunk in enumerate(_chunks(source, pending)):
+            for number, chunk in enumerate(_chunks(source, pending, tuning.block)):
                 slot = number % in_flight_max
                 in_flight.append((chunk, slot, pool.apply_async(_work, (slot, chunk))))
                 if len(in_flight) >= in_flight_max:

@@ -16,13 +16,12 @@ import mmap
 import struct
 import time
 
-from ..catalog.cache import CampaignInfo
-from ..consent.service import Blocker
-from ..db import make_engine
-from ..identity import PID_BYTES
-from .filter import Decider, Verdicts
+from ...catalog.cache import CampaignInfo
+from ...consent.service import Blocker
+from ...db import make_engine
+from ...identity import PID_BYTES
+from ..filter import Decider, Verdicts
 
-WAIT = False  # workers wait for the verdicts before their first chunk (tests: so that they use them)
 _LOADING, _READY, _GAVE_UP = 0, 1, 2
 _COUNT = struct.Struct("<Q")  # after the state byte: how many recipients the verdicts hold
 _DATA = 1 + _COUNT.size

@@ -1,0 +1,152 @@
+"""Filter a sending list for a campaign: the one entry point of ``optout filter`` and the API.
+
+:func:`filter_list` filters CSV and decides how: in this process (:func:`~.filter.filter_csv`, the
+readable reference) or, for a long list, with forked workers (:mod:`.engine`), which write the
+very same bytes. :func:`filter_records` is the same rules for the API's JSON recipients. Neither
+commits: the caller records the run (:func:`record_run`) and commits.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sqlalchemy import Connection
+
+from ..catalog.cache import CampaignInfo
+from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
+from ..i18n import language_of
+from .engine.parallel import filter_csv_parallel
+from .filter import (
+    LINK_COLUMNS,
+    Candidate,
+    LinkMaker,
+    LinkSettings,
+    ListUnusable,
+    Summary,
+    filter_csv,
+    record_run,
+    sendable,
+)
+from .tuning import Tuning
+
+__all__ = [
+    "LINK_COLUMNS",
+    "Database",
+    "LinkSettings",
+    "ListUnusable",
+    "Summary",
+    "Tuning",
+    "filter_list",
+    "filter_records",
+    "record_run",
+    "workers_for",
+]
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the choices are read: the caller's connection, and the URL workers connect with."""
+
+    connection: Connection  # read in the caller's transaction (one process)
+    url: str  # each forked worker opens its own engine (never the parent's connections)
+
+
+def workers_for(workers: int | None, size: int | None, tuning: Tuning) -> int:
+    """How many processes filter a list of *size* bytes (None: not known, as for standard input):
+    *workers* if given, else one per core for a list over ``tuning.parallel_from_bytes``."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # the workers are forked (Windows cannot): filter in one process there
+    if workers is not None:
+        return workers
+    return (os.cpu_count() or 1) if size is None or size > tuning.parallel_from_bytes else 1
+
+
+def filter_list(
+    database: Database,
+    campaign: CampaignInfo,
+    source: IO[bytes],
+    sink: IO[str],
+    *,
+    links: LinkSettings,
+    workers: int | None,
+    size: int | None = None,
+    tuning: Tuning = Tuning(),
+    progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Copy the rows of the CSV *source* (UTF-8 bytes, a BOM skipped) that may receive *campaign*
+    to *sink*, with their links; *size* is the list's size in bytes, if known. Raises
+    :class:`ListUnusable` if the list as a whole cannot be filtered."""
+    count = workers_for(workers, size, tuning)
+    if count > 1:
+        return filter_csv_parallel(
+            database.url,
+            campaign,
+            source,
+            sink,
+            links,
+            workers=count,
+            size=size or 0,
+            tuning=tuning,
+            progress=progress,
+        )
+    # Bytes that are not UTF-8 become lone surrogates: their row is reported as malformed.
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
+    try:
+        maker = LinkMaker(links.tokens, links.base_url, links.id_key)
+        return filter_csv(database.connection, campaign, text, sink, maker, tuning=tuning, progress=progress)
+    finally:
+        text.detach()  # the source stays the caller's to close
+
+
+def filter_records(
+    connection: Connection,
+    campaign: CampaignInfo,
+    recipients: Iterable[tuple[int, bytes, Mapping[str, Any]]],
+    sink: IO[bytes],
+    *,
+    lang: str,
+    links: LinkSettings,
+    tuning: Tuning = Tuning(),
+) -> Summary:
+    """Write the recipients that may get *campaign* to *sink* as ``{"kept": [...], "summary": {...}}``:
+    each as the bytes it was sent, its link fields added. :func:`filter_list`'s rules, for JSON.
+
+    *recipients* are ``(position, raw JSON object, parsed object)``; *lang* is the language of
+    those that name none (or none known)."""
+    maker = LinkMaker(links.tokens, links.base_url, links.id_key)
+    summary = Summary()
+    candidates = (
+        BadRow(position, NUL_PROBLEM)
+        if _holds_nul(record)
+        else Candidate(raw, record.get("email"), _record_language(record.get("lang")) or lang)
+        for position, raw, record in recipients
+    )
+    sink.write(b'{"kept":[')
+    separator = b""
+    for raw, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary, tuning=tuning):
+        fields = dict(zip(LINK_COLUMNS, maker.columns(pid, campaign.id, record_lang), strict=True))
+        opening = raw[:-1].rstrip()  # the recipient without its closing brace
+        sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
+        separator = b","
+    sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
+    return summary
+
+
+def _holds_nul(record: Mapping[str, Any]) -> bool:
+    """Whether a NUL is in any name or text of *record*: such a record is malformed, as in a CSV list."""
+    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in record.items())
+
+
+def _record_language(tag: object) -> str | None:
+    return language_of(tag) if isinstance(tag, str) else None
+
+
+def _dumps(data: Any) -> str:
+    # ASCII escapes keep a lone surrogate from the input encodable; NaN and Infinity are not JSON.
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
