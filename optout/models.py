@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -254,15 +255,17 @@ class Officer(Base):
 
 
 class AuditEntry(Base):
-    """What an officer did through the console: every export, access request and erasure."""
+    """What an officer, the CLI or an API key did: an action code, whom it concerned, and its data."""
 
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    officer: Mapped[str] = mapped_column(String(254))
+    officer: Mapped[str] = mapped_column(String(254))  # the actor: an officer's address, cli or api:NAME
     action: Mapped[str] = mapped_column(String(64))
-    detail: Mapped[str] = mapped_column(String(500), default="")
+    # The person's pseudonymous id, only here (never in data), so that erasure clears it in one place.
+    subject_pid: Mapped[str | None] = mapped_column(String(32), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
 class FilterRun(Base):

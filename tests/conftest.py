@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.test import TestResponse
 
@@ -28,7 +28,7 @@ from optout.db import get_session, make_engine
 from optout.extensions import get_settings, get_tokens
 from optout.identity import pseudonymous_id
 from optout.links import Links, links_for
-from optout.models import Campaign
+from optout.models import AuditEntry, Campaign
 
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"
 NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"
@@ -282,3 +282,19 @@ def past_request(app: Flask) -> Callable[..., int]:
             return request.id
 
     return register
+
+
+AuditRow = tuple[str, str, str | None, dict[str, Any]]
+
+
+def audit_rows(app: Flask) -> list[AuditRow]:
+    """Every audit entry as (actor, action, subject_pid, data), oldest first."""
+    columns = AuditEntry.officer, AuditEntry.action, AuditEntry.subject_pid, AuditEntry.data
+    with app.extensions["optout.db"].engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(select(*columns).order_by(AuditEntry.id))]  # type: ignore[misc]
+
+
+@pytest.fixture
+def audit_log(app: Flask) -> Callable[[], list[AuditRow]]:
+    """Every audit entry as (actor, action, subject_pid, data), oldest first."""
+    return lambda: audit_rows(app)

@@ -13,7 +13,8 @@ from sqlalchemy import inspect, text
 from optout import create_app, schema
 from optout.cli import cli
 from optout.db import Base
-from tests.conftest import settings_for
+from optout.identity import pseudonymous_id
+from tests.conftest import audit_rows, settings_for
 
 
 def test_models_match_the_migrations(app):
@@ -146,4 +147,59 @@ def test_upgrading_to_extensions_keeps_requests_and_downgrade_drops_the_columns(
     assert kept == ["2026-02-28"]  # SQLite hands back the stored text
     assert not columns & {"extended_to", "extension_reason", "extended_at", "extended_by"}
     assert {"pid", "received_at", "due_on", "answered_at", "repeat_reason", "handled_by"} <= columns
+    engine.dispose()
+
+
+def test_upgrading_to_structured_audit_moves_old_details_and_downgrade_brings_them_back(tmp_path):
+    """0009 moves each old detail into data, its pid into subject_pid; erasure then forgets old entries too."""
+    app = create_app(settings_for(f"sqlite:///{tmp_path}/old.sqlite3"))
+    engine = app.extensions["optout.db"].engine
+    schema.upgrade(engine, "0008")
+    kari = pseudonymous_id(app.extensions["optout.settings"].id_key, "kari@example.no").hex()
+    ola = "cd" * 16
+    old = [
+        ("personvern@example.no", "lookup", f"pid {kari}"),
+        ("cli", "access-request", f"registered request 3, pid {ola}"),
+        ("cli", "request-extended", f"extended request 3 to 2026-04-28, pid {kari}"),
+        ("cli", "export", "ledger (csv): everything"),
+        ("personvern@example.no", "login", ""),
+    ]
+    with engine.begin() as conn:
+        for officer, action, detail in old:
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entry (at, officer, action, detail) "
+                    "VALUES ('2026-11-01 10:00:00', :officer, :action, :detail)"
+                ),
+                {"officer": officer, "action": action, "detail": detail},
+            )
+    schema.upgrade(engine)
+    assert [row[1:] for row in audit_rows(app)] == [
+        ("lookup", kari, {}),
+        ("access-request", ola, {"text": "registered request 3"}),
+        ("request-extended", kari, {"text": "extended request 3 to 2026-04-28"}),
+        ("export", None, {"text": "ledger (csv): everything"}),
+        ("login", None, {}),
+    ]
+    runner = app.test_cli_runner()
+    assert runner.invoke(cli, ["subject", "erase", "kari@example.no", "--yes"]).exit_code == 0
+    assert [row[2] for row in audit_rows(app)] == [None, ola, None, None, None, None]
+
+    config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0008")
+    with engine.connect() as conn:
+        columns = {column["name"] for column in inspect(conn).get_columns("audit_entry")}
+        details = conn.execute(text("SELECT action, detail FROM audit_entry ORDER BY id")).all()
+    assert columns == {"id", "at", "officer", "action", "detail"}
+    [*kept, erasure] = [tuple(row) for row in details]
+    assert kept == [
+        ("lookup", ""),  # erased: the pid is gone, as erasure before 0009 left it (as [erased])
+        ("access-request", f"registered request 3, pid {ola}"),
+        ("request-extended", "extended request 3 to 2026-04-28"),
+        ("export", "ledger (csv): everything"),
+        ("login", ""),
+    ]
+    assert erasure[0] == "erasure" and json.loads(erasure[1])["tombstone_seq"] >= 1
     engine.dispose()

@@ -24,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from ..audit import service as audit
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..db import get_session
@@ -33,7 +34,6 @@ from ..links import links_for
 from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
 from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, record_run
-from ..officer import audit
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
@@ -179,22 +179,21 @@ def _no_store(response: Response) -> Response:
 
 
 _OPERATIONS = {
-    "api.filter_list": ("filter", audit.AuditAction.API_FILTER),
-    "api.mint_links": ("links", audit.AuditAction.API_LINKS),
+    "api.filter_list": audit.AuditAction.API_FILTER,
+    "api.mint_links": audit.AuditAction.API_LINKS,
 }
 
 
-def _audit(counts: str, status: int) -> None:
+def _audit(counts: dict[str, Any], status: int) -> None:
     """Add the audit entry of this call (the caller commits): key, operation, campaign, counts, status.
 
     Never an address or an id: the campaign only once it is known to exist (an unknown slug is
     whatever was sent), and counts.
     """
-    operation, action = _OPERATIONS[request.endpoint or ""]
-    slug = g.get("api_campaign", "(unknown)")
-    media = f" ({request.mimetype})" if request.mimetype in (CSV, JSON) else ""
-    detail = f"POST {PREFIX}/campaigns/{slug}/{operation}{media}: {counts}; status {status}".replace(": ; ", ": ")
-    audit.record(get_session(), audit.API_PREFIX + g.api_key_name, action, detail)
+    action = _OPERATIONS[request.endpoint or ""]
+    media = request.mimetype if request.mimetype in (CSV, JSON) else None
+    data = {"campaign": g.get("api_campaign"), "media": media, **counts, "status": status}
+    audit.record(get_session(), audit.api_actor(g.api_key_name), action, data=data)
     g.api_audited = True
 
 
@@ -206,7 +205,7 @@ def _audit_refusal(response: Response) -> Response:
         try:
             session.rollback()  # nothing of a refused call is kept but its entry
             error = response.json.get("error", "") if response.is_json and isinstance(response.json, dict) else ""
-            _audit(f"refused, {error}" if error else "refused", response.status_code)
+            _audit({"refused": error or None}, response.status_code)
             session.commit()
         except SQLAlchemyError:  # the database is what failed: the answer stands, the log says so
             session.rollback()
@@ -278,8 +277,8 @@ def filter_list(slug: str) -> ResponseReturnValue:
     return _filter_json(campaign)
 
 
-def _counts(summary: Summary) -> str:
-    return f"rows read {summary.rows_read}, kept {summary.rows_kept}"
+def _counts(summary: Summary) -> dict[str, Any]:
+    return {"rows_read": summary.rows_read, "rows_kept": summary.rows_kept}
 
 
 def _filter_json(campaign: CampaignInfo) -> Response:
@@ -397,6 +396,6 @@ def mint_links(slug: str) -> ResponseReturnValue:
     for address in cast(list[str], addresses):
         made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
         answer.append({"email": address, **made.fields()})
-    _audit(f"links minted {len(answer)}", 200)
+    _audit({"links": len(answer)}, 200)
     get_session().commit()
     return _json({"links": answer})

@@ -8,9 +8,10 @@ from typing import IO
 import click
 from flask.cli import AppGroup
 
+from ..audit import service as audit
 from ..ledger import export
 from ..ledger.verify import Verification, verify, verify_export
-from ..officer import audit
+from ..privacy import service
 from .common import echo_json, fail, session
 from .output import atomic_output
 
@@ -95,6 +96,6 @@ def export_ledger_cmd(
             count = export.write(export.ledger_rows(connection, chosen), fmt, out)
     except export.ExportError as exc:
         fail(str(exc))
-    audit.record(db, audit.CLI, audit.AuditAction.EXPORT, f"ledger ({fmt}): {chosen.describe()}")
+    service.export_ledger(db, chosen, fmt=fmt, actor=audit.CLI)
     db.commit()
     click.echo(f"{count} events exported.", err=True)

@@ -10,18 +10,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ..catalog import service as catalog
+from ..audit import service as audit
 from ..db import utcnow
 from ..extensions import get_settings
 from ..identity import pseudonymous_id
-from ..models import AccessRequest
-from ..officer import audit
-from ..privacy import erasure, package, record, requests
+from ..privacy import erasure, messages, package, record, requests, service
 from ..privacy.dates import local_date
 from .common import current_policy, echo_json, fail, mailbox, session
 from .output import atomic_output
-
-HANDLED_BY_CLI = "cli"
 
 
 def _pid(email: str) -> tuple[str, str]:
@@ -39,17 +35,8 @@ def _received(text: str | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _register(pid: str, reason: str | None, received: str | None) -> AccessRequest:
-    try:
-        return requests.register(
-            session(), pid, handled_by=HANDLED_BY_CLI, reason=reason, received_at=_received(received)
-        )
-    except requests.RepeatedRequest as exc:
-        fail(
-            f"this person already asked on {package.received_on(exc.previous).isoformat()}, less than twelve "
-            "months ago; repetitive requests may be declined (policy § 8 and § 10). "
-            "To answer anyway, give --reason."
-        )
+def _repeat(error: requests.RepeatedRequest) -> str:
+    return f"{messages.repeat_refused(error)} (--reason)"
 
 
 reason_option = click.option("--reason", help="Why a repeated request (within twelve months) is answered anyway.")
@@ -68,8 +55,12 @@ def requests_group() -> None:
 def requests_add_cmd(email: str, reason: str | None, received: str | None) -> None:
     """Register an access request from EMAIL, to be answered with `optout subject export`."""
     _normal, pid = _pid(email)
-    request = _register(pid, reason, received)
-    audit.record(session(), audit.CLI, audit.AuditAction.ACCESS_REQUEST, f"registered request {request.id}, pid {pid}")
+    try:
+        request = service.register_request(
+            session(), pid, actor=audit.CLI, reason=reason, received_at=_received(received)
+        )
+    except requests.RepeatedRequest as exc:
+        fail(_repeat(exc))
     session().commit()
     click.echo(f"Access request {request.id} registered; answer due {request.due_on.isoformat()}.")
 
@@ -102,18 +93,14 @@ def requests_list_cmd(overdue: bool, as_json: bool) -> None:
             )
 
 
+# The option a refusal is about, when it is about what was typed.
+_OPTION_OF = {requests.Refusal.BAD_MONTHS: "--months", requests.Refusal.NO_REASON: "--reason"}
+
+
 def _refusal(error: requests.ExtensionRefused) -> str:
-    request = error.request
-    messages = {
-        requests.Refusal.ANSWERED: f"request {request.id} is already answered; there is nothing to extend.",
-        requests.Refusal.ALREADY_EXTENDED: f"request {request.id} was already extended, to "
-        f"{request.extended_to}; a deadline is extended once, by at most two months.",
-        requests.Refusal.TOO_LATE: f"request {request.id} was due on {request.due_on.isoformat()}: an extension "
-        "must be told to the person within one month of receipt, so it is too late to extend it.",
-        requests.Refusal.BAD_MONTHS: "--months must be 1 or 2 (the GDPR allows at most two further months).",
-        requests.Refusal.NO_REASON: "--reason must say why the extension is necessary; the person is told it.",
-    }
-    return messages[error.code]
+    option = _OPTION_OF.get(error.code)
+    message = messages.extension_refused(error)
+    return f"{option}: {message}" if option else message
 
 
 @requests_group.command("extend")
@@ -130,11 +117,9 @@ def requests_extend_cmd(request_id: int, months: int, reason: str) -> None:
     if request is None:
         fail(f"there is no access request {request_id}; `optout requests list` shows the open ones.")
     try:
-        due = requests.extend(request, months=months, reason=reason, by=HANDLED_BY_CLI)
+        due = service.extend_request(db, request, months=months, reason=reason, actor=audit.CLI)
     except requests.ExtensionRefused as exc:
         fail(_refusal(exc))
-    detail = f"extended request {request.id} to {due.isoformat()}, pid {request.pid}"
-    audit.record(db, audit.CLI, audit.AuditAction.REQUEST_EXTENDED, detail)
     db.commit()
     click.echo(f"Access request {request.id} extended: the answer is now due {due.isoformat()} (was {request.due_on}).")
 
@@ -154,23 +139,26 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
     """Answer EMAIL's access request with the package (registering the request if it is not yet)."""
     db = session()
     normal, pid = _pid(email)
-    request = requests.open_request(db, pid) or _register(pid, reason, received)
-    data = package.build(
-        db,
-        pid,
-        email=normal,
-        settings=get_settings(),
-        request=request,
-        topics=catalog.topics(db),
-        fresh=current_policy().freshness,
-    )
-    with atomic_output(output) as out:
+    try:
+        answer = service.answer_request(
+            db,
+            pid,
+            email=normal,
+            settings=get_settings(),
+            fresh=current_policy().freshness,
+            fmt=fmt,
+            actor=audit.CLI,
+            reason=reason,
+            received_at=_received(received),
+        )
+    except requests.RepeatedRequest as exc:
+        fail(_repeat(exc))
+    request, data = answer.request, answer.package
+    with atomic_output(output) as out:  # a failed write leaves the request open: nothing is committed
         if fmt == "json":
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         else:
             out.write(package.render_html(current_app.jinja_env, data, get_settings()))
-    requests.answer(request)
-    audit.record(db, audit.CLI, audit.AuditAction.ACCESS_REQUEST, f"answered request {request.id} ({fmt}), pid {pid}")
     db.commit()
     click.echo(f"Access request {request.id} answered (due {request.answer_due.isoformat()}).", err=True)
 
@@ -190,8 +178,7 @@ def subject_erase_cmd(email: str, yes: bool) -> None:
     )
     if not yes and not click.confirm("Erase?", err=True):
         fail("nothing erased.")
-    done = erasure.erase(db, pid, policy_version=current_policy().current.version)
-    audit.record(db, audit.CLI, audit.AuditAction.ERASURE, f"tombstone seq {done.tombstone_seq}")
+    done = service.erase_person(db, pid, policy_version=current_policy().current.version, actor=audit.CLI)
     db.commit()
     click.echo(
         f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "
@@ -213,11 +200,10 @@ def record_command(fmt: str, year: int | None, output: str | None) -> None:
     parties' direct marketing that year (California Civil Code § 1798.83), with its evidence.
     """
     db = session()
-    data = record.build(db, get_settings(), year=year)
+    data = service.export_processing_record(db, get_settings(), year=year, fmt=fmt, actor=audit.CLI)
     with atomic_output(output) as out:
         if fmt == "json":
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         else:
             out.write(record.render_html(current_app.jinja_env, data, get_settings()))
-    audit.record(db, audit.CLI, audit.AuditAction.EXPORT, f"record of processing ({fmt}, year {year or '-'})")
     db.commit()

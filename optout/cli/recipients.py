@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from ..audit import service as audit
 from ..catalog import service as catalog
 from ..consent import scopes
 from ..consent import service as consent
@@ -12,7 +13,6 @@ from ..extensions import get_settings, get_tokens
 from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
-from ..officer import audit
 from ..tokens import LANGUAGES
 from .common import check_scope, current_policy, echo_json, fail, mailbox, session
 
@@ -33,8 +33,8 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     addresses = [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]
     # Audited (the count, never an address) before any link is printed: a link opens its person's page.
     db = session()
-    minted = f"campaign {campaign.slug}: links minted {len(addresses)}"
-    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, minted)
+    minted = {"campaign": campaign.slug, "links": len(addresses)}
+    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, data=minted)
     db.commit()
     for email in addresses:
         links = links_for(

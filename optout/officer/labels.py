@@ -1,4 +1,4 @@
-"""Words for the codes the console shows (scopes, actions, sources, reasons, refusals), in the page's
+"""Words for the codes the console shows (scopes, actions, sources, reasons, audit entries), in the page's
 language.
 
 Called at request time; an unknown code is shown as it is rather than hidden.
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
 from ..consent import scopes
 from ..i18n import _
-from ..privacy import requests
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def fault(code: str) -> str:
 
 
 def audit_action(code: str) -> str:
-    """An audit entry's action."""
+    """An audit entry's action (the codes of entries from before 0009 too)."""
     words = {
         "login": _("Logged in"),
         "login-failed": _("Failed login"),
@@ -120,7 +121,13 @@ def audit_action(code: str) -> str:
         "logout": _("Logged out"),
         "lookup": _("Looked up a person"),
         "export": _("Export"),
+        "export.ledger": _("Ledger exported"),
+        "export.record": _("Record of processing exported"),
+        "export.campaign-report": _("Campaign report exported"),
         "access-request": _("Access request"),
+        "access-request.registered": _("Access request registered"),
+        "access-request.answered": _("Access request answered"),
+        "access-request.extended": _("Access request deadline extended"),
         "request-extended": _("Access request deadline extended"),
         "erasure": _("Erasure"),
         "officer-added": _("Officer added"),
@@ -133,25 +140,89 @@ def audit_action(code: str) -> str:
     return words.get(code, code)
 
 
-def extension_refused(error: requests.ExtensionRefused) -> str:
-    """Why a request's deadline was not extended."""
-    request, code = error.request, error.code
-    if code is requests.Refusal.ANSWERED:
-        return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
-    if code is requests.Refusal.ALREADY_EXTENDED:
-        day = request.extended_to.isoformat() if request.extended_to else ""
+def _person(pid: str | None) -> str:
+    return _("person %(pid)s", pid=pid) if pid else _("a person since erased")
+
+
+def _ledger_filter(bounds: Mapping[str, Any]) -> str:
+    words = {
+        "since": lambda v: _("since %(value)s", value=v),
+        "until": lambda v: _("until %(value)s", value=v),
+        "topic": lambda v: _("topic %(value)s", value=v),
+        "partner": lambda v: _("partner %(value)s", value=v),
+        "campaign": lambda v: _("campaign %(value)s", value=v),
+    }
+    parts = [words[name](value) if name in words else f"{name} {value}" for name, value in bounds.items()]
+    return ", ".join(parts) or _("every event")
+
+
+def _api_call(data: Mapping[str, Any]) -> str:
+    campaign = data.get("campaign") or _("an unknown campaign")
+    if "refused" in data:
+        outcome = _("refused (%(error)s)", error=data["refused"]) if data["refused"] else _("refused")
+    elif "links" in data:
+        outcome = _("links minted %(count)s", count=data["links"])
+    else:
+        outcome = _("rows read %(read)s, kept %(kept)s", read=data.get("rows_read"), kept=data.get("rows_kept"))
+    media = f" ({data['media']})" if data.get("media") else ""
+    return _(
+        "Campaign %(campaign)s%(media)s: %(outcome)s; status %(status)s",
+        campaign=campaign,
+        media=media,
+        outcome=outcome,
+        status=data.get("status", "-"),
+    )
+
+
+def _login_failure(data: Mapping[str, Any]) -> str:
+    outcomes = {
+        "unknown-account": _("no such account"),
+        "wrong-password": _("wrong password"),
+        "locked": _("the account was locked"),
+        "locked-now": _("too many failures: the account is now locked"),
+    }
+    outcome = str(data.get("outcome", ""))
+    return _("%(outcome)s, from %(client)s", outcome=outcomes.get(outcome, outcome), client=data.get("client", "-"))
+
+
+def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) -> str:
+    """An audit entry's detail in the viewer's language, built from its action, data and person."""
+    if set(data) == {LEGACY_TEXT}:  # an entry from before 0009: its English text as it was written
+        text = str(data[LEGACY_TEXT])
+        return f"{text}, {_person(subject_pid)}" if subject_pid else text
+    request, fmt = data.get("request"), data.get("format")
+    if action == "access-request.registered":
+        return _("Request %(id)s, %(person)s", id=request, person=_person(subject_pid))
+    if action == "access-request.answered":
         return _(
-            "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
-            id=request.id,
-            day=day,
+            "Request %(id)s answered as %(format)s, %(person)s", id=request, format=fmt, person=_person(subject_pid)
         )
-    if code is requests.Refusal.TOO_LATE:
+    if action == "access-request.extended":
         return _(
-            "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
-            "receipt, so it is too late to extend it.",
-            id=request.id,
-            day=request.due_on.isoformat(),
+            "Request %(id)s now due on %(day)s, %(person)s",
+            id=request,
+            day=data.get("due"),
+            person=_person(subject_pid),
         )
-    if code is requests.Refusal.BAD_MONTHS:
-        return _("Choose one or two months.")
-    return _("Give the reason for the extension.")
+    if action == "lookup":
+        return _person(subject_pid)
+    if action == "erasure":
+        return _("Tombstone: ledger event %(seq)s", seq=data.get("tombstone_seq"))
+    if action == "export.ledger":
+        return _("%(format)s: %(filter)s", format=fmt, filter=_ledger_filter(data.get("filter") or {}))
+    if action == "export.record":
+        year = data.get("year")
+        return _("%(format)s, with the disclosures of %(year)s", format=fmt, year=year) if year else str(fmt)
+    if action == "export.campaign-report":
+        return _("Campaign %(campaign)s (%(format)s)", campaign=data.get("campaign"), format=fmt)
+    if action in ("login-failed", "locked-out"):
+        return _login_failure(data)
+    if action in ("officer-added", "officer-removed", "password-set"):
+        return str(data.get("officer", ""))
+    if action in ("api-filter", "api-links"):
+        return _api_call(data)
+    if action == "links-minted":
+        return _(
+            "Campaign %(campaign)s: links minted %(count)s", campaign=data.get("campaign"), count=data.get("links")
+        )
+    return ", ".join(f"{name} {value}" for name, value in sorted(data.items()))

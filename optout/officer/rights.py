@@ -1,6 +1,6 @@
 """The console's pages for people's rights: the access-request register and packages, ledger
-exports, and erasure with a review step. Every action is written to the audit trail in the same
-transaction as the action itself.
+exports, and erasure with a review step. The views parse the forms and present the answer; each
+action is a use case of :mod:`optout.privacy.service`, which audits itself in the same transaction.
 
 Addresses travel only in POST bodies (never in a URL or a log) and are never stored: requests
 and audit entries name a person by pseudonymous id.
@@ -24,9 +24,9 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..ledger import export
 from ..models import Officer
 from ..pages import current_policy
-from ..privacy import erasure, package, record, requests
+from ..privacy import erasure, messages, package, record, requests, service
 from ..privacy.dates import LOCAL, local_date
-from . import audit, guard, labels
+from . import guard
 from .forms import EraseConfirmForm, EraseForm, ExtendForm, LedgerExportForm, PackageForm, RecordForm, RequestForm
 from .views import bp
 
@@ -49,14 +49,6 @@ def _pid(email: str) -> str | None:
 
 def _not_an_address() -> str:
     return _("That is not an e-mail address. Check it and try again.")
-
-
-def _repeat_message(error: requests.RepeatedRequest) -> str:
-    return _(
-        "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
-        "declined (privacy policy § 8 and § 10); to answer anyway, give the reason.",
-        day=package.received_on(error.previous).isoformat(),
-    )
 
 
 def _register_page(
@@ -111,11 +103,13 @@ def register_request() -> ResponseReturnValue:
     )
     db = get_session()
     try:
-        request = requests.register(db, pid, handled_by=_officer().email, reason=form.reason.data, received_at=received)
+        request = service.register_request(
+            db, pid, actor=_officer().email, reason=form.reason.data, received_at=received
+        )
     except requests.RepeatedRequest as error:
         db.rollback()
-        return _register_page(form, PackageForm(formdata=None), {"request": [_repeat_message(error)]}, None, 409)
-    audit.record(db, _officer().email, audit.AuditAction.ACCESS_REQUEST, f"registered request {request.id}, pid {pid}")
+        refused = [messages.repeat_refused(error, _)]
+        return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
     db.commit()
     done = _("Request registered. The answer is due on %(day)s.", day=request.due_on.isoformat())
     return _register_page(RequestForm(formdata=None), PackageForm(formdata=None), {}, done, 200)
@@ -131,28 +125,24 @@ def answer_request() -> ResponseReturnValue:
     if pid is None:
         return _register_page(RequestForm(formdata=None), form, {"package": [_not_an_address()]}, None, 422)
     db = get_session()
-    officer = _officer().email
-    request = requests.open_request(db, pid)
-    if request is None:
-        try:
-            request = requests.register(db, pid, handled_by=officer, reason=form.reason.data)
-        except requests.RepeatedRequest as error:
-            db.rollback()
-            return _register_page(RequestForm(formdata=None), form, {"package": [_repeat_message(error)]}, None, 409)
-    settings = get_settings()
-    data = package.build(
-        db,
-        pid,
-        email=normalize(form.email.data),
-        settings=settings,
-        request=request,
-        topics=catalog.topics(db),
-        fresh=current_policy().freshness,
-    )
-    requests.answer(request)
-    fmt = form.format.data
-    audit.record(db, officer, audit.AuditAction.ACCESS_REQUEST, f"answered request {request.id} ({fmt}), pid {pid}")
+    settings, fmt = get_settings(), form.format.data
+    try:
+        answer = service.answer_request(
+            db,
+            pid,
+            email=normalize(form.email.data),
+            settings=settings,
+            fresh=current_policy().freshness,
+            fmt=fmt,
+            actor=_officer().email,
+            reason=form.reason.data,
+        )
+    except requests.RepeatedRequest as error:
+        db.rollback()
+        refused = [messages.repeat_refused(error, _)]
+        return _register_page(RequestForm(formdata=None), form, {"package": refused}, None, 409)
     db.commit()
+    request, data = answer.request, answer.package
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2), "application/json"
     else:
@@ -173,15 +163,15 @@ def extend_request(request_id: int) -> ResponseReturnValue:
     blank = RequestForm(formdata=None), PackageForm(formdata=None)
     if not form.validate_on_submit():
         return _register_page(*blank, {"extend": _form_errors(form)}, None, 422, (request_id, form))
-    officer = _officer().email
     try:
-        due = requests.extend(request, months=int(form.months.data), reason=form.reason.data, by=officer)
+        due = service.extend_request(
+            db, request, months=int(form.months.data), reason=form.reason.data, actor=_officer().email
+        )
     except requests.ExtensionRefused as error:
         db.rollback()
         status = 422 if error.code in (requests.Refusal.BAD_MONTHS, requests.Refusal.NO_REASON) else 409
-        return _register_page(*blank, {"extend": [labels.extension_refused(error)]}, None, status, (request_id, form))
-    detail = f"extended request {request.id} to {due.isoformat()}, pid {request.pid}"
-    audit.record(db, officer, audit.AuditAction.REQUEST_EXTENDED, detail)
+        refused = [messages.extension_refused(error, _)]
+        return _register_page(*blank, {"extend": refused}, None, status, (request_id, form))
     db.commit()
     done = _(
         "The deadline of request %(id)s is extended: the answer is now due on %(day)s.",
@@ -227,8 +217,7 @@ def export_record() -> ResponseReturnValue:
         return _exports_page(_export_form(formdata=None), form, {"record": _form_errors(form)}), 422
     fmt, year = form.format.data, form.year.data
     db = get_session()
-    data = record.build(db, get_settings(), year=year)
-    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"record of processing ({fmt}, year {year or '-'})")
+    data = service.export_processing_record(db, get_settings(), year=year, fmt=fmt, actor=_officer().email)
     db.commit()
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2) + "\n", "application/json"
@@ -254,7 +243,7 @@ def export_ledger() -> ResponseReturnValue:
     )
     fmt = form.format.data
     db = get_session()
-    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"ledger ({fmt}): {chosen.describe()}")
+    service.export_ledger(db, chosen, fmt=fmt, actor=_officer().email)
     db.commit()
     engine = get_database().engine
 
@@ -301,7 +290,6 @@ def erase_confirm() -> ResponseReturnValue:
         errors = _form_errors(form) or [_not_an_address()]
         return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=shown, done=None), 422
     db = get_session()
-    done = erasure.erase(db, pid, policy_version=current_policy().current.version)
-    audit.record(db, _officer().email, audit.AuditAction.ERASURE, f"tombstone seq {done.tombstone_seq}")
+    done = service.erase_person(db, pid, policy_version=current_policy().current.version, actor=_officer().email)
     db.commit()
     return render_template("officer/erase.html", form=EraseForm(formdata=None), errors=[], review=None, done=done)

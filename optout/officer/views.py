@@ -6,6 +6,7 @@ so a page added here is protected without remembering to; a test walks the URL m
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from ..audit import service as audit
+from ..audit.service import AuditAction
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..db import get_session, utcnow
@@ -20,10 +23,10 @@ from ..extensions import get_catalog, get_settings
 from ..i18n import _, current_language, explicit_language
 from ..identity import AddressInvalid
 from ..ledger.verify import verify
-from ..models import Officer
+from ..models import AuditEntry, Officer
 from ..pages import current_policy
 from ..reports.service import OPT_OUT_KINDS, campaign_report, report_csv
-from . import audit, auth, chart, guard, labels, lookup, overview, throttle
+from . import auth, chart, guard, labels, lookup, overview, throttle
 from .forms import LoginForm, LookupForm
 from .navigation import NAV
 
@@ -76,15 +79,15 @@ def login() -> ResponseReturnValue:
             db = get_session()
             attempt = auth.authenticate(db, form.email.data, form.password.data)
             if attempt.ok and attempt.officer is not None:
-                audit.record(db, attempt.officer.email, audit.AuditAction.LOGIN)
+                audit.record(db, attempt.officer.email, AuditAction.LOGIN)
                 db.commit()
                 guard.sign_in(attempt.officer)
                 return redirect(guard.safe_next(request.args.get("next")) or url_for("officer.overview"), code=303)
             throttle.count_failure(client)
-            action = audit.AuditAction.LOCKED_OUT if attempt.outcome is auth.Outcome.LOCKED_NOW else None
+            locked = attempt.outcome is auth.Outcome.LOCKED_NOW
             who = attempt.officer.email if attempt.officer is not None else UNKNOWN_OFFICER
-            detail = f"{attempt.outcome.value} from {client}"
-            audit.record(db, who, action or audit.AuditAction.LOGIN_FAILED, detail)
+            data = {"outcome": attempt.outcome.value, "client": client}
+            audit.record(db, who, AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED, data=data)
             db.commit()
             failed = True
     page = render_template(
@@ -103,7 +106,7 @@ def logout() -> ResponseReturnValue:
     """End the login (POST with CSRF, so another site cannot log the officer out)."""
     db = get_session()
     officer = _officer()
-    audit.record(db, officer.email, audit.AuditAction.LOGOUT)
+    audit.record(db, officer.email, AuditAction.LOGOUT)
     guard.sign_out(officer)
     db.commit()
     return redirect(url_for("officer.login", logged_out="1"), code=303)
@@ -144,7 +147,7 @@ def lookup_page() -> ResponseReturnValue:
         except AddressInvalid:
             address_error = _("That is not an e-mail address. Check it and try again.")
         else:
-            audit.record(db, _officer().email, audit.AuditAction.LOOKUP, f"pid {record.pid}")
+            audit.record(db, _officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
             db.commit()
     errors = [*form.email.errors, *([address_error] if address_error else [])]
     campaigns = {c.id: c.slug for c in catalog.campaigns(get_session())} if record else {}
@@ -189,7 +192,7 @@ def campaign_download(slug: str, fmt: str) -> ResponseReturnValue:
     info = _campaign(slug)
     db = get_session()
     report = campaign_report(db, info)
-    audit.record(db, _officer().email, audit.AuditAction.EXPORT, f"campaign report {slug} ({fmt})")
+    audit.record(db, _officer().email, AuditAction.REPORT_EXPORTED, data={"campaign": slug, "format": fmt})
     db.commit()
     if fmt == "json":
         body, mimetype = json.dumps(report, indent=2, ensure_ascii=False), "application/json"
@@ -221,15 +224,33 @@ def _entry_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit entry as the page shows it: its action and detail in the viewer's language."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str
+    legacy: bool  # written before 0009: the detail is the English text it was recorded with
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditRow:
+        """Render *entry* for the page."""
+        data = entry.data or {}
+        detail = labels.audit_detail(entry.action, data, entry.subject_pid)
+        legacy = set(data) == {audit.LEGACY_TEXT}
+        return cls(entry.at, entry.officer, labels.audit_action(entry.action), detail, legacy)
+
+
 @bp.get("/audit", endpoint="audit")
 def audit_trail() -> ResponseReturnValue:
     """The audit trail, newest first, a page at a time."""
     before = _entry_id(request.args.get("before"))
     entries = audit.entries(get_session(), before=before, limit=audit.PAGE_SIZE + 1)
     older = entries[audit.PAGE_SIZE - 1].id if len(entries) > audit.PAGE_SIZE else None
-    return render_template(
-        "officer/audit.html", entries=entries[: audit.PAGE_SIZE], older=older, first_page=before is None, labels=labels
-    )
+    rows = [AuditRow.of(entry) for entry in entries[: audit.PAGE_SIZE]]
+    return render_template("officer/audit.html", entries=rows, older=older, first_page=before is None)
 
 
 # The data-subject pages live in their own module and register on this blueprint (so the guard covers them).

@@ -18,16 +18,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from ..audit import service as audit
 from ..consent import scopes
 from ..consent import service as consent
 from ..ledger import chain
-from ..models import AccessRequest, Action, AuditEntry, Choice, ConsentEvent, RedactedEvent, Source
+from ..models import AccessRequest, Action, Choice, ConsentEvent, RedactedEvent, Source
 
 REASON = "erasure (GDPR Art. 17)"
-ERASED = "[erased]"
 _EVENT = cast(Table, ConsentEvent.__table__)
 _REDACTED = cast(Table, RedactedEvent.__table__)
 
@@ -67,11 +67,7 @@ def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
     choices_removed = connection.execute(delete(Choice).where(Choice.pid == pid)).rowcount
     requests_removed = connection.execute(delete(AccessRequest).where(AccessRequest.pid == pid)).rowcount
     # The audit trail keeps what officers did, but no longer whom it concerned.
-    connection.execute(
-        update(AuditEntry)
-        .where(AuditEntry.detail.contains(pid, autoescape=True))
-        .values(detail=func.replace(AuditEntry.detail, pid, ERASED))
-    )
+    audit.forget_subject(session, pid)
     context = consent.Context(Source.ERASURE, policy_version, evidence=REASON)
     consent.record(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
     tombstone_seq = connection.execute(

@@ -59,18 +59,6 @@ def signed_in(client: FlaskClient, officer: str) -> FlaskClient:
 
 
 @pytest.fixture
-def audit_log(app: Flask) -> Callable[[], list[tuple[str, str, str]]]:
-    """Every audit entry as (officer, action, detail), oldest first."""
-
-    def rows() -> list[tuple[str, str, str]]:
-        with app.extensions["optout.db"].engine.connect() as conn:
-            result = conn.execute(text("SELECT officer, action, detail FROM audit_entry ORDER BY id"))
-            return [(r.officer, r.action, r.detail) for r in result]
-
-    return rows
-
-
-@pytest.fixture
 def sql(app: Flask) -> Callable[..., None]:
     """Run one statement straight on the database (to move a lock into the past, or tamper)."""
 

@@ -32,7 +32,7 @@ def test_erasure_under_another_spelling_erases_the_person(signed_in, decide, cho
 def test_lookup_refuses_a_mailto_address(signed_in, audit_log):
     html = post(signed_in, "/lookup", {"email": f"mailto:{SPELLED}"}).text
     assert "Dette er ikke en e-postadresse" in html
-    assert [action for _who, action, _detail in audit_log()] == ["login"]
+    assert [action for _who, action, _pid, _data in audit_log()] == ["login"]
 
 
 def test_an_officer_with_an_internationalized_address_logs_in_under_either_spelling(app, client):

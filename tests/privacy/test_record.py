@@ -7,9 +7,9 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import text
 
 from optout.privacy.record import SECTIONS
+from tests.conftest import audit_rows
 
 PEOPLE = ["kari@example.no", "ola@example.no", "gone@example.no"]
 
@@ -79,8 +79,6 @@ def test_the_html_record_is_one_printable_page_per_language_and_names_nobody(opt
 
 def test_the_record_is_audited_and_a_bad_year_is_refused(optout, tmp_path, app):
     _record(optout, tmp_path, "--format", "json", "--year", "2026")
-    with app.extensions["optout.db"].engine.connect() as connection:
-        audited = connection.execute(text("SELECT officer, action, detail FROM audit_entry")).all()
-    assert [tuple(row) for row in audited] == [("cli", "export", "record of processing (json, year 2026)")]
+    assert audit_rows(app) == [("cli", "export.record", None, {"format": "json", "year": 2026})]
     result = optout("record", "--year", "26")
     assert result.exit_code == 2 and "2000<=x<=9999" in result.output

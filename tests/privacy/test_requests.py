@@ -13,6 +13,7 @@ from sqlalchemy import text
 from optout.db import get_session, utcnow
 from optout.privacy import requests
 from optout.privacy.dates import LOCAL, add_months, local_date
+from tests.conftest import audit_rows
 
 
 @pytest.mark.parametrize(
@@ -86,16 +87,16 @@ def test_what_the_cli_does_is_in_the_audit_trail_without_addresses(optout, app, 
     assert optout("export", "ledger", "--topic", "periodic", "--output", str(tmp_path / "l.csv")).exit_code == 0
     assert optout("export", "ledger", "--topic", "nope").exit_code == 1  # refused: not an export
     assert optout("subject", "erase", "kari@example.no", "--yes").exit_code == 0
-    with app.extensions["optout.db"].engine.connect() as conn:
-        rows = conn.execute(text("SELECT officer, action, detail FROM audit_entry ORDER BY id")).all()
-    assert [(officer, action) for officer, action, _detail in rows] == [
-        ("cli", "access-request"),
-        ("cli", "access-request"),
-        ("cli", "export"),
+    rows = audit_rows(app)
+    assert [(officer, action) for officer, action, _pid, _data in rows] == [
+        ("cli", "access-request.registered"),
+        ("cli", "access-request.answered"),
+        ("cli", "export.ledger"),
         ("cli", "erasure"),
     ]
-    assert rows[2].detail == "ledger (csv): topic periodic"
-    assert not any("@" in detail for _officer, _action, detail in rows)
+    assert rows[2][3] == {"format": "csv", "filter": {"topic": "periodic"}}
+    assert [pid for _officer, _action, pid, _data in rows] == [None] * 4  # erased: no longer whom
+    assert "@" not in str(rows)
 
 
 # Extending the deadline (GDPR Art. 12(3)): by one or two months, once, told before the original due day.
@@ -175,16 +176,15 @@ def test_extend_from_the_cli_moves_the_due_day_and_is_audited(optout, app, pid_o
     assert (row["extended_to"], row["extension_reason"]) == (extended_to.isoformat(), "many records to gather")
     [line] = optout("requests", "list").output.splitlines()
     assert f"due {extended_to.isoformat()} (extended from {due.isoformat()})" in line
-    with app.extensions["optout.db"].engine.connect() as conn:
-        rows = conn.execute(text("SELECT officer, action, detail FROM audit_entry ORDER BY id")).all()
-    assert [tuple(r) for r in rows[1:]] == [
+    assert audit_rows(app)[1:] == [
         (
             "cli",
-            "request-extended",
-            f"extended request {row['id']} to {extended_to.isoformat()}, pid {row['pseudonymous_id']}",
+            "access-request.extended",
+            row["pseudonymous_id"],
+            {"request": row["id"], "due": extended_to.isoformat()},
         )
     ]
-    assert not any("@" in r.detail for r in rows)
+    assert "@" not in str(audit_rows(app))
 
 
 def _audited(app) -> list[str]:
@@ -211,13 +211,15 @@ def test_extend_refuses_anything_but_one_or_two_months(optout, app, months):
     optout("requests", "add", "kari@example.no")
     [row] = _listed(optout)
     output = _refused(optout, app, str(row["id"]), "--months", months, "--reason", "many records")
-    assert "--months must be 1 or 2" in output
+    assert "--months: Choose one or two months." in output
 
 
 def test_extend_refuses_a_blank_reason_and_needs_one(optout, app):
     optout("requests", "add", "kari@example.no")
     [row] = _listed(optout)
-    assert "--reason must say why" in _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "  ")
+    assert "--reason: Give the reason for the extension." in _refused(
+        optout, app, str(row["id"]), "--months", "1", "--reason", "  "
+    )
     missing = optout("requests", "extend", str(row["id"]), "--months", "1")
     assert missing.exit_code == 2 and "--reason" in missing.output
 
@@ -243,7 +245,7 @@ def test_extend_refuses_an_answered_request(optout, app, tmp_path):
     [row] = _listed(optout)
     assert optout("subject", "export", "kari@example.no", "--output", str(tmp_path / "p.json")).exit_code == 0
     output = _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "many records")
-    assert f"request {row['id']} is already answered" in output
+    assert f"Request {row['id']} is already answered" in output
 
 
 def test_the_cli_flags_overdue_by_the_extended_day(optout, past_request):

@@ -1,0 +1,109 @@
+"""The privacy officer's use cases, one function each, for the console and the CLI alike.
+
+Each takes the session, its inputs and the *actor* (an officer's address, ``cli``, or ``api:NAME``),
+does the work and writes its own structured audit entry in the same transaction (Zulip's
+``do_<verb>(…, acting_user)``). It flushes; the edge (request handler, CLI command) commits or
+rolls back, and turns the typed refusals into messages (:mod:`optout.privacy.messages`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..audit.service import AuditAction
+from ..catalog import service as catalog
+from ..config import Settings
+from ..consent.rules import Freshness
+from ..ledger.export import LedgerFilter
+from ..models import AccessRequest
+from . import erasure, package, record, requests
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answered access request and the package that answers it."""
+
+    request: AccessRequest
+    package: dict[str, Any]
+
+
+def register_request(
+    session: Session, pid: str, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
+) -> AccessRequest:
+    """Register *pid*'s access request; raises :class:`requests.RepeatedRequest` for a repeat without *reason*."""
+    request = requests.register(session, pid, handled_by=actor, reason=reason, received_at=received_at)
+    audit.record(session, actor, AuditAction.REQUEST_REGISTERED, subject_pid=pid, data={"request": request.id})
+    return request
+
+
+def answer_request(
+    session: Session,
+    pid: str,
+    *,
+    email: str,
+    settings: Settings,
+    fresh: Freshness,
+    fmt: str,
+    actor: str,
+    reason: str | None = None,
+    received_at: dt.datetime | None = None,
+) -> Answer:
+    """Answer *pid*'s open request (registering one if there is none) with their package, as *fmt*."""
+    request = requests.open_request(session, pid) or register_request(
+        session, pid, actor=actor, reason=reason, received_at=received_at
+    )
+    data = package.build(
+        session, pid, email=email, settings=settings, request=request, topics=catalog.topics(session), fresh=fresh
+    )
+    requests.answer(request)
+    audit.record(
+        session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}
+    )
+    return Answer(request, data)
+
+
+def extend_request(session: Session, request: AccessRequest, *, months: int, reason: str, actor: str) -> dt.date:
+    """Extend *request*'s deadline; the new due day. Raises :class:`requests.ExtensionRefused`."""
+    due = requests.extend(request, months=months, reason=reason, by=actor)
+    audit.record(
+        session,
+        actor,
+        AuditAction.REQUEST_EXTENDED,
+        subject_pid=request.pid,
+        data={"request": request.id, "due": due.isoformat()},
+    )
+    return due
+
+
+def erase_person(session: Session, pid: str, *, policy_version: str, actor: str) -> erasure.Erasure:
+    """Erase *pid* but their suppression tombstone; the audit keeps that it was done, not whom."""
+    done = erasure.erase(session, pid, policy_version=policy_version)
+    audit.record(session, actor, AuditAction.ERASURE, data={"tombstone_seq": done.tombstone_seq})
+    return done
+
+
+def export_ledger(session: Session, chosen: LedgerFilter, *, fmt: str, actor: str) -> None:
+    """Record that the ledger events *chosen* are handed over as *fmt* (the edge streams them)."""
+    bounds = {
+        name: value.isoformat() if isinstance(value, dt.datetime) else value for name, value in vars(chosen).items()
+    }
+    audit.record(
+        session,
+        actor,
+        AuditAction.LEDGER_EXPORTED,
+        data={"format": fmt, "filter": {name: value for name, value in bounds.items() if value}},
+    )
+
+
+def export_processing_record(
+    session: Session, settings: Settings, *, year: int | None, fmt: str, actor: str
+) -> dict[str, Any]:
+    """The record of processing (with *year*'s disclosure statement, if given), its export audited."""
+    data = record.build(session, settings, year=year)
+    audit.record(session, actor, AuditAction.RECORD_EXPORTED, data={"format": fmt, "year": year})
+    return data
