@@ -463,7 +463,7 @@ def load_postgres(url: str, rows: Iterator[tuple[str, str, str, str]]) -> None:
 def campaign_id(env: dict[str, str]) -> int:
     from optout import create_app
     from optout.catalog import service as catalog
-    from optout.db import get_session
+    from optout.web.session import get_session
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})

@@ -15,7 +15,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import db, errors, hosts, i18n, pages, ratelimit, schema, security
+    from . import errors, hosts, i18n, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .public import bp as public_bp
     from .tokens import TokenService
     from .unsubscribe.views import bp as unsubscribe_bp
+    from .web import session
 
     config = dict(config or {})
     app = security.RedactingFlask(  # logs an exception's path without its token
@@ -63,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["optout.catalog"] = CatalogCache()
     # Tests register policy versions and look at the next page at once; servers re-read each minute.
     app.extensions["optout.policy"] = PolicyCache(ttl=0.0 if app.testing else 60.0)
-    db.init_app(app, settings.database_url)
+    session.init_app(app, settings.database_url)
     csrf.init_app(app)
     babel.init_app(
         app,

@@ -11,12 +11,12 @@ from flask_babel import format_date
 
 from . import i18n
 from .catalog.cache import CampaignInfo
-from .db import get_session
 from .errors import BadLink
 from .extensions import get_catalog, get_policy, get_settings, get_tokens
 from .i18n import current_language
 from .policy.service import PolicyState
 from .tokens import LinkClaims, Purpose, TokenInvalid
+from .web.session import get_session
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import schema
-from .db import get_session
+from .web.session import get_session
 
 bp = Blueprint("public", __name__)
 

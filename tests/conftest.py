@@ -24,11 +24,12 @@ from werkzeug.test import TestResponse
 
 from optout import create_app, schema
 from optout.catalog import service as catalog
-from optout.db import get_session, make_engine
+from optout.db import make_engine
 from optout.extensions import get_settings, get_tokens
 from optout.identity import pseudonymous_id
 from optout.links import Links, links_for
 from optout.models import AuditEntry, Campaign
+from optout.web.session import get_session
 
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"
 NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"

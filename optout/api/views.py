@@ -27,7 +27,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from ..audit import service as audit
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..db import get_session
 from ..extensions import csrf, get_settings, get_tokens
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
@@ -35,6 +34,7 @@ from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
 from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, record_run
 from ..tokens import LANGUAGES
+from ..web.session import get_session
 from . import (
     DROPPED_HEADER,
     ENDPOINT_SCOPES,

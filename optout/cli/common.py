@@ -13,11 +13,11 @@ from .. import schema
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..consent import scopes
-from ..db import get_database, get_session
 from ..extensions import get_settings
 from ..identity import AddressInvalid, normalize
 from ..models import Channel
 from ..policy import service as policy
+from ..web.session import get_database, get_session
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from flask import g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from ..db import get_session
 from ..models import Officer
+from ..web.session import get_session
 from . import auth
 
 IDLE_SECONDS = 30 * 60

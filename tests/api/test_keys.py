@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from optout.api import keys
 from optout.cli.api_keys import api_key_group
-from optout.db import get_session
+from optout.web.session import get_session
 from tests.api import bearer, create_key
 
 FILTER = "/api/v1/campaigns/newsletter/filter"

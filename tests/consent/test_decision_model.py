@@ -30,10 +30,10 @@ from sqlalchemy import text
 from optout import create_app
 from optout.catalog import service as catalog
 from optout.cli import cli
-from optout.db import get_session
 from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.officer import auth
+from optout.web.session import get_session
 from tests.conftest import BASE_URL, ID_KEY, csrf_token, empty_and_dispose, settings_for
 
 PROFILES = {
