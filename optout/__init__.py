@@ -15,12 +15,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import errors, hosts, i18n, pages, ratelimit, schema, security
+    from . import errors, hosts, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
     from .extensions import babel, csrf
-    from .i18n import DEFAULT, select_locale
+    from .languages import DEFAULT
     from .officer.views import bp as officer_bp
     from .paths import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
     from .policy.service import PolicyCache
@@ -28,7 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .public import bp as public_bp
     from .tokens import TokenService
     from .unsubscribe.views import bp as unsubscribe_bp
-    from .web import session
+    from .web import i18n, session
+    from .web.i18n import select_locale
 
     config = dict(config or {})
     app = security.RedactingFlask(  # logs an exception's path without its token

@@ -9,13 +9,13 @@ from urllib.parse import urlencode
 from flask import Flask, g, request
 from flask_babel import format_date
 
-from . import i18n
 from .catalog.cache import CampaignInfo
 from .errors import BadLink
 from .extensions import get_catalog, get_policy, get_settings, get_tokens
-from .i18n import current_language
 from .policy.service import PolicyState
 from .tokens import LinkClaims, Purpose, TokenInvalid
+from .web import i18n
+from .web.i18n import current_language
 from .web.session import get_session
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}

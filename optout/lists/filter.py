@@ -31,8 +31,8 @@ from ..consent import rules, scopes
 from ..consent.rules import Blocker, Choices, Freshness
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
-from ..i18n import language_of
 from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
+from ..languages import language_of
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
 from ..policy import service as policy

@@ -13,7 +13,7 @@ from typing import Any
 from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
 from ..consent import scopes
-from ..i18n import _
+from ..web.i18n import _
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ from wtforms import SelectChoice
 from ..catalog import service as catalog
 from ..db import utcnow
 from ..extensions import get_settings
-from ..i18n import _
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..ledger import export
 from ..models import Officer
 from ..pages import current_policy
 from ..privacy import erasure, messages, package, record, requests, service
 from ..privacy.dates import LOCAL, local_date
+from ..web.i18n import _
 from ..web.session import get_database, get_session
 from . import guard
 from .forms import EraseConfirmForm, EraseForm, ExtendForm, LedgerExportForm, PackageForm, RecordForm, RequestForm

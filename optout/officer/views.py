@@ -20,12 +20,12 @@ from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..db import utcnow
 from ..extensions import get_catalog, get_settings
-from ..i18n import _, current_language, explicit_language
 from ..identity import AddressInvalid
 from ..ledger.verify import verify
 from ..models import AuditEntry, Officer
 from ..pages import current_policy
 from ..reports.service import OPT_OUT_KINDS, campaign_report, report_csv
+from ..web.i18n import _, current_language, explicit_language
 from ..web.session import get_session
 from . import auth, chart, guard, labels, lookup, overview, throttle
 from .forms import LoginForm, LookupForm

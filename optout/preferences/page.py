@@ -12,8 +12,8 @@ from ..catalog.cache import CampaignInfo, TopicInfo
 from ..consent import rules, scopes
 from ..consent import service as consent
 from ..consent.rules import Freshness
-from ..i18n import _
 from ..models import Action, ConsentEvent, Link, Source
+from ..web.i18n import _
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 
 from ..consent import service as consent
 from ..extensions import get_catalog
-from ..i18n import current_language, explicit_language
 from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import Purpose
+from ..web.i18n import current_language, explicit_language
 from ..web.session import get_session
 from . import page as prefs
 

@@ -19,7 +19,7 @@ from ..config import Settings
 from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..db import utcnow
-from ..i18n import N_, SUPPORTED, translate
+from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, Topic
 from .dates import local_date

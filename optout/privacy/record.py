@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..config import Settings
 from ..db import utcnow
-from ..i18n import N_, SUPPORTED, translate
+from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, ConsentEvent, FilterRun, Partner, Source, Topic
 from ..policy import service as policy

@@ -20,11 +20,11 @@ from ..catalog.cache import CampaignInfo
 from ..consent import rules, scopes
 from ..consent import service as consent
 from ..extensions import csrf, get_catalog
-from ..i18n import current_language, explicit_language
 from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source
 from ..pages import current_policy, read_link
 from ..tokens import LinkClaims, Purpose
+from ..web.i18n import current_language, explicit_language
 from ..web.session import get_session
 
 bp = Blueprint("unsubscribe", __name__)
