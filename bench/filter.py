@@ -661,8 +661,8 @@ def profile(env: dict[str, str], data: ListData, workdir: Path, n: int) -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})
     from optout import create_app
     from optout.cli.common import campaign_info, session
-    from optout.extensions import get_settings, get_tokens
     from optout.lists.filter import LinkMaker, filter_csv
+    from optout.web.extensions import get_settings, get_tokens
 
     app = create_app()
     with app.app_context():

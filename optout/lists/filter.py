@@ -26,8 +26,9 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Connection, Table, text
 
+from .. import scopes
 from ..catalog.cache import CampaignInfo
-from ..consent import rules, scopes
+from ..consent import rules
 from ..consent.rules import Blocker, Choices, Freshness
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow

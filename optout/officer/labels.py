@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import scopes
 from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
-from ..consent import scopes
 from ..web.i18n import _
 
 

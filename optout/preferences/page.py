@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo, TopicInfo
-from ..consent import rules, scopes
+from ..consent import rules
 from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..models import Action, ConsentEvent, Link, Source

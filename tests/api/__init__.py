@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from optout.api import keys
+from optout.accounts import api_keys as keys
 from optout.web.session import get_session
 
 

@@ -16,9 +16,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..api import Scope
 from ..db import utcnow
 from ..models import ApiKey
-from . import Scope
 
 __all__ = ["Scope", "authenticate", "create_key", "list_keys", "revoke_key", "scopes_of"]
 
