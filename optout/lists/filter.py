@@ -38,7 +38,7 @@ from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFI
 from ..models import Choice, FilterRun
 from ..policy import service as policy
 from ..tokens import TokenService
-from .engine.seen import SeenIds
+from .seen import SeenIds
 from .tuning import Tuning
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
