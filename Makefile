@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 web_bench = @if command -v wrk >/dev/null 2>&1; then $(BIN)/python bench/web.py $(1); \
 	else echo "bench/web.py skipped: it needs wrk (apt-get install wrk)"; fi
 
-.PHONY: help test test-fast lint type check bench bench-quick catalogs
+.PHONY: help test test-fast lint lint-imports type check bench bench-quick catalogs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -23,10 +23,13 @@ test-fast: ## the SQLite tests only, without coverage (deselects the PostgreSQL 
 lint: ## ruff's checks, as CI runs them
 	$(BIN)/ruff check .
 
+lint-imports: ## the layers: import-linter's contracts in pyproject.toml ([tool.importlinter])
+	$(BIN)/lint-imports
+
 type: ## mypy --strict on optout/ (settings in pyproject.toml)
 	$(BIN)/mypy
 
-check: lint type test ## what CI runs after installing: lint, type, test
+check: lint type lint-imports test ## what CI runs after installing: lint, type, lint-imports, test
 
 bench: ## the benchmarks as the README reports them (tokens 45 s, filter 2 min, web 5 min where wrk is installed)
 	$(BIN)/python bench/tokens.py

@@ -463,7 +463,7 @@ def load_postgres(url: str, rows: Iterator[tuple[str, str, str, str]]) -> None:
 def campaign_id(env: dict[str, str]) -> int:
     from optout import create_app
     from optout.catalog import service as catalog
-    from optout.db import get_session
+    from optout.web.session import get_session
 
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})
@@ -661,8 +661,8 @@ def profile(env: dict[str, str], data: ListData, workdir: Path, n: int) -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})
     from optout import create_app
     from optout.cli.common import campaign_info, session
-    from optout.extensions import get_settings, get_tokens
     from optout.lists.filter import LinkMaker, filter_csv
+    from optout.web.extensions import get_settings, get_tokens
 
     app = create_app()
     with app.app_context():

@@ -47,10 +47,10 @@ from sqlalchemy.orm import Session as SASession
 
 from optout import create_app, schema
 from optout.catalog import service as catalog
-from optout.db import get_database, get_session
 from optout.identity import pseudonymous_id
 from optout.links import preferences_path, unsubscribe_path
 from optout.tokens import Purpose, TokenService
+from optout.web.session import get_database, get_session
 
 ONE_CLICK = {"data": web.ONE_CLICK_BODY, "content_type": "application/x-www-form-urlencoded"}
 

@@ -15,19 +15,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     are Flask settings (``TESTING``, ``DEBUG``)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from . import db, errors, hosts, i18n, pages, ratelimit, schema, security
     from .api.views import bp as api_bp
     from .catalog.cache import CatalogCache
     from .config import environment, load_settings
-    from .extensions import babel, csrf
-    from .i18n import DEFAULT, select_locale
-    from .officer.views import bp as officer_bp
+    from .languages import DEFAULT
+    from .officer.blueprint import bp as officer_bp
     from .paths import STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
     from .policy.service import PolicyCache
     from .preferences.views import bp as preferences_bp
-    from .public import bp as public_bp
     from .tokens import TokenService
     from .unsubscribe.views import bp as unsubscribe_bp
+    from .web import errors, hosts, i18n, pages, ratelimit, schemacheck, security, session
+    from .web.extensions import babel, csrf
+    from .web.i18n import select_locale
+    from .web.public import bp as public_bp
 
     config = dict(config or {})
     app = security.RedactingFlask(  # logs an exception's path without its token
@@ -63,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["optout.catalog"] = CatalogCache()
     # Tests register policy versions and look at the next page at once; servers re-read each minute.
     app.extensions["optout.policy"] = PolicyCache(ttl=0.0 if app.testing else 60.0)
-    db.init_app(app, settings.database_url)
+    session.init_app(app, settings.database_url)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -72,7 +73,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
     i18n.init_app(app)
-    schema.init_app(app)
+    schemacheck.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
     hosts.init_app(app, settings.public_origin)

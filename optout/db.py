@@ -1,7 +1,8 @@
-"""The database: declarative base, one engine and session factory per app, a session per request.
+"""The database, without Flask: declarative base, column types, and the engine for a URL.
 
-Services take a :class:`~sqlalchemy.orm.Session`, flush, and never commit; the edge (a request
-handler or a CLI command) commits or rolls back.
+The session of a request or command lives on the web side (:mod:`optout.web.session`). Services
+take a :class:`~sqlalchemy.orm.Session`, flush, and never commit; the edge (a request handler or
+a CLI command) commits or rolls back.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -91,30 +91,3 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
-
-
-def init_app(app: Flask, url: str) -> None:
-    """Bind a database to *app* and close the request's session at teardown."""
-    engine = make_engine(url)
-    app.extensions["optout.db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
-    app.teardown_appcontext(_close_session)
-
-
-def get_database() -> Database:
-    """The current application's database."""
-    database: Database = current_app.extensions["optout.db"]
-    return database
-
-
-def get_session() -> Session:
-    """The session of the current request or command, created on first use."""
-    if "db_session" not in g:
-        g.db_session = get_database().sessions()
-    session: Session = g.db_session
-    return session
-
-
-def _close_session(_exc: BaseException | None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.close()  # rolls back whatever the edge did not commit

@@ -1,10 +1,9 @@
-"""Alembic migrations, driven from our CLI, and the refusal to serve an out-of-date schema."""
+"""Alembic migrations, driven from our CLI, and the check that a database is at the newest one."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask, abort, request
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -79,19 +78,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def init_app(app: Flask) -> None:
-    """Refuse every request while the schema is out of date (checked until it is current once)."""
-
-    @app.before_request
-    def _require_current_schema() -> None:
-        # The health check makes this check itself, and answers 503 when the database does not.
-        if app.extensions.get("optout.schema_ok") or request.endpoint in ("static", "public.health"):
-            return
-        try:
-            check(app.extensions["optout.db"].engine)
-        except SchemaOutdated as exc:
-            app.logger.error("%s", exc)
-            abort(503, description=str(exc))
-        app.extensions["optout.schema_ok"] = True

@@ -24,11 +24,12 @@ from werkzeug.test import TestResponse
 
 from optout import create_app, schema
 from optout.catalog import service as catalog
-from optout.db import get_session, make_engine
-from optout.extensions import get_settings, get_tokens
+from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import Links, links_for
 from optout.models import AuditEntry, Campaign
+from optout.web.extensions import get_settings, get_tokens
+from optout.web.session import get_session
 
 OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"
 NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"
@@ -264,8 +265,8 @@ def decide(app: Flask) -> Callable[..., None]:
 def past_request(app: Flask) -> Callable[..., int]:
     """Register an access request received on a given day, and extend it on another, straight through
     the service: the CLI and console extend only as of now, so an extension in the past needs this."""
+    from optout.dates import LOCAL
     from optout.privacy import requests
-    from optout.privacy.dates import LOCAL
 
     def noon(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(12), tzinfo=LOCAL)

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from optout.security import RedactTokens
+from optout.web.security import RedactTokens
 
 
 @pytest.fixture

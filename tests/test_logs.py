@@ -22,10 +22,11 @@ from sqlalchemy.engine import Connection, make_url
 
 from optout import create_app, schema
 from optout.catalog import service as catalog
-from optout.db import get_session, make_engine
-from optout.extensions import get_settings, get_tokens
+from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import links_for
+from optout.web.extensions import get_settings, get_tokens
+from optout.web.session import get_session
 from tests.conftest import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, PG_ADMIN_URL, _postgres_answers, settings_for
 
 EMAIL = "liv.secret@example.no"

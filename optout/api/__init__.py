@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+from ..accounts.api_keys import Scope as Scope  # the keys hold it; the contract names it here too
+
 PREFIX = "/api/v1"
 MIB = 1024 * 1024
 
@@ -26,13 +28,6 @@ class ErrorCode(enum.StrEnum):
     INSUFFICIENT_SCOPE = "insufficient-scope"
     INTERNAL_ERROR = "internal-error"
     UNAVAILABLE = "unavailable"
-
-
-class Scope(enum.StrEnum):
-    """What an API key may do; each operation needs one (a key holds one or more)."""
-
-    FILTER = "filter"  # filter sending lists, and get the kept recipients' links
-    LINKS = "links"  # mint links for any address
 
 
 # The scope each operation needs, by endpoint (the OpenAPI document lists them too).

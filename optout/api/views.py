@@ -24,17 +24,18 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from ..accounts import api_keys as keys
 from ..audit import service as audit
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..db import get_session
-from ..extensions import csrf, get_settings, get_tokens
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
 from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, record_run
 from ..tokens import LANGUAGES
+from ..web.extensions import csrf, get_settings, get_tokens
+from ..web.session import get_session
 from . import (
     DROPPED_HEADER,
     ENDPOINT_SCOPES,
@@ -52,7 +53,6 @@ from . import (
     ROWS_READ_HEADER,
     ErrorCode,
     jsonbody,
-    keys,
 )
 from .jsonbody import BodyUnusable, TooManyRecipients, read_filter_body
 from .openapi import DOCUMENT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..api import keys
+from ..accounts import api_keys as keys
 from .common import echo_json, fail, session
 
 

@@ -9,15 +9,14 @@ import click
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .. import schema
+from .. import schema, scopes
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..consent import scopes
-from ..db import get_database, get_session
-from ..extensions import get_settings
 from ..identity import AddressInvalid, normalize
 from ..models import Channel
 from ..policy import service as policy
+from ..web.extensions import get_settings
+from ..web.session import get_database, get_session
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

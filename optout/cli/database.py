@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from .. import schema
-from ..db import get_database
+from ..web.session import get_database
 
 
 @click.group("db", cls=AppGroup)

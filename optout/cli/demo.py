@@ -9,13 +9,13 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from .. import create_app, schema
+from ..accounts import officers as auth
 from ..catalog import service as catalog
-from ..db import get_database, get_session
-from ..extensions import get_settings, get_tokens
 from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Campaign
-from ..officer import auth
+from ..web.extensions import get_settings, get_tokens
+from ..web.session import get_database, get_session
 
 DEMO_ADDRESS = "kari.nordmann@example.no"
 DEMO_OFFICER = "personvern@example.no"

@@ -11,11 +11,11 @@ from typing import IO
 import click
 from flask.cli import AppGroup
 
+from .. import scopes
 from ..catalog import service as catalog
-from ..consent import scopes
 from ..consent.imports import ImportSummary, import_consents, import_suppressions
 from ..csvrows import UNDECODABLE_BYTES, CsvUnusable
-from ..extensions import get_settings
+from ..web.extensions import get_settings
 from .common import check_scope, current_policy, fail, session
 
 

@@ -11,8 +11,8 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import get_settings, get_tokens
 from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tuning, filter_list, record_run
+from ..web.extensions import get_settings, get_tokens
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..accounts import officers as auth
 from ..audit import service as audit
 from ..audit.service import AuditAction
-from ..officer import auth
 from .common import echo_json, fail, mailbox, session
 
 

@@ -11,11 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ..audit import service as audit
+from ..dates import local_date
 from ..db import utcnow
-from ..extensions import get_settings
 from ..identity import pseudonymous_id
 from ..privacy import erasure, messages, package, record, requests, service
-from ..privacy.dates import local_date
+from ..web.extensions import get_settings
 from .common import current_policy, echo_json, fail, mailbox, session
 from .output import atomic_output
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from .. import scopes
 from ..audit import service as audit
 from ..catalog import service as catalog
-from ..consent import scopes
 from ..consent import service as consent
-from ..extensions import get_settings, get_tokens
 from ..identity import pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
 from ..tokens import LANGUAGES
+from ..web.extensions import get_settings, get_tokens
 from .common import check_scope, current_policy, echo_json, fail, mailbox, session
 
 

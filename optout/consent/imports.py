@@ -18,11 +18,12 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, pseudonymous_id
 from ..models import Action, Source, Status
-from . import rules, scopes
+from . import rules
 from . import service as consent
 from .rules import Freshness
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from .. import scopes
 from ..models import Basis, Status
-from . import scopes
 
 
 class TopicLike(Protocol):

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..db import utcnow
 from ..ledger import chain
 from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
-from . import rules, scopes
+from . import rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
 __all__ = ["Blocker", "Change", "ChangeNotFound", "ChangeNotUndoable", "ChangeStale", "Choices", "Context", "TopicLike"]

@@ -21,7 +21,7 @@ from typing import IO, Any, cast
 
 from sqlalchemy import Connection, Select, Table, func, or_, select
 
-from ..consent import scopes
+from .. import scopes
 from ..csvcells import escaped_row, unescape
 from ..models import Campaign, ConsentEvent, Partner, RedactedEvent, Topic
 from .chain import ALL_FIELDS, timestamp

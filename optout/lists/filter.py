@@ -26,18 +26,19 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Connection, Table, text
 
+from .. import scopes
 from ..catalog.cache import CampaignInfo
-from ..consent import rules, scopes
+from ..consent import rules
 from ..consent.rules import Blocker, Choices, Freshness
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
-from ..i18n import language_of
 from ..identity import PID_BYTES, AddressInvalid, normalize, pid_of_normal
+from ..languages import language_of
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..models import Choice, FilterRun
 from ..policy import service as policy
 from ..tokens import TokenService
-from .engine.seen import SeenIds
+from .seen import SeenIds
 from .tuning import Tuning
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')

@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from ..catalog.cache import CampaignInfo
 from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
-from ..i18n import language_of
+from ..languages import language_of
 from .engine.parallel import filter_csv_parallel
 from .filter import (
     LINK_COLUMNS,

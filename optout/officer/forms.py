@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..accounts.officers import MAX_PASSWORD_LENGTH
 from ..identity import MAX_ADDRESS_LENGTH
-from .auth import MAX_PASSWORD_LENGTH
 
 _TOO_LONG = _l("That is too long.")
 

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import g, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from ..db import get_session
+from ..accounts import officers as auth
 from ..models import Officer
-from . import auth
+from ..web.session import get_session
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 8 * 60 * 60
@@ -89,6 +89,14 @@ def current_officer() -> Officer | None:
         g.officer = officer
     found: Officer | None = g.officer
     return found
+
+
+def require_officer() -> Officer:
+    """The officer signed in for this request; 403 when none (the blueprint's guard runs first)."""
+    officer = current_officer()
+    if officer is None:  # the guard refused the request already; this only satisfies the type checker
+        abort(403)
+    return officer
 
 
 def safe_next(target: str | None) -> str | None:

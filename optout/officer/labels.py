@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import scopes
 from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
-from ..consent import scopes
-from ..i18n import _
+from ..web.i18n import _
 
 
 @dataclass(frozen=True)

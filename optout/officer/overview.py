@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..consent import scopes
+from .. import scopes
 from ..models import Action, ConsentEvent
 
 DAYS = 30

@@ -17,27 +17,20 @@ from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
 from ..catalog import service as catalog
-from ..db import get_database, get_session, utcnow
-from ..extensions import get_settings
-from ..i18n import _
+from ..dates import LOCAL, local_date
+from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..ledger import export
-from ..models import Officer
-from ..pages import current_policy
 from ..privacy import erasure, messages, package, record, requests, service
-from ..privacy.dates import LOCAL, local_date
+from ..web.extensions import get_settings
+from ..web.i18n import _
+from ..web.pages import current_policy
+from ..web.session import get_database, get_session
 from . import guard
+from .blueprint import bp
 from .forms import EraseConfirmForm, EraseForm, ExtendForm, LedgerExportForm, PackageForm, RecordForm, RequestForm
-from .views import bp
 
 ALL = ""  # the select value meaning "no filter"
-
-
-def _officer() -> Officer:
-    officer = guard.current_officer()
-    if officer is None:  # the blueprint's guard ran first; this only satisfies the type checker
-        abort(403)
-    return officer
 
 
 def _pid(email: str) -> str | None:
@@ -104,7 +97,7 @@ def register_request() -> ResponseReturnValue:
     db = get_session()
     try:
         request = service.register_request(
-            db, pid, actor=_officer().email, reason=form.reason.data, received_at=received
+            db, pid, actor=guard.require_officer().email, reason=form.reason.data, received_at=received
         )
     except requests.RepeatedRequest as error:
         db.rollback()
@@ -134,7 +127,7 @@ def answer_request() -> ResponseReturnValue:
             settings=settings,
             fresh=current_policy().freshness,
             fmt=fmt,
-            actor=_officer().email,
+            actor=guard.require_officer().email,
             reason=form.reason.data,
         )
     except requests.RepeatedRequest as error:
@@ -165,7 +158,7 @@ def extend_request(request_id: int) -> ResponseReturnValue:
         return _register_page(*blank, {"extend": _form_errors(form)}, None, 422, (request_id, form))
     try:
         due = service.extend_request(
-            db, request, months=int(form.months.data), reason=form.reason.data, actor=_officer().email
+            db, request, months=int(form.months.data), reason=form.reason.data, actor=guard.require_officer().email
         )
     except requests.ExtensionRefused as error:
         db.rollback()
@@ -217,7 +210,7 @@ def export_record() -> ResponseReturnValue:
         return _exports_page(_export_form(formdata=None), form, {"record": _form_errors(form)}), 422
     fmt, year = form.format.data, form.year.data
     db = get_session()
-    data = service.export_processing_record(db, get_settings(), year=year, fmt=fmt, actor=_officer().email)
+    data = service.export_processing_record(db, get_settings(), year=year, fmt=fmt, actor=guard.require_officer().email)
     db.commit()
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2) + "\n", "application/json"
@@ -243,7 +236,7 @@ def export_ledger() -> ResponseReturnValue:
     )
     fmt = form.format.data
     db = get_session()
-    service.export_ledger(db, chosen, fmt=fmt, actor=_officer().email)
+    service.export_ledger(db, chosen, fmt=fmt, actor=guard.require_officer().email)
     db.commit()
     engine = get_database().engine
 
@@ -290,6 +283,7 @@ def erase_confirm() -> ResponseReturnValue:
         errors = _form_errors(form) or [_not_an_address()]
         return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=shown, done=None), 422
     db = get_session()
-    done = service.erase_person(db, pid, policy_version=current_policy().current.version, actor=_officer().email)
+    actor = guard.require_officer().email
+    done = service.erase_person(db, pid, policy_version=current_policy().current.version, actor=actor)
     db.commit()
     return render_template("officer/erase.html", form=EraseForm(formdata=None), errors=[], review=None, done=done)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from limits import parse
 
-from ..ratelimit import limiter
+from ..web.ratelimit import limiter
 
 LOGIN_FAILURES = parse("10 per 15 minutes")
 _SCOPE = "optout-officer-login-failures"

@@ -1,7 +1,7 @@
-"""The console's pages. Every endpoint but the login page needs a signed-in officer.
+"""The console's pages: login, overview, lookup, campaigns, ledger and audit trail.
 
-The blueprint refuses anonymous requests before any view runs (:func:`guard.refuse_anonymous`),
-so a page added here is protected without remembering to; a test walks the URL map to hold that.
+Every endpoint but the login page needs a signed-in officer: the blueprint
+(:mod:`.blueprint`) refuses anonymous requests before any view runs.
 """
 
 from __future__ import annotations
@@ -11,51 +11,28 @@ import io
 import json
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..accounts import officers as auth
 from ..audit import service as audit
 from ..audit.service import AuditAction
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..db import get_session, utcnow
-from ..extensions import get_catalog, get_settings
-from ..i18n import _, current_language, explicit_language
+from ..db import utcnow
 from ..identity import AddressInvalid
 from ..ledger.verify import verify
-from ..models import AuditEntry, Officer
-from ..pages import current_policy
+from ..models import AuditEntry
 from ..reports.service import OPT_OUT_KINDS, campaign_report, report_csv
-from . import auth, chart, guard, labels, lookup, overview, throttle
+from ..web.extensions import get_catalog, get_settings
+from ..web.i18n import _, current_language
+from ..web.pages import current_policy
+from ..web.session import get_session
+from . import chart, guard, labels, lookup, overview, throttle
+from .blueprint import bp
 from .forms import LoginForm, LookupForm
-from .navigation import NAV
 
-bp = Blueprint("officer", __name__, url_prefix="/officer")
-PUBLIC_ENDPOINTS = frozenset({"officer.login"})
 UNKNOWN_OFFICER = "-"  # the audit's name for a login attempt with an address no officer has
-
-
-@bp.before_request
-def _console_language_and_guard() -> ResponseReturnValue | None:
-    lang = explicit_language()
-    if lang and session.get(guard.LANG_KEY) != lang:
-        session[guard.LANG_KEY] = lang
-    g.console_lang = session.get(guard.LANG_KEY)
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return None
-    return guard.refuse_anonymous()
-
-
-@bp.context_processor
-def _console_context() -> dict[str, object]:
-    return {"signed_in": guard.current_officer(), "console_nav": NAV}
-
-
-def _officer() -> Officer:
-    officer = guard.current_officer()
-    if officer is None:  # the guard ran first; this only satisfies the type checker
-        abort(403)
-    return officer
 
 
 def _names() -> labels.Names:
@@ -105,7 +82,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     """End the login (POST with CSRF, so another site cannot log the officer out)."""
     db = get_session()
-    officer = _officer()
+    officer = guard.require_officer()
     audit.record(db, officer.email, AuditAction.LOGOUT)
     guard.sign_out(officer)
     db.commit()
@@ -147,7 +124,7 @@ def lookup_page() -> ResponseReturnValue:
         except AddressInvalid:
             address_error = _("That is not an e-mail address. Check it and try again.")
         else:
-            audit.record(db, _officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
+            audit.record(db, guard.require_officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
             db.commit()
     errors = [*form.email.errors, *([address_error] if address_error else [])]
     campaigns = {c.id: c.slug for c in catalog.campaigns(get_session())} if record else {}
@@ -192,7 +169,7 @@ def campaign_download(slug: str, fmt: str) -> ResponseReturnValue:
     info = _campaign(slug)
     db = get_session()
     report = campaign_report(db, info)
-    audit.record(db, _officer().email, AuditAction.REPORT_EXPORTED, data={"campaign": slug, "format": fmt})
+    audit.record(db, guard.require_officer().email, AuditAction.REPORT_EXPORTED, data={"campaign": slug, "format": fmt})
     db.commit()
     if fmt == "json":
         body, mimetype = json.dumps(report, indent=2, ensure_ascii=False), "application/json"

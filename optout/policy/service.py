@@ -22,12 +22,12 @@ from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..config import Settings
-from ..consent import scopes
 from ..consent.rules import Freshness, TopicLike
+from ..dates import local_date
 from ..db import utcnow
 from ..models import Basis, Choice, PolicyVersion, Status
-from ..privacy.dates import local_date
 
 
 class PolicyError(ValueError):

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo, TopicInfo
-from ..consent import rules, scopes
+from ..consent import rules
 from ..consent import service as consent
 from ..consent.rules import Freshness
-from ..i18n import _
 from ..models import Action, ConsentEvent, Link, Source
+from ..web.i18n import _
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..consent import service as consent
-from ..db import get_session
-from ..extensions import get_catalog
-from ..i18n import current_language, explicit_language
 from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
-from ..pages import current_policy, read_link
 from ..tokens import Purpose
+from ..web.extensions import get_catalog
+from ..web.i18n import current_language, explicit_language
+from ..web.pages import current_policy, read_link
+from ..web.session import get_session
 from . import page as prefs
 
 bp = Blueprint("preferences", __name__)

@@ -21,8 +21,8 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..audit import service as audit
-from ..consent import scopes
 from ..consent import service as consent
 from ..ledger import chain
 from ..models import AccessRequest, Action, Choice, ConsentEvent, RedactedEvent, Source

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..consent import service as consent
 from ..consent.rules import Freshness
+from ..dates import local_date
 from ..db import utcnow
-from ..i18n import N_, SUPPORTED, translate
+from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, Topic
-from .dates import local_date
 
 FORMAT = "optout-access-package/1"
 TEMPLATE = "privacy/package.html"

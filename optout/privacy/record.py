@@ -20,13 +20,13 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..dates import LOCAL
 from ..db import utcnow
-from ..i18n import N_, SUPPORTED, translate
+from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, ConsentEvent, FilterRun, Partner, Source, Topic
 from ..policy import service as policy
 from . import package
-from .dates import LOCAL
 
 FORMAT = "optout-record-of-processing/1"
 TEMPLATE = "privacy/record.html"

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..dates import add_months, local_date
 from ..db import utcnow
 from ..models import AccessRequest
-from .dates import add_months, local_date
 
 REPEAT_MONTHS = 12
 DUE_MONTHS = 1

@@ -15,8 +15,8 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..catalog.cache import CampaignInfo
-from ..consent import scopes
 from ..csvcells import escaped_row
 from ..lists.filter import Reason
 from ..models import Action, ConsentEvent, FilterRun

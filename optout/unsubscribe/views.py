@@ -16,16 +16,17 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from .. import scopes
 from ..catalog.cache import CampaignInfo
-from ..consent import rules, scopes
+from ..consent import rules
 from ..consent import service as consent
-from ..db import get_session
-from ..extensions import csrf, get_catalog
-from ..i18n import current_language, explicit_language
 from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source
-from ..pages import current_policy, read_link
 from ..tokens import LinkClaims, Purpose
+from ..web.extensions import csrf, get_catalog
+from ..web.i18n import current_language, explicit_language
+from ..web.pages import current_policy, read_link
+from ..web.session import get_session
 
 bp = Blueprint("unsubscribe", __name__)
 TOKEN_RULE = UNSUBSCRIBE_PREFIX + "<token>"  # the URL scheme is links.py's

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from optout.api import keys
-from optout.db import get_session
+from optout.accounts import api_keys as keys
+from optout.web.session import get_session
 
 
 def create_key(app: Flask, name: str = "mailer", scopes: tuple[keys.Scope, ...] = tuple(keys.Scope)) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from optout.accounts import officers as auth
 from optout.catalog import service as catalog
 from optout.consent import service as consent
-from optout.db import get_session
-from optout.extensions import get_settings, get_tokens
 from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.models import Action, Source
-from optout.officer import auth
+from optout.web.extensions import get_settings, get_tokens
+from optout.web.session import get_session
 from tests.browser.accessibility import violations
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_pages import CONTRAST_JS, SMALL_TARGETS_JS

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from optout.catalog import service as catalog
-from optout.db import get_session
-from optout.extensions import get_settings, get_tokens
 from optout.identity import pseudonymous_id
 from optout.links import links_for
+from optout.web.extensions import get_settings, get_tokens
+from optout.web.session import get_session
 from tests.browser.accessibility import violations
 
 # Contrast of every element that holds text, against the first opaque background behind it.

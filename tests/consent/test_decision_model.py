@@ -28,12 +28,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import text
 
 from optout import create_app
+from optout.accounts import officers as auth
 from optout.catalog import service as catalog
 from optout.cli import cli
-from optout.db import get_session
 from optout.identity import pseudonymous_id
 from optout.links import links_for
-from optout.officer import auth
+from optout.web.session import get_session
 from tests.conftest import BASE_URL, ID_KEY, csrf_token, empty_and_dispose, settings_for
 
 PROFILES = {

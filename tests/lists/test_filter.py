@@ -189,7 +189,7 @@ junk = st.lists(st.one_of(addresses, st.sampled_from(['"', ",", '""', "\r", "\x0
 def test_no_row_of_an_opted_out_recipient_is_ever_emitted(run, make_campaign, decide, app, rows, raw_junk):
     with app.app_context():
         from optout.catalog import service as catalog
-        from optout.db import get_session
+        from optout.web.session import get_session
 
         if catalog.campaigns(get_session()) == []:
             make_campaign("newsletter", topic="periodic")
@@ -214,7 +214,7 @@ def test_no_row_of_an_opted_out_recipient_is_ever_emitted(run, make_campaign, de
 def test_other_columns_come_back_exactly_as_they_went_in(run, make_campaign, app, extra):
     with app.app_context():
         from optout.catalog import service as catalog
-        from optout.db import get_session
+        from optout.web.session import get_session
 
         if catalog.campaigns(get_session()) == []:
             make_campaign("newsletter", topic="periodic")

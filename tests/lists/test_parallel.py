@@ -51,7 +51,7 @@ def filtered(optout, tmp_path, monkeypatch):
 def test_workers_write_what_one_process_writes(filtered, make_campaign, decide, app, records, tail, block):
     with app.app_context():
         from optout.catalog import service as catalog
-        from optout.db import get_session
+        from optout.web.session import get_session
 
         if catalog.campaigns(get_session()) == []:
             make_campaign("newsletter", topic="periodic")

@@ -37,8 +37,8 @@ def test_one_process_where_there_is_no_fork(monkeypatch):
 def test_workers_write_the_bytes_one_process_writes(app, make_campaign, decide, tuning):
     from optout.catalog import service as catalog
     from optout.catalog.cache import CampaignInfo
-    from optout.db import get_session
-    from optout.extensions import get_settings, get_tokens
+    from optout.web.extensions import get_settings, get_tokens
+    from optout.web.session import get_session
 
     make_campaign("newsletter", topic="periodic")
     decide("out@example.no", "topic:periodic")

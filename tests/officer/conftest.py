@@ -9,8 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from optout.db import get_session
-from optout.officer import auth
+from optout.accounts import officers as auth
+from optout.web.session import get_session
 from tests.conftest import BASE_URL, csrf_token
 
 EMAIL = "personvern@example.no"

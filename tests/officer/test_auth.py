@@ -10,9 +10,11 @@ import time
 import pytest
 from flask import Flask
 
-from optout.db import get_session, utcnow
-from optout.officer import auth, guard
-from optout.officer.auth import LOCK_TIME, MAX_FAILURES
+from optout.accounts import officers as auth
+from optout.accounts.officers import LOCK_TIME, MAX_FAILURES
+from optout.db import utcnow
+from optout.officer import guard
+from optout.web.session import get_session
 from tests.conftest import BASE_URL, csrf_token
 from tests.officer.conftest import EMAIL, LOGIN_URL, PASSWORD, console, log_in, post
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from optout.db import get_session
-from optout.officer import auth
+from optout.accounts import officers as auth
+from optout.web.session import get_session
 from tests.officer.conftest import PASSWORD, console, log_in, post
 
 SPELLED = "øyvind@blåbær.no"

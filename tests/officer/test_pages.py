@@ -8,10 +8,11 @@ import json
 import re
 
 from optout.consent import service as consent
-from optout.db import get_session, utcnow
+from optout.db import utcnow
 from optout.identity import pseudonymous_id
 from optout.models import Action, Source
 from optout.officer import chart, overview
+from optout.web.session import get_session
 from tests.conftest import ID_KEY
 from tests.officer.conftest import EMAIL, console, post
 

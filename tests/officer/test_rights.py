@@ -13,8 +13,8 @@ import re
 import pytest
 from sqlalchemy import text
 
+from optout.dates import add_months, local_date
 from optout.db import utcnow
-from optout.privacy.dates import add_months, local_date
 from tests.officer.conftest import console, post
 
 ADDRESS = "kari.nordmann@example.no"

@@ -10,9 +10,10 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from optout.db import get_session, utcnow
+from optout.dates import LOCAL, add_months, local_date
+from optout.db import utcnow
 from optout.privacy import requests
-from optout.privacy.dates import LOCAL, add_months, local_date
+from optout.web.session import get_session
 from tests.conftest import audit_rows
 
 

@@ -31,7 +31,7 @@ def test_working_links_are_never_counted_nor_refused(limited, links, make_campai
     client = limited.test_client()
     with limited.app_context():
         from optout.catalog import service as catalog
-        from optout.db import get_session
+        from optout.web.session import get_session
 
         campaign = catalog.campaign_by_slug(get_session(), "newsletter")
     for i in range(5):  # a mail provider relaying many real one-clicks from one address

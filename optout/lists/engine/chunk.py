@@ -17,9 +17,9 @@ from typing import NamedTuple
 from sqlalchemy import Engine
 
 from ...catalog.cache import CampaignInfo
-from ...i18n import language_of
 from ...identity import PID_BYTES, PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize
 from ...keyedhash import KeyedSha256
+from ...languages import language_of
 from ...links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ...tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
 from ..filter import Decider, Reason

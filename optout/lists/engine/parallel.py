@@ -34,10 +34,10 @@ from ...csvrows import UNDECODABLE_BYTES, column
 from ...db import make_engine
 from ...identity import PID_BYTES
 from ..filter import Decider, LinkSettings, Reason, Summary, csv_writer_header, read_list_header
+from ..seen import SeenIds
 from ..tuning import Tuning
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
 from .loader import SharedVerdicts
-from .seen import SeenIds
 
 MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory

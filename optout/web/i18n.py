@@ -1,24 +1,19 @@
-"""Language choice: an explicit ``?lang=``, the token's language (or the officer console's choice),
-``Accept-Language``, then bokmål.
+"""The language of a response: an explicit ``?lang=``, the token's language (or the officer
+console's choice), ``Accept-Language``, then bokmål; and the request-time gettext.
 
-Browsers in Norway send ``no``, ``nb``, ``nn``, ``nb-NO`` or ``no-NO``; all of them mean bokmål
-here (we have no nynorsk catalog, and bokmål is the closer fallback than English).
+The supported languages, their aliases and the catalogs outside a request are in
+:mod:`optout.languages`, which knows nothing of Flask.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
 
-from .paths import TRANSLATIONS_DIR
-
-DEFAULT = "nb"
-SUPPORTED = ("nb", "en")
-_ALIASES = {"nb": "nb", "no": "nb", "nn": "nb", "en": "en"}
+from ..languages import DEFAULT, language_of
 
 
 def translations() -> NullTranslations:
@@ -46,23 +41,6 @@ def _(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
-def N_(message: str) -> str:  # noqa: N802 - the name Babel's extractor looks for
-    """Mark *message* for translation where it is defined; translate it where it is used."""
-    return message
-
-
-@functools.cache
-def catalog(language: str) -> NullTranslations:
-    """The catalog of *language*, outside any request (a document holding both languages)."""
-    return Translations.load(str(TRANSLATIONS_DIR), [language])
-
-
-def translate(language: str, message: str, **variables: Any) -> str:
-    """*message* in *language*, with ``%(name)s`` placeholders filled from *variables*."""
-    text = str(catalog(language).ugettext(message))
-    return text % variables if variables else text
-
-
 def init_app(app: Flask) -> None:
     """Give templates the once-per-request catalog (after Flask-Babel has installed its own)."""
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
@@ -70,14 +48,6 @@ def init_app(app: Flask) -> None:
         lambda singular, plural, n: translations().ungettext(singular, plural, n),
         newstyle=True,
     )
-
-
-def language_of(tag: str | None) -> str | None:
-    """Map a language tag (``nb-NO``, ``en_GB``, ``no``) to a supported language, or None."""
-    if not tag:
-        return None
-    primary = tag.strip().lower().replace("_", "-").split("-", 1)[0]
-    return _ALIASES.get(primary)
 
 
 def explicit_language() -> str | None:

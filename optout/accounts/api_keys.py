@@ -7,6 +7,7 @@ attacker at most something about the hash, which does not help to forge a key.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import re
@@ -18,9 +19,16 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import ApiKey
-from . import Scope
 
 __all__ = ["Scope", "authenticate", "create_key", "list_keys", "revoke_key", "scopes_of"]
+
+
+class Scope(enum.StrEnum):
+    """What an API key may do; each operation needs one (a key holds one or more)."""
+
+    FILTER = "filter"  # filter sending lists, and get the kept recipients' links
+    LINKS = "links"  # mint links for any address
+
 
 KEY_PREFIX = "oo_"  # lets secret scanners and people recognise a leaked key
 MAX_KEY_LENGTH = 100  # ours are 46 characters; anything much longer is not one of ours

@@ -6,10 +6,10 @@ from flask import current_app
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
-from .catalog.cache import CatalogCache
-from .config import Settings
-from .policy.service import PolicyCache
-from .tokens import TokenService
+from ..catalog.cache import CatalogCache
+from ..config import Settings
+from ..policy.service import PolicyCache
+from ..tokens import TokenService
 
 csrf = CSRFProtect()
 babel = Babel()

@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import schema
-from .db import get_session
+from .. import schema
+from .session import get_session
 
 bp = Blueprint("public", __name__)
 

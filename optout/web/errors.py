@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 
-from .links import LINK_ALPHABET, PREFERENCES_PREFIX
+from ..links import LINK_ALPHABET, PREFERENCES_PREFIX
 
 _PREFERENCE_PATH = re.compile("^" + re.escape(PREFERENCES_PREFIX) + LINK_ALPHABET + "+")
 

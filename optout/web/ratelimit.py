@@ -18,9 +18,9 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from .config import ConfigError
+from ..config import ConfigError
+from ..tokens import Purpose, TokenInvalid
 from .extensions import get_tokens
-from .tokens import Purpose, TokenInvalid
 
 _PURPOSES = {"unsubscribe": Purpose.UNSUBSCRIBE, "preferences": Purpose.PREFERENCES}
 _SCOPE = "optout-bad-links"

@@ -9,14 +9,14 @@ from urllib.parse import urlencode
 from flask import Flask, g, request
 from flask_babel import format_date
 
+from ..catalog.cache import CampaignInfo
+from ..policy.service import PolicyState
+from ..tokens import LinkClaims, Purpose, TokenInvalid
 from . import i18n
-from .catalog.cache import CampaignInfo
-from .db import get_session
 from .errors import BadLink
 from .extensions import get_catalog, get_policy, get_settings, get_tokens
 from .i18n import current_language
-from .policy.service import PolicyState
-from .tokens import LinkClaims, Purpose, TokenInvalid
+from .session import get_session
 
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
 

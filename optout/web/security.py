@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from .links import LINK_PREFIXES
+from ..links import LINK_PREFIXES
 
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 TOKEN_AREAS = LINK_PREFIXES
