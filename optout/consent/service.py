@@ -7,8 +7,8 @@ against the latest committed row. So two concurrent requests for the same recipi
 lose a decision nor record it twice, and a repeated opt-out writes nothing.
 
 Each choice row always equals its scope's latest event: the status is the event's action and the
-policy version the event's. That is what lets undo restore a row exactly (status, the version
-the consent was given under, and a pointer to the event that gave it), never a fresh consent.
+policy version the event's. That is what lets undo (:mod:`optout.consent.undo`) restore a row
+exactly, never as a fresh consent.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, func, or_, select
+from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from .. import scopes
@@ -31,25 +31,13 @@ from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
 from . import rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
-__all__ = ["Blocker", "Change", "ChangeNotFound", "ChangeNotUndoable", "ChangeStale", "Choices", "Context", "TopicLike"]
+__all__ = ["Blocker", "Change", "Choices", "Context", "TopicLike"]
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
 _CHOICE = cast(Table, Choice.__table__)
 _EVENT = cast(Table, ConsentEvent.__table__)
-
-
-class ChangeNotFound(LookupError):
-    """No change with that id belongs to this recipient."""
-
-
-class ChangeStale(Exception):
-    """The choices have changed since; undoing would overwrite a newer decision."""
-
-
-class ChangeNotUndoable(Exception):
-    """The change is not one that the link in hand may undo (an undo, an import, another link's)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ class Change:
         return bool(self.actions)
 
 
-class _Write(NamedTuple):
+class Write(NamedTuple):
     """One scope to change, and the row it must hold afterwards."""
 
     scope: str
@@ -140,7 +128,7 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     return None  # everything: every channel
 
 
-def _apply(connection: Connection, pid: str, write: _Write, now: dt.datetime) -> bool:
+def _apply(connection: Connection, pid: str, write: Write, now: dt.datetime) -> bool:
     """Make *write*'s scope hold its result; return True only if the stored state changed."""
     if write.action is Action.RESET:
         return connection.execute(_RESET, {"pid": pid, "scope": write.scope}).first() is not None
@@ -155,7 +143,7 @@ def _apply(connection: Connection, pid: str, write: _Write, now: dt.datetime) ->
     return connection.execute(upsert, values).first() is not None
 
 
-def _topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict[str, str]:
+def topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict[str, str]:
     if topics is None:
         return dict(session.execute(select(Topic.key, Topic.channel)).all())
     return {topic.key: topic.channel for topic in topics}
@@ -174,16 +162,16 @@ def record(
     *topics* (for the channel of each topic scope) is read from the database when not given.
     """
     pairs = changes.items() if isinstance(changes, Mapping) else changes
-    writes = [_Write(scope, action, context.policy_version) for scope, action in pairs]
+    writes = [Write(scope, action, context.policy_version) for scope, action in pairs]
     connection = session.connection()  # Core: the ORM adds nothing to these statements
     head = chain.lock(connection)  # first, before any choice row: every writer locks in the same order
-    return _write(connection, pid, writes, context, _topic_channels(session, topics), head)
+    return apply_writes(connection, pid, writes, context, topic_channels(session, topics), head)
 
 
-def _write(
+def apply_writes(
     connection: Connection,
     pid: str,
-    writes: Sequence[_Write],
+    writes: Sequence[Write],
     context: Context,
     topic_channels: Mapping[str, str],
     head: tuple[int, str],
@@ -258,76 +246,3 @@ def change_events(session: Session, pid: str, change_id: str) -> Sequence[Consen
         .order_by(ConsentEvent.id)
     )
     return session.scalars(stmt).all()
-
-
-# The decisions a person makes through one of our links: the only ones a page offers to undo.
-_PAGE_SOURCES = frozenset({Source.ONE_CLICK, Source.CONFIRMATION_PAGE, Source.PREFERENCE_PAGE})
-
-
-def may_undo(events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
-    """True when the holder of *link* (for *campaign_id*) may undo the change made of *events*.
-
-    The preferences link may undo any decision made through a link (never an undo, an import or
-    the CLI's); the unsubscribe link only its own opt-outs, made through that link for its campaign.
-    """
-    if not events or any(event.source not in _PAGE_SOURCES for event in events):
-        return False
-    if link is Link.PREFERENCES:
-        return True
-    return all(
-        event.link == Link.UNSUBSCRIBE and event.campaign_id == campaign_id and event.action == Action.OPT_OUT
-        for event in events
-    )
-
-
-def superseded(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bool:
-    """True when a newer decision has touched a choice that the change of *events* made."""
-    newer = select(func.count()).where(
-        ConsentEvent.pid == pid,
-        ConsentEvent.scope.in_({event.scope for event in events}),
-        ConsentEvent.id > max(event.id for event in events),
-    )
-    return bool(session.scalar(newer))
-
-
-def undoable(session: Session, pid: str, events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
-    """Whether a page may offer Undo for the change of *events* now (the act checks again, locked)."""
-    return may_undo(events, link, campaign_id) and not superseded(session, pid, events)
-
-
-def undo(session: Session, pid: str, change_id: str, context: Context) -> Change:
-    """Restore exactly the choices that change *change_id* replaced, as new ledger events.
-
-    A restored choice gets back the status and the policy version it was given under (so an
-    opt-in that a material policy change made stale stays stale), and its event names the event
-    that gave it (``restores``). A scope that had no choice goes back to none. The checks and the
-    reads run under the ledger lock, in the writes' transaction: a decision recorded meanwhile
-    either came first (then this refuses with :class:`ChangeStale`) or waits for this one.
-    """
-    if context.link is None or context.campaign_id is None:
-        raise ValueError("an undo is made through a link, for its campaign")
-    connection = session.connection()
-    head = chain.lock(connection)
-    events = change_events(session, pid, change_id)
-    if not events:
-        raise ChangeNotFound(change_id)
-    if not may_undo(events, context.link, context.campaign_id):
-        raise ChangeNotUndoable(change_id)
-    if superseded(session, pid, events):
-        raise ChangeStale(change_id)
-    first_id = events[0].id
-    writes: list[_Write] = []
-    for scope in dict.fromkeys(event.scope for event in events):
-        before = session.scalars(
-            select(ConsentEvent)
-            .where(ConsentEvent.pid == pid, ConsentEvent.scope == scope, ConsentEvent.id < first_id)
-            .order_by(ConsentEvent.id.desc())
-            .limit(1)
-        ).first()
-        if before is None or before.action == Action.RESET:
-            writes.append(_Write(scope, Action.RESET, context.policy_version))
-        else:
-            writes.append(
-                _Write(scope, Action(before.action), before.policy_version, restores=before.seq)
-            )
-    return _write(connection, pid, writes, context, _topic_channels(session, None), head)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from .. import scopes
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo, TopicInfo
-from ..consent import rules
+from ..consent import rules, undo
 from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..models import Action, ConsentEvent, Link, Source
@@ -162,7 +162,7 @@ def summary(
     return Summary(
         change_id=change_id,
         lines=[_describe(session, event, topics, lang) for event in events],
-        undoable=consent.undoable(session, pid, events, Link.PREFERENCES, campaign_id),
+        undoable=undo.undoable(session, pid, events, Link.PREFERENCES, campaign_id),
         was_undo=events[0].source == Source.UNDO,
     )
 

@@ -13,6 +13,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from ..consent import service as consent
+from ..consent import undo as consent_undo
 from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..tokens import Purpose
@@ -111,8 +112,8 @@ def undo(token: str) -> ResponseReturnValue:
     session = get_session()
     change_id = request.form.get("change", "")
     try:
-        change = consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign.id))
-    except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
+        change = consent_undo.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign.id))
+    except (consent_undo.ChangeNotFound, consent_undo.ChangeNotUndoable, consent_undo.ChangeStale):
         session.rollback()
         return _render(token, status=409, stale=True)
     session.commit()

@@ -20,6 +20,7 @@ from .. import scopes
 from ..catalog.cache import CampaignInfo
 from ..consent import rules
 from ..consent import service as consent
+from ..consent import undo as consent_undo
 from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source
 from ..tokens import LinkClaims, Purpose
@@ -128,8 +129,8 @@ def undo(token: str) -> ResponseReturnValue:
     change_id = request.form.get("change", "")
     topic_name = campaign.topic.name(current_language())
     try:
-        consent.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign))
-    except (consent.ChangeNotFound, consent.ChangeNotUndoable, consent.ChangeStale):
+        consent_undo.undo(session, claims.pid_hex, change_id, _context(Source.UNDO, campaign))
+    except (consent_undo.ChangeNotFound, consent_undo.ChangeNotUndoable, consent_undo.ChangeStale):
         session.rollback()
         return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=False), 409
     session.commit()
