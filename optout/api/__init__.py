@@ -33,8 +33,8 @@ class ErrorCode(enum.StrEnum):
 # The scope each operation needs, by endpoint (the OpenAPI document lists them too).
 ENDPOINT_SCOPES = {"api.filter_list": Scope.FILTER, "api.mint_links": Scope.LINKS}
 
-# Request body limits. A CSV list is filtered as it is read, so it may be large; a JSON body is
-# parsed whole in memory, so it is kept smaller (send big lists as CSV).
+# Request body limits. A CSV list is filtered as it is read, so it may be large; a JSON body is read
+# a recipient at a time, but its kept recipients are spooled whole, so it is kept smaller (send big lists as CSV).
 FILTER_CSV_MAX_BYTES = 200 * MIB
 FILTER_JSON_MAX_BYTES = 16 * MIB
 FILTER_JSON_MAX_RECIPIENTS = 100_000

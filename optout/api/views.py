@@ -19,13 +19,8 @@ from collections.abc import Iterator
 from typing import IO, Any, cast
 
 from flask import Blueprint, Response, current_app, g, request
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..accounts import api_keys as keys
-from ..audit import service as audit
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..identity import AddressInvalid, normalize, pseudonymous_id
@@ -38,12 +33,8 @@ from ..web.extensions import csrf, get_settings, get_tokens
 from ..web.session import get_session
 from . import (
     DROPPED_HEADER,
-    ENDPOINT_SCOPES,
-    FILTER_CSV_MAX_BYTES,
-    FILTER_JSON_MAX_BYTES,
     FILTER_JSON_MAX_RECIPIENTS,
     LINKS_MAX_ADDRESSES,
-    LINKS_MAX_BYTES,
     MALFORMED_LINES_HEADER,
     MALFORMED_LINES_LISTED,
     MIB,
@@ -52,171 +43,26 @@ from . import (
     ROWS_KEPT_HEADER,
     ROWS_READ_HEADER,
     ErrorCode,
+    auth,
+    errors,
     jsonbody,
 )
+from .auth import CSV, audit_call
+from .errors import JSON, ApiProblem, json_response
 from .jsonbody import BodyUnusable, TooManyRecipients, read_filter_body
 from .openapi import DOCUMENT
 
 bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # no cookie is read, so there is nothing to forge: the bearer key is the authority
+errors.register(bp)
+auth.register(bp)
 
-CSV = "text/csv"
-JSON = "application/json"
 SPOOL_IN_MEMORY = 4 * MIB
 CHUNK = 64 * 1024
-_CODES = {
-    400: ErrorCode.BAD_REQUEST,
-    401: ErrorCode.UNAUTHORIZED,
-    403: ErrorCode.INSUFFICIENT_SCOPE,
-    404: ErrorCode.NOT_FOUND,
-    405: ErrorCode.METHOD_NOT_ALLOWED,
-    413: ErrorCode.TOO_LARGE,
-    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-    422: ErrorCode.UNUSABLE_BODY,
-    500: ErrorCode.INTERNAL_ERROR,
-    503: ErrorCode.UNAVAILABLE,
-}
-_MESSAGES = {
-    400: "the request could not be understood",
-    404: "there is nothing at this address; see /api/v1/openapi.json",
-    405: "this method is not allowed here; see the Allow header",
-    500: "something went wrong on our side; try again in a little while",
-    503: "the service is not available right now; try again later",
-}
-
-
-class ApiProblem(Exception):
-    """An error answer: HTTP status, stable code, message, and extra JSON fields."""
-
-    def __init__(self, status: int, error: ErrorCode, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status, self.error, self.message, self.extra = status, error, message, extra
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return current_app.response_class(_dumps(data), status=status, mimetype=JSON)
-
-
-def _problem(problem: ApiProblem) -> Response:
-    response = _json({"error": problem.error.value, "message": problem.message, **problem.extra}, problem.status)
-    if problem.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="optout"'
-    # Also for routing errors, which the blueprint's after_request never sees (no route matched).
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _http_error(error: HTTPException) -> Response:
-    status = error.code or 500
-    code = _CODES.get(status, ErrorCode.BAD_REQUEST if status < 500 else ErrorCode.INTERNAL_ERROR)
-    if status == 413:
-        message = f"the body may be at most {request.max_content_length} bytes here"
-    else:
-        message = _MESSAGES.get(status, _MESSAGES[400] if status < 500 else _MESSAGES[500])
-    response = _problem(ApiProblem(status, code, message))
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
-
-
-def _routing_error(error: HTTPException) -> ResponseReturnValue:
-    if request.path == PREFIX or request.path.startswith(PREFIX + "/"):
-        return _http_error(error)
-    for name in (*request.blueprints, None):  # elsewhere: whatever would have answered without us
-        handler = current_app.error_handler_spec.get(name, {}).get(None, {}).get(HTTPException)
-        if handler is not None:
-            return cast(ResponseReturnValue, handler(error))
-    return error
-
-
-bp.register_error_handler(ApiProblem, _problem)
-bp.register_error_handler(HTTPException, _http_error)
-
-
-@bp.record_once
-def _answer_routing_errors_in_json(state: BlueprintSetupState) -> None:
-    # Flask asks a blueprint's handlers only once one of its routes matched, so a 404 for an
-    # unknown path or a 405 under /api/v1 would get the app's HTML page. These app-level handlers
-    # answer JSON under /api/v1 and pass every other path on.
-    for error in (NotFound, MethodNotAllowed):
-        state.app.register_error_handler(error, _routing_error)
-
-
-def _body_limit() -> int | None:
-    if request.endpoint == "api.filter_list":
-        return FILTER_CSV_MAX_BYTES if request.mimetype == CSV else FILTER_JSON_MAX_BYTES
-    if request.endpoint == "api.mint_links":
-        return LINKS_MAX_BYTES
-    return None
-
-
-@bp.before_request
-def _authenticate() -> None:
-    """Set this endpoint's body limit, then require a live API key (the document is public)."""
-    limit = _body_limit()
-    if limit is not None:
-        request.max_content_length = limit
-    if request.endpoint == "api.openapi":
-        return
-    scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "send an API key as: Authorization: Bearer <key>")
-    found = keys.authenticate(get_session(), key.strip())
-    if found is None:
-        raise ApiProblem(401, ErrorCode.UNAUTHORIZED, "the API key is unknown or revoked")
-    g.api_key_name = found.name  # from here on the call is audited under the key's name
-    needed = ENDPOINT_SCOPES.get(request.endpoint or "")
-    if needed is not None and needed not in keys.scopes_of(found):
-        raise ApiProblem(
-            403, ErrorCode.INSUFFICIENT_SCOPE, f"this API key does not hold the scope this operation needs: {needed}"
-        )
-
-
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"  # links carry tokens, lists are personal data
-    return response
-
-
-_OPERATIONS = {
-    "api.filter_list": audit.AuditAction.API_FILTER,
-    "api.mint_links": audit.AuditAction.API_LINKS,
-}
-
-
-def _audit(counts: dict[str, Any], status: int) -> None:
-    """Add the audit entry of this call (the caller commits): key, operation, campaign, counts, status.
-
-    Never an address or an id: the campaign only once it is known to exist (an unknown slug is
-    whatever was sent), and counts.
-    """
-    action = _OPERATIONS[request.endpoint or ""]
-    media = request.mimetype if request.mimetype in (CSV, JSON) else None
-    data = {"campaign": g.get("api_campaign"), "media": media, **counts, "status": status}
-    audit.record(get_session(), audit.api_actor(g.api_key_name), action, data=data)
-    g.api_audited = True
-
-
-@bp.after_request
-def _audit_refusal(response: Response) -> Response:
-    """Audit a call by a known key that was refused, with its status (a served call audited itself)."""
-    if "api_key_name" in g and not g.get("api_audited") and request.endpoint in _OPERATIONS:
-        session = get_session()
-        try:
-            session.rollback()  # nothing of a refused call is kept but its entry
-            error = response.json.get("error", "") if response.is_json and isinstance(response.json, dict) else ""
-            _audit({"refused": error or None}, response.status_code)
-            session.commit()
-        except SQLAlchemyError:  # the database is what failed: the answer stands, the log says so
-            session.rollback()
-            current_app.logger.warning("could not audit a refused API call (%s)", response.status_code)
-    return response
-
-
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 document of this API (no key needed)."""
-    return _json(DOCUMENT)
+    return json_response(DOCUMENT)
 
 
 def _campaign(slug: str) -> CampaignInfo:
@@ -304,17 +150,12 @@ def _filter_json(campaign: CampaignInfo) -> Response:
             session.connection(), campaign, body.recipients(), spool, lang=lang, links=_link_settings()
         )
         record_run(session.connection(), campaign, summary, via="api")
-        _audit(_counts(summary), 200)
+        audit_call(_counts(summary), 200)
         session.commit()
     except BaseException:
         spool.close()
         raise
     return _spooled(spool, JSON)
-
-
-def _dumps(data: Any) -> str:
-    # ASCII escapes keep a lone surrogate from the input encodable; NaN and Infinity are not JSON.
-    return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
 
 def _spooled(spool: IO[bytes], mimetype: str) -> Response:
@@ -342,7 +183,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
         finally:
             sink.detach()  # flushes, and leaves the spool to us
         record_run(session.connection(), campaign, summary, via="api")
-        _audit(_counts(summary), 200)
+        audit_call(_counts(summary), 200)
         session.commit()
     except (ListUnusable, RecordTooLong) as exc:
         spool.close()
@@ -396,6 +237,6 @@ def mint_links(slug: str) -> ResponseReturnValue:
     for address in cast(list[str], addresses):
         made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
         answer.append({"email": address, **made.fields()})
-    _audit({"links": len(answer)}, 200)
+    audit_call({"links": len(answer)}, 200)
     get_session().commit()
-    return _json({"links": answer})
+    return json_response({"links": answer})

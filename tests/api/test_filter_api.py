@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from sqlalchemy import text
 
-from optout.api import FILTER_CSV_MAX_BYTES, views
+from optout.api import FILTER_CSV_MAX_BYTES, auth, views
 from optout.lists import service as lists_service
 from tests.api import bearer, create_key
 from tests.conftest import BASE_URL
@@ -340,7 +340,7 @@ def test_a_body_declared_over_the_limit_is_a_413_before_it_is_read(post_csv):
 
 
 def test_a_streamed_body_over_the_limit_is_a_413_midway(app, client, key, newsletter, monkeypatch):
-    monkeypatch.setattr(views, "FILTER_CSV_MAX_BYTES", 50_000)
+    monkeypatch.setattr(auth, "FILTER_CSV_MAX_BYTES", 50_000)
     listed = ("email\n" + "".join(f"p{i}@example.no\n" for i in range(5000))).encode()
     response = client.post(
         URL,
@@ -353,7 +353,7 @@ def test_a_streamed_body_over_the_limit_is_a_413_midway(app, client, key, newsle
 
 
 def test_json_has_a_smaller_limit_than_csv(post_csv, post_json, monkeypatch):
-    monkeypatch.setattr(views, "FILTER_JSON_MAX_BYTES", 100)
+    monkeypatch.setattr(auth, "FILTER_JSON_MAX_BYTES", 100)
     recipients = [{"email": f"p{i}@example.no"} for i in range(10)]
     response = post_json({"recipients": recipients})
     assert response.status_code == 413 and response.json["error"] == "too-large"

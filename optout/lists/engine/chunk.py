@@ -22,7 +22,8 @@ from ...keyedhash import KeyedSha256
 from ...languages import language_of
 from ...links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ...tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
-from ..filter import Decider, Reason
+from ..decider import Decider
+from ..filter import Reason
 from .chunkrows import RowReader, cut
 
 KEEP = 255

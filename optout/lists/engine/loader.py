@@ -1,7 +1,7 @@
 """Every relevant choice, read by a process of its own while the workers start on the list.
 
 A long list is decided faster from all the recorded choices than by querying for each chunk's
-rows (:meth:`~optout.lists.filter.Decider.read_all`), but reading them takes a moment, and the
+rows (:meth:`~optout.lists.decider.Decider.read_all`), but reading them takes a moment, and the
 workers should not wait for it. So a loader process reads them while the workers already filter
 the first chunks with queries, and leaves the verdicts in memory shared with them; each worker
 takes them up before its next chunk. If the loader fails, or finds more choices than it has
@@ -20,7 +20,7 @@ from ...catalog.cache import CampaignInfo
 from ...consent.service import Blocker
 from ...db import make_engine
 from ...identity import PID_BYTES
-from ..filter import Decider, Verdicts
+from ..decider import Decider, Verdicts
 
 _LOADING, _READY, _GAVE_UP = 0, 1, 2
 _COUNT = struct.Struct("<Q")  # after the state byte: how many recipients the verdicts hold

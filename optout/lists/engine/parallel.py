@@ -33,7 +33,8 @@ from ...catalog.cache import CampaignInfo
 from ...csvrows import UNDECODABLE_BYTES, column
 from ...db import make_engine
 from ...identity import PID_BYTES
-from ..filter import Decider, LinkSettings, Reason, Summary, csv_writer_header, read_list_header
+from ..decider import Decider
+from ..filter import LinkSettings, Reason, Summary, csv_writer_header, read_list_header
 from ..seen import SeenIds
 from ..tuning import Tuning
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
