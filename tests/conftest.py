@@ -39,9 +39,7 @@ PG_ADMIN_URL = os.environ.get("OPTOUT_TEST_POSTGRES_URL", "postgresql+psycopg://
 # Every table but the seeded topics and the ledger's head (reset below), children before parents:
 # derived from the models, so a new table is emptied between tests without anyone listing it.
 KEPT_TABLES = {"topic", "ledger_head"}
-TABLES_TO_EMPTY = tuple(
-    table.name for table in reversed(Base.metadata.sorted_tables) if table.name not in KEPT_TABLES
-)
+TABLES_TO_EMPTY = tuple(table.name for table in reversed(Base.metadata.sorted_tables) if table.name not in KEPT_TABLES)
 
 
 class PublicOriginClient(FlaskClient):

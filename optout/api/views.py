@@ -59,6 +59,8 @@ auth.register(bp)
 
 SPOOL_IN_MEMORY = 4 * MIB
 CHUNK = 64 * 1024
+
+
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 document of this API (no key needed)."""

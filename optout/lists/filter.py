@@ -41,6 +41,8 @@ LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_
 BATCH = 2000
 MAX_MALFORMED_LISTED = 1000
 Item = TypeVar("Item")
+
+
 class Reason(enum.StrEnum):
     """Why a row was not kept."""
 

@@ -134,9 +134,7 @@ def undo(token: str) -> ResponseReturnValue:
         session.rollback()
         return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=False), 409
     session.commit()
-    return render_template(
-        "unsubscribe/undone.html", topic_name=topic_name, undone=True, actions=_actions(token)
-    )
+    return render_template("unsubscribe/undone.html", topic_name=topic_name, undone=True, actions=_actions(token))
 
 
 # RFC 8058: the one-click POST carries no cookie, so it cannot carry a CSRF token either. The

@@ -185,5 +185,3 @@ def test_stop_everything_and_start_again(client, page_url, choices, pid_of, ledg
     assert ledger()[-1]["channel"] is None
     _submit(client, page_url, [], path="/everything", extra={"do": "resume"})
     assert choices() == {(pid, "everything"): "opt-in"}
-
-
