@@ -257,7 +257,7 @@ def past_request(app: Flask) -> Callable[..., int]:
     """Register an access request received on a given day, and extend it on another, straight through
     the service: the CLI and console extend only as of now, so an extension in the past needs this."""
     from optout.dates import LOCAL
-    from optout.privacy import requests
+    from optout.privacy import access_requests
 
     def noon(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(12), tzinfo=LOCAL)
@@ -266,10 +266,10 @@ def past_request(app: Flask) -> Callable[..., int]:
         with app.app_context():
             session = get_session()
             pid = pseudonymous_id(get_settings().id_key, email).hex()
-            request = requests.register(session, pid, handled_by="cli", received_at=noon(received))
+            request = access_requests.register(session, pid, handled_by="cli", received_at=noon(received))
             if extended is not None:
                 told, months = extended
-                requests.extend(request, months=months, reason="many records to gather", by="cli", at=noon(told))
+                access_requests.extend(request, months=months, reason="many records to gather", by="cli", at=noon(told))
             session.commit()
             return request.id
 

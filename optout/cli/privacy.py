@@ -14,7 +14,7 @@ from ..audit import service as audit
 from ..dates import local_date
 from ..db import utcnow
 from ..identity import pseudonymous_id
-from ..privacy import erasure, messages, package, record, requests, service
+from ..privacy import access_requests, erasure, messages, package, processing_record, service
 from ..web.extensions import get_settings
 from .common import current_policy, echo_json, fail, mailbox, session
 from .output import atomic_output
@@ -35,7 +35,7 @@ def _received(text: str | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def _repeat(error: requests.RepeatedRequest) -> str:
+def _repeat(error: access_requests.RepeatedRequest) -> str:
     return f"{messages.repeat_refused(error)} (--reason)"
 
 
@@ -59,7 +59,7 @@ def requests_add_cmd(email: str, reason: str | None, received: str | None) -> No
         request = service.register_request(
             session(), pid, actor=audit.CLI, reason=reason, received_at=_received(received)
         )
-    except requests.RepeatedRequest as exc:
+    except access_requests.RepeatedRequest as exc:
         fail(_repeat(exc))
     session().commit()
     click.echo(f"Access request {request.id} registered; answer due {request.due_on.isoformat()}.")
@@ -71,7 +71,7 @@ def requests_add_cmd(email: str, reason: str | None, received: str | None) -> No
 def requests_list_cmd(overdue: bool, as_json: bool) -> None:
     """Open (unanswered) access requests, the earliest due first."""
     today = local_date(utcnow())
-    for request in requests.listing(session(), overdue_only=overdue, today=today):
+    for request in access_requests.listing(session(), overdue_only=overdue, today=today):
         row = {
             "id": request.id,
             "pseudonymous_id": request.pid,
@@ -79,7 +79,7 @@ def requests_list_cmd(overdue: bool, as_json: bool) -> None:
             "due_on": request.due_on.isoformat(),
             "extended_to": request.extended_to.isoformat() if request.extended_to else None,
             "extension_reason": request.extension_reason,
-            "overdue": requests.overdue(request, today),
+            "overdue": access_requests.overdue(request, today),
             "repeat_reason": request.repeat_reason,
         }
         if as_json:
@@ -94,10 +94,10 @@ def requests_list_cmd(overdue: bool, as_json: bool) -> None:
 
 
 # The option a refusal is about, when it is about what was typed.
-_OPTION_OF = {requests.Refusal.BAD_MONTHS: "--months", requests.Refusal.NO_REASON: "--reason"}
+_OPTION_OF = {access_requests.Refusal.BAD_MONTHS: "--months", access_requests.Refusal.NO_REASON: "--reason"}
 
 
-def _refusal(error: requests.ExtensionRefused) -> str:
+def _refusal(error: access_requests.ExtensionRefused) -> str:
     option = _OPTION_OF.get(error.code)
     message = messages.extension_refused(error)
     return f"{option}: {message}" if option else message
@@ -113,12 +113,12 @@ def requests_extend_cmd(request_id: int, months: int, reason: str) -> None:
     Only before its original due day; the answer is then due 1 or 2 months after that day.
     """
     db = session()
-    request = requests.get(db, request_id, for_update=True)
+    request = access_requests.get(db, request_id, for_update=True)
     if request is None:
         fail(f"there is no access request {request_id}; `optout requests list` shows the open ones.")
     try:
         due = service.extend_request(db, request, months=months, reason=reason, actor=audit.CLI)
-    except requests.ExtensionRefused as exc:
+    except access_requests.ExtensionRefused as exc:
         fail(_refusal(exc))
     db.commit()
     click.echo(f"Access request {request.id} extended: the answer is now due {due.isoformat()} (was {request.due_on}).")
@@ -151,7 +151,7 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
             reason=reason,
             received_at=_received(received),
         )
-    except requests.RepeatedRequest as exc:
+    except access_requests.RepeatedRequest as exc:
         fail(_repeat(exc))
     request, data = answer.request, answer.package
     with atomic_output(output) as out:  # a failed write leaves the request open: nothing is committed
@@ -205,5 +205,5 @@ def record_command(fmt: str, year: int | None, output: str | None) -> None:
         if fmt == "json":
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         else:
-            out.write(record.render_html(current_app.jinja_env, data, get_settings()))
+            out.write(processing_record.render_html(current_app.jinja_env, data, get_settings()))
     db.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from . import package, requests
+from . import access_requests, package
 
 
 class Translate(Protocol):
@@ -23,7 +23,7 @@ def english(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def repeat_refused(error: requests.RepeatedRequest, _: Translate = english) -> str:
+def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english) -> str:
     """Why a repeated request was not registered (and how to answer it anyway)."""
     return _(
         "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
@@ -32,25 +32,25 @@ def repeat_refused(error: requests.RepeatedRequest, _: Translate = english) -> s
     )
 
 
-def extension_refused(error: requests.ExtensionRefused, _: Translate = english) -> str:
+def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english) -> str:
     """Why a request's deadline was not extended."""
     request, code = error.request, error.code
-    if code is requests.Refusal.ANSWERED:
+    if code is access_requests.Refusal.ANSWERED:
         return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
-    if code is requests.Refusal.ALREADY_EXTENDED:
+    if code is access_requests.Refusal.ALREADY_EXTENDED:
         day = request.extended_to.isoformat() if request.extended_to else ""
         return _(
             "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
             id=request.id,
             day=day,
         )
-    if code is requests.Refusal.TOO_LATE:
+    if code is access_requests.Refusal.TOO_LATE:
         return _(
             "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
             "receipt, so it is too late to extend it.",
             id=request.id,
             day=request.due_on.isoformat(),
         )
-    if code is requests.Refusal.BAD_MONTHS:
+    if code is access_requests.Refusal.BAD_MONTHS:
         return _("Choose one or two months.")
     return _("Give the reason for the extension.")

@@ -21,7 +21,7 @@ from ..config import Settings
 from ..consent.rules import Freshness
 from ..ledger.export import LedgerFilter
 from ..models import AccessRequest
-from . import erasure, package, record, requests
+from . import access_requests, erasure, package, processing_record
 
 
 @dataclass(frozen=True)
@@ -35,8 +35,9 @@ class Answer:
 def register_request(
     session: Session, pid: str, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
 ) -> AccessRequest:
-    """Register *pid*'s access request; raises :class:`requests.RepeatedRequest` for a repeat without *reason*."""
-    request = requests.register(session, pid, handled_by=actor, reason=reason, received_at=received_at)
+    """Register *pid*'s access request; a repeat without *reason* raises
+    :class:`~optout.privacy.access_requests.RepeatedRequest`."""
+    request = access_requests.register(session, pid, handled_by=actor, reason=reason, received_at=received_at)
     audit.record(session, actor, AuditAction.REQUEST_REGISTERED, subject_pid=pid, data={"request": request.id})
     return request
 
@@ -54,13 +55,13 @@ def answer_request(
     received_at: dt.datetime | None = None,
 ) -> Answer:
     """Answer *pid*'s open request (registering one if there is none) with their package, as *fmt*."""
-    request = requests.open_request(session, pid) or register_request(
+    request = access_requests.open_request(session, pid) or register_request(
         session, pid, actor=actor, reason=reason, received_at=received_at
     )
     data = package.build(
         session, pid, email=email, settings=settings, request=request, topics=catalog.topics(session), fresh=fresh
     )
-    requests.answer(request)
+    access_requests.answer(request)
     audit.record(
         session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}
     )
@@ -68,8 +69,8 @@ def answer_request(
 
 
 def extend_request(session: Session, request: AccessRequest, *, months: int, reason: str, actor: str) -> dt.date:
-    """Extend *request*'s deadline; the new due day. Raises :class:`requests.ExtensionRefused`."""
-    due = requests.extend(request, months=months, reason=reason, by=actor)
+    """Extend *request*'s deadline; the new due day. Raises :class:`access_requests.ExtensionRefused`."""
+    due = access_requests.extend(request, months=months, reason=reason, by=actor)
     audit.record(
         session,
         actor,
@@ -104,6 +105,6 @@ def export_processing_record(
     session: Session, settings: Settings, *, year: int | None, fmt: str, actor: str
 ) -> dict[str, Any]:
     """The record of processing (with *year*'s disclosure statement, if given), its export audited."""
-    data = record.build(session, settings, year=year)
+    data = processing_record.build(session, settings, year=year)
     audit.record(session, actor, AuditAction.RECORD_EXPORTED, data={"format": fmt, "year": year})
     return data

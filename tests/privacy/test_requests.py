@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from optout.dates import LOCAL, add_months, local_date
 from optout.db import utcnow
-from optout.privacy import requests
+from optout.privacy import access_requests
 from optout.web.session import get_session
 from tests.conftest import audit_rows
 
@@ -123,11 +123,15 @@ def test_an_extension_adds_months_to_the_original_due_day(app, received, due, mo
     told = dt.datetime.combine(received + dt.timedelta(days=3), dt.time(9), tzinfo=LOCAL)
     with app.app_context():
         session = get_session()
-        request = requests.register(session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3))
+        request = access_requests.register(
+            session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3)
+        )
         assert request.due_on == due
-        assert requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
+        assert (
+            access_requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
+        )
         session.commit()
-        stored = requests.get(session, request.id)
+        stored = access_requests.get(session, request.id)
         assert stored is not None
         assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
         assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
@@ -137,12 +141,18 @@ def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_
     with app.app_context():
         session = get_session()
         received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
-        on_time, late = (requests.register(session, pid, handled_by="cli", received_at=received) for pid in ("a", "b"))
+        on_time, late = (
+            access_requests.register(session, pid, handled_by="cli", received_at=received) for pid in ("a", "b")
+        )
         # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
-        requests.extend(on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL))
-        with pytest.raises(requests.ExtensionRefused) as refused:
-            requests.extend(late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL))
-        assert refused.value.code is requests.Refusal.TOO_LATE
+        access_requests.extend(
+            on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL)
+        )
+        with pytest.raises(access_requests.ExtensionRefused) as refused:
+            access_requests.extend(
+                late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL)
+            )
+        assert refused.value.code is access_requests.Refusal.TOO_LATE
         assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
 
 
@@ -153,14 +163,14 @@ def test_overdue_is_judged_against_the_extended_day(app, past_request):
         session = get_session()
 
         def overdue_on(day: dt.date) -> list[int]:
-            return [r.id for r in requests.listing(session, overdue_only=True, today=day)]
+            return [r.id for r in access_requests.listing(session, overdue_only=True, today=day)]
 
         assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
         assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
         assert overdue_on(dt.date(2026, 6, 15)) == [plain]
         assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
         # The earliest due first, by the day that counts: the extended request comes last.
-        assert [r.id for r in requests.listing(session, today=dt.date(2026, 4, 1))] == [plain, extended]
+        assert [r.id for r in access_requests.listing(session, today=dt.date(2026, 4, 1))] == [plain, extended]
 
 
 def test_extend_from_the_cli_moves_the_due_day_and_is_audited(optout, app, pid_of):
@@ -273,11 +283,11 @@ def test_officers_extending_one_request_at_once_extend_it_once(app, optout, past
         with app.app_context():
             session = get_session()
             barrier.wait()
-            request = requests.get(session, number, for_update=True)
+            request = access_requests.get(session, number, for_update=True)
             assert request is not None
             try:
-                requests.extend(request, months=1 + index % 2, reason=f"reason {index}", by=f"officer {index}")
-            except requests.ExtensionRefused as refused:
+                access_requests.extend(request, months=1 + index % 2, reason=f"reason {index}", by=f"officer {index}")
+            except access_requests.ExtensionRefused as refused:
                 outcomes[index] = refused.code.value
                 session.rollback()
                 return

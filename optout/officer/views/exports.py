@@ -15,7 +15,7 @@ from wtforms import SelectChoice
 
 from ...catalog import service as catalog
 from ...ledger import export
-from ...privacy import record, service
+from ...privacy import processing_record, service
 from ...web.extensions import get_settings
 from ...web.i18n import _
 from ...web.session import get_database, get_session
@@ -65,7 +65,7 @@ def export_record() -> ResponseReturnValue:
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2) + "\n", "application/json"
     else:
-        body, mimetype = record.render_html(current_app.jinja_env, data, get_settings()), "text/html"
+        body, mimetype = processing_record.render_html(current_app.jinja_env, data, get_settings()), "text/html"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="record-of-processing.{fmt}"'
     return response

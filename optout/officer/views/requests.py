@@ -17,7 +17,8 @@ from flask.typing import ResponseReturnValue
 from ...dates import LOCAL, local_date
 from ...db import utcnow
 from ...identity import normalize
-from ...privacy import messages, package, requests, service
+from ...privacy import access_requests as register_of_requests
+from ...privacy import messages, package, service
 from ...web.extensions import get_settings
 from ...web.i18n import _
 from ...web.pages import current_policy
@@ -37,7 +38,7 @@ def _register_page(
     refused: tuple[int, ExtendForm] | None = None,
 ) -> ResponseReturnValue:
     db = get_session()
-    register = requests.all_requests(db)
+    register = register_of_requests.all_requests(db)
     today = local_date(utcnow())
     return (
         render_template(
@@ -47,8 +48,8 @@ def _register_page(
             errors=errors,
             done=done,
             register=register,
-            overdue={r.id for r in register if requests.overdue(r, today)},
-            extendable={r.id for r in register if requests.extendable(r, today)},
+            overdue={r.id for r in register if register_of_requests.overdue(r, today)},
+            extendable={r.id for r in register if register_of_requests.extendable(r, today)},
             extend_form=ExtendForm(formdata=None),
             # A refused extension keeps what was typed, in its own row.
             refused_id=refused[0] if refused else None,
@@ -83,7 +84,7 @@ def register_request() -> ResponseReturnValue:
         request = service.register_request(
             db, person, actor=guard.require_officer().email, reason=form.reason.data, received_at=received
         )
-    except requests.RepeatedRequest as error:
+    except register_of_requests.RepeatedRequest as error:
         db.rollback()
         refused = [messages.repeat_refused(error, _)]
         return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
@@ -114,7 +115,7 @@ def answer_request() -> ResponseReturnValue:
             actor=guard.require_officer().email,
             reason=form.reason.data,
         )
-    except requests.RepeatedRequest as error:
+    except register_of_requests.RepeatedRequest as error:
         db.rollback()
         refused = [messages.repeat_refused(error, _)]
         return _register_page(RequestForm(formdata=None), form, {"package": refused}, None, 409)
@@ -133,7 +134,7 @@ def answer_request() -> ResponseReturnValue:
 def extend_request(request_id: int) -> ResponseReturnValue:
     """Extend an open request's deadline by one or two months, once the person has been told why."""
     db = get_session()
-    request = requests.get(db, request_id, for_update=True)
+    request = register_of_requests.get(db, request_id, for_update=True)
     if request is None:
         abort(404)
     form = ExtendForm()
@@ -144,9 +145,13 @@ def extend_request(request_id: int) -> ResponseReturnValue:
         due = service.extend_request(
             db, request, months=int(form.months.data), reason=form.reason.data, actor=guard.require_officer().email
         )
-    except requests.ExtensionRefused as error:
+    except register_of_requests.ExtensionRefused as error:
         db.rollback()
-        status = 422 if error.code in (requests.Refusal.BAD_MONTHS, requests.Refusal.NO_REASON) else 409
+        status = (
+            422
+            if error.code in (register_of_requests.Refusal.BAD_MONTHS, register_of_requests.Refusal.NO_REASON)
+            else 409
+        )
         refused = [messages.extension_refused(error, _)]
         return _register_page(*blank, {"extend": refused}, None, status, (request_id, form))
     db.commit()
