@@ -106,7 +106,7 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
         db,
         pid,
         [(s, Action.OPT_OUT) for s in checked],
-        consent.Context(source=Source.CLI, policy_version=current_policy().current.version),
+        consent.DecisionContext(source=Source.CLI, policy_version=current_policy().current.version),
     )
     db.commit()
     done = ", ".join(scope for scope, _action in change.actions) or "nothing (already opted out)"

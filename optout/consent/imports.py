@@ -128,7 +128,7 @@ def import_consents(
         if standing.status(scope) == Status.OPTED_IN and not renews:
             summary.outcomes["skipped-already-opted-in"] += 1
             continue
-        context = consent.Context(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
+        context = consent.DecisionContext(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
         change = consent.record(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
         if count % COMMIT_EVERY == 0:
@@ -151,7 +151,7 @@ def import_suppressions(
     header = read_header(reader, ["email"])
     email_at = column(header, "email") or 0
     summary = ImportSummary()
-    context = consent.Context(Source.IMPORT, policy_version, evidence=evidence[:500])
+    context = consent.DecisionContext(Source.IMPORT, policy_version, evidence=evidence[:500])
     for count, row in enumerate(records(reader, len(header)), start=1):
         summary.rows_read += 1
         if isinstance(row, BadRow):

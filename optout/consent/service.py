@@ -31,7 +31,7 @@ from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
 from . import rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
-__all__ = ["Blocker", "Change", "Choices", "Context", "TopicLike"]
+__all__ = ["Blocker", "Change", "Choices", "DecisionContext", "TopicLike"]
 
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
@@ -41,7 +41,7 @@ _EVENT = cast(Table, ConsentEvent.__table__)
 
 
 @dataclass(frozen=True)
-class Context:
+class DecisionContext:
     """How a decision was made, recorded with every event it causes."""
 
     source: Source
@@ -153,7 +153,7 @@ def record(
     session: Session,
     pid: str,
     changes: Mapping[str, Action] | Iterable[tuple[str, Action]],
-    context: Context,
+    context: DecisionContext,
     *,
     topics: Sequence[TopicLike] | None = None,
 ) -> Change:
@@ -172,7 +172,7 @@ def apply_writes(
     connection: Connection,
     pid: str,
     writes: Sequence[Write],
-    context: Context,
+    context: DecisionContext,
     topic_channels: Mapping[str, str],
     head: tuple[int, str],
 ) -> Change:

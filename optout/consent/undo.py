@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..ledger import chain
 from ..models import Action, ConsentEvent, Link, Source
-from .service import Change, Context, Write, apply_writes, change_events, topic_channels
+from .service import Change, DecisionContext, Write, apply_writes, change_events, topic_channels
 
 
 class ChangeNotFound(LookupError):
@@ -65,7 +65,7 @@ def undoable(session: Session, pid: str, events: Sequence[ConsentEvent], link: L
     return may_undo(events, link, campaign_id) and not superseded(session, pid, events)
 
 
-def undo(session: Session, pid: str, change_id: str, context: Context) -> Change:
+def undo(session: Session, pid: str, change_id: str, context: DecisionContext) -> Change:
     """Restore exactly the choices that change *change_id* replaced, as new ledger events.
 
     A restored choice gets back the status and the policy version it was given under (so an

@@ -27,8 +27,8 @@ bp = Blueprint("preferences", __name__)
 TOKEN_RULE = PREFERENCES_PREFIX + "<token>"  # the URL scheme is links.py's
 
 
-def _context(source: Source, campaign_id: int) -> consent.Context:
-    return consent.Context(
+def _context(source: Source, campaign_id: int) -> consent.DecisionContext:
+    return consent.DecisionContext(
         source=source,
         policy_version=current_policy().current.version,
         campaign_id=campaign_id,

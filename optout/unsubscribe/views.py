@@ -37,8 +37,8 @@ ONE_CLICK_VALUE = "One-Click"
 PAGE_MARKER = "page"  # the confirmation page's button adds source=page, so the ledger can tell
 
 
-def _context(source: Source, campaign: CampaignInfo) -> consent.Context:
-    return consent.Context(
+def _context(source: Source, campaign: CampaignInfo) -> consent.DecisionContext:
+    return consent.DecisionContext(
         source=source,
         policy_version=current_policy().current.version,
         campaign_id=campaign.id,

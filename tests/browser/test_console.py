@@ -46,7 +46,7 @@ def console_data(live_app):
             [("topic:periodic", "opt-out"), ("topic:partner-offers", "opt-in"), ("partner:fjordreiser", "opt-out")]
         ):
             pid = pseudonymous_id(settings.id_key, f"person{n}@example.no").hex()
-            context = consent.Context(Source.PREFERENCE_PAGE, "2020-02-28", campaign_id=campaign.id, lang="nb")
+            context = consent.DecisionContext(Source.PREFERENCE_PAGE, "2020-02-28", campaign_id=campaign.id, lang="nb")
             consent.record(session, pid, {scope: Action(action)}, context)
         session.commit()
         kari = pseudonymous_id(settings.id_key, "kari@example.no")
