@@ -122,12 +122,9 @@ def read_filter_body(
             if value is None:
                 raise BodyUnusable("lang must be a language code")
             lang, pos = loads(value.group()), value.end()
-        pos = _space(data, pos)
-        if data[pos : pos + 1] == b"}":
+        pos, closed = _after_item(data, pos, b"}")
+        if closed:
             break
-        if data[pos : pos + 1] != b",":
-            raise _invalid()
-        pos = _space(data, pos + 1)
     if spans is None or _space(data, pos + 1) != len(data):
         raise shape if spans is None else _invalid()
     return FilterBody(data, spans, lang)
@@ -170,12 +167,9 @@ def _recipients(
             not_objects.append(position)
             end = scalar.end()
         position += 1
-        pos = _space(data, end)
-        if data[pos : pos + 1] == b"]":
+        pos, closed = _after_item(data, end, b"]")
+        if closed:
             break
-        if data[pos : pos + 1] != b",":
-            raise _invalid()
-        pos = _space(data, pos + 1)
     if not_objects:
         raise BodyUnusable(NOT_OBJECTS, not_objects)
     if clashing:
@@ -196,6 +190,16 @@ def _text(raw: bytes) -> str:
     value = _parsed(raw)
     assert isinstance(value, str)  # noqa: S101 - the pattern matched a JSON string
     return value
+
+
+def _after_item(data: bytes, pos: int, close: bytes) -> tuple[int, bool]:
+    """Past an item ending at *pos*: where *close* ends its container (True), or the next item (False)."""
+    pos = _space(data, pos)
+    if data[pos : pos + 1] == close:
+        return pos, True
+    if data[pos : pos + 1] != b",":
+        raise _invalid()
+    return _space(data, pos + 1), False
 
 
 def _space(data: bytes, pos: int) -> int:

@@ -75,6 +75,20 @@ def _done(token: str, campaign: CampaignInfo, change: consent.Change, *, everyth
     )
 
 
+def _opt_out(token: str, claims: LinkClaims, campaign: CampaignInfo, scope: str, source: Source) -> ResponseReturnValue:
+    """Record an opt-out of *scope* (idempotent: a repeat records nothing) and answer with what changed."""
+    session = get_session()
+    change = consent.record(
+        session,
+        claims.pid_hex,
+        {scope: Action.OPT_OUT},
+        _context(source, campaign),
+        topics=get_catalog().topics(session),
+    )
+    session.commit()
+    return _done(token, campaign, change, everything=scope == scopes.EVERYTHING)
+
+
 @bp.get(TOKEN_RULE)
 def confirm(token: str) -> ResponseReturnValue:
     """Show what the link would unsubscribe from, with its buttons; change nothing."""
@@ -93,32 +107,14 @@ def one_click(token: str) -> ResponseReturnValue:
     """Opt out of the campaign's topic (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
     source = Source.CONFIRMATION_PAGE if request.form.get("source") == PAGE_MARKER else Source.ONE_CLICK
-    session = get_session()
-    change = consent.record(
-        session,
-        claims.pid_hex,
-        {scopes.topic(campaign.topic.key): Action.OPT_OUT},
-        _context(source, campaign),
-        topics=get_catalog().topics(session),
-    )
-    session.commit()
-    return _done(token, campaign, change, everything=False)
+    return _opt_out(token, claims, campaign, scopes.topic(campaign.topic.key), source)
 
 
 @bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
     """Opt out of everything we send (idempotent) and confirm it."""
     claims, campaign = read_link(Purpose.UNSUBSCRIBE, token)
-    session = get_session()
-    change = consent.record(
-        session,
-        claims.pid_hex,
-        {scopes.EVERYTHING: Action.OPT_OUT},
-        _context(Source.CONFIRMATION_PAGE, campaign),
-        topics=get_catalog().topics(session),
-    )
-    session.commit()
-    return _done(token, campaign, change, everything=True)
+    return _opt_out(token, claims, campaign, scopes.EVERYTHING, Source.CONFIRMATION_PAGE)
 
 
 @bp.post(TOKEN_RULE + "/undo")
