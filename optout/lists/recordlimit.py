@@ -4,7 +4,7 @@ Text readers hold a whole line before ``csv`` sees it, and one character outside
 Multilingual Plane makes Python store the whole line at four bytes a character: a 190 MiB line
 holding one emoji took a worker to 1 GiB. Counting bytes here, as they pass, bounds that. A record
 ends at a line end outside quotes (an even number of quote characters since it began), as
-:func:`optout.lists.engine.parallel._boundary` finds them.
+:func:`optout.lists.engine.cutting.boundary` finds them.
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """Filtering on every core: workers parse, decide and format chunks; the main process keeps order.
 
-The main process only cuts the input bytes into chunks at record boundaries (a newline with an
-even number of quote characters before it, so quoted newlines stay inside their record), hands
-them to a pool of forked workers (:mod:`optout.lists.engine.chunk`), and writes their answers back in
-input order. Only de-duplication across chunks stays in the main process, because it needs every
-earlier row; it is one set operation per chunk unless the chunk repeats an earlier address.
-At most two chunks per worker are in flight, so memory stays bounded whatever the size of the
-list. Bytes are cut, sent and written undecoded: a newline byte never occurs inside a UTF-8
-character, so each chunk decodes exactly as the whole input would. For a list with more rows
-than there are recorded choices, a loader process reads every choice meanwhile
-(:mod:`optout.lists.engine.loader`), and the workers stop querying once its verdicts are there.
+The main process only cuts the input bytes into chunks of whole records
+(:mod:`optout.lists.engine.cutting`), hands them to a pool of forked workers
+(:mod:`optout.lists.engine.chunk`), and writes their answers back in input order. Only
+de-duplication across chunks stays in the main process, because it needs every earlier row; it
+is one set operation per chunk unless the chunk repeats an earlier address. At most two chunks
+per worker are in flight, so memory stays bounded whatever the size of the list. Bytes are cut,
+sent and written undecoded. For a list with more rows than there are recorded choices, a loader
+process reads every choice meanwhile (:mod:`optout.lists.engine.loader`), and the workers stop
+querying once its verdicts are there.
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ import gc
 import io
 import mmap
 import multiprocessing
-import re
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
 from typing import IO, Any
@@ -30,7 +28,7 @@ from typing import IO, Any
 from sqlalchemy import event
 
 from ...catalog.cache import CampaignInfo
-from ...csvrows import UNDECODABLE_BYTES, column
+from ...csvrows import column
 from ...db import make_engine
 from ...identity import PID_BYTES
 from ..decider import Decider
@@ -38,12 +36,10 @@ from ..filter import LinkSettings, Reason, Summary, csv_writer_header, read_list
 from ..seen import SeenIds
 from ..tuning import Tuning
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
+from .cutting import chunks, header_line, rows_in
 from .loader import SharedVerdicts
 
-MAX_CHUNK = 8 << 20  # cut even inside a record rather than hold more (only broken quoting gets here)
 SQLITE_CACHE_KIB = 32 << 10  # per worker: the upper levels of the choice index stay in memory
-_BOM = codecs.BOM_UTF8
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _DUPLICATE = REASONS.index(Reason.DUPLICATE)
 
 
@@ -107,24 +103,6 @@ def _work(slot: int, data: bytes) -> tuple[ChunkAnswer, int]:
     return answer._replace(output=b""), size
 
 
-def _header_line(source: IO[bytes], block_size: int) -> tuple[str, bytes]:
-    """The first line of *source* (ended as text mode with ``newline=""`` would end it, without a
-    byte-order mark) decoded, and the bytes read after it."""
-    pending = b""
-    while True:
-        block = source.read(block_size)
-        pending += block
-        end = _LINE_END.search(pending)
-        if end is None or (end.group() == b"\r" and end.end() == len(pending)):  # maybe \r\n
-            if block:
-                continue
-            cut = len(pending)
-        else:
-            cut = end.end()
-        line = pending[:cut].removeprefix(_BOM)
-        return line.decode("utf-8", UNDECODABLE_BYTES), pending[cut:]
-
-
 def _shared_verdicts(database_url: str, campaign: CampaignInfo, rows: int, at_most: int) -> SharedVerdicts | None:
     """Room for every verdict, if reading them all is worth it for a list of about *rows* rows:
     when it has more rows than there are recorded choices, and there are at most *at_most*."""
@@ -142,48 +120,6 @@ def _shared_verdicts(database_url: str, campaign: CampaignInfo, rows: int, at_mo
 def _room(recorded: int) -> int:
     """Verdicts to make room for, with *recorded* choices counted: some may be recorded meanwhile."""
     return recorded + recorded // 10 + 1000
-
-
-def _rows_in(size: int, header_size: int, sample: bytes) -> int:
-    """About how many rows a list of *size* bytes holds, judged by the lines of *sample*."""
-    lines = sample.count(b"\n")
-    if not size or not lines:
-        return 0
-    return (size - header_size) * lines // len(sample)
-
-
-def _boundary(data: bytes) -> int:
-    """Where the last complete record of *data* ends (after its newline), or -1."""
-    end = data.rfind(b"\n")
-    quotes = data.count(b'"', 0, end) if end != -1 else 0
-    while end != -1:
-        if quotes % 2 == 0:
-            return end + 1
-        previous = data.rfind(b"\n", 0, end)
-        quotes -= data.count(b'"', previous + 1, end)
-        end = previous
-    return -1
-
-
-def _chunks(source: IO[bytes], pending: bytes, block_size: int) -> Iterator[bytes]:
-    """Cut what is left of *source* (after *pending*, already read) into chunks of whole records."""
-    while True:
-        block = source.read(block_size)
-        if not block:
-            break
-        data = pending + block
-        cut = _boundary(data)
-        if cut == -1:
-            if len(data) < MAX_CHUNK:
-                pending = data
-                continue
-            cut = len(data)
-            while cut > 0 and data[cut - 1] & 0xC0 == 0x80:  # never inside a character
-                cut -= 1
-        yield data[:cut]
-        pending = data[cut:]
-    if pending:
-        yield pending
 
 
 class _Merger:
@@ -264,10 +200,10 @@ def filter_csv_parallel(
     """:func:`~optout.lists.filter.filter_csv` with *workers* processes, on the UTF-8 bytes of the
     list; *size* is the list's size in bytes, if
     known, from which the number of its rows is guessed (unless *tuning* gives it)."""
-    header_line, pending = _header_line(source, tuning.block)
-    header = read_list_header(iter(csv.reader(io.StringIO(header_line, newline=""), strict=True)))
+    first_line, pending = header_line(source, tuning.block)
+    header = read_list_header(iter(csv.reader(io.StringIO(first_line, newline=""), strict=True)))
     csv_writer_header(sink, header)
-    rows = _rows_in(size, len(header_line), pending) if tuning.rows_estimate is None else tuning.rows_estimate
+    rows = rows_in(size, len(first_line), pending) if tuning.rows_estimate is None else tuning.rows_estimate
     verdicts = _shared_verdicts(database_url, campaign, rows, tuning.load_at_most)
     setup = WorkerSetup(
         database_url,
@@ -304,7 +240,7 @@ def filter_csv_parallel(
     with slots, context.Pool(workers, initializer=_start, initargs=(setup, slots)) as pool:
         in_flight: deque[tuple[bytes, int, AsyncResult[tuple[ChunkAnswer, int]]]] = deque()
         try:
-            for number, chunk in enumerate(_chunks(source, pending, tuning.block)):
+            for number, chunk in enumerate(chunks(source, pending, tuning.block)):
                 slot = number % in_flight_max
                 in_flight.append((chunk, slot, pool.apply_async(_work, (slot, chunk))))
                 if len(in_flight) >= in_flight_max:
