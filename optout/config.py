@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import idna
 from limits import parse_many
 
 MIN_KEY_LENGTH = 32
@@ -56,6 +57,9 @@ class Settings:
     session_key: bytes | None = None
     bad_link_limit: str = "30 per minute"
     ratelimit_storage: str = "memory://"
+    mailto_domain: str | None = None  # where u+CODE@… unsubscribe mail goes (optout mail serve)
+    mail_max_bytes: int = 64 << 10
+    mail_limit: str = "20 per minute"  # messages per client address, at the receiver
 
     @property
     def https(self) -> bool:
@@ -151,6 +155,30 @@ def _rate(name: str, raw: str) -> str:
     return raw.strip()
 
 
+def _mailto_domain(raw: str) -> str | None:
+    """The domain as an A-label in lower case (what mail software compares), or None when unset."""
+    value = raw.strip().rstrip(".")
+    if not value:
+        return None
+    try:
+        domain = idna.encode(value, uts46=True, std3_rules=True, transitional=False).decode()
+    except idna.IDNAError:
+        domain = ""
+    if "." not in domain:
+        raise ConfigError(f"OPTOUT_MAILTO_DOMAIN must be a domain name such as unsubscribe.example.no, not {raw!r}.")
+    return domain
+
+
+def _mail_bytes(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 4096 <= value <= 10 << 20:
+        raise ConfigError(f"OPTOUT_MAIL_MAX_BYTES must be a number of bytes from 4096 to 10485760, not {raw!r}.")
+    return value
+
+
 def _dev_keys(instance_path: Path) -> dict[str, str]:
     """Generate (once) and return development keys kept in the instance folder."""
     path = instance_path / "dev-keys.json"
@@ -212,6 +240,9 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         session_key=session_key,
         bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
         ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
+        mailto_domain=_mailto_domain(env.get("OPTOUT_MAILTO_DOMAIN", "")),
+        mail_max_bytes=_mail_bytes(env.get("OPTOUT_MAIL_MAX_BYTES", str(64 << 10))),
+        mail_limit=_rate("OPTOUT_MAIL_LIMIT", env.get("OPTOUT_MAIL_LIMIT", "20 per minute")),
     )
 
 

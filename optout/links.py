@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .tokens import TokenService
+from .tokens import TokenService, mailcode
 
 LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"  # RFC 8058 § 3.1: exactly this pair
 
@@ -15,11 +15,12 @@ class Links:
 
     unsubscribe_url: str
     preferences_url: str
+    unsubscribe_mailto: str | None = None  # with OPTOUT_MAILTO_DOMAIN set
 
     @property
     def list_unsubscribe(self) -> str:
-        """The ``List-Unsubscribe`` value: one HTTPS URI in angle brackets (RFC 2369, RFC 8058)."""
-        return f"<{self.unsubscribe_url}>"
+        """The ``List-Unsubscribe`` value (RFC 2369, RFC 8058): see :func:`list_unsubscribe`."""
+        return list_unsubscribe(self.unsubscribe_url, self.unsubscribe_mailto)
 
     @property
     def list_unsubscribe_post(self) -> str:
@@ -52,10 +53,30 @@ def preferences_path(token: str) -> str:
     return PREFERENCES_PREFIX + token
 
 
-def links_for(tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str) -> Links:
+def unsubscribe_mailto(token: str, domain: str) -> str:
+    """The ``mailto:`` URI that unsubscribes like the link of *token* (``optout mail serve`` receives it).
+
+    The subject is given because some clients send what the URI says and others (Apple Mail) send
+    an empty one: the receiver reads neither, only the address."""
+    return f"mailto:{mailcode.local_part(token)}@{domain}?subject=unsubscribe"
+
+
+def list_unsubscribe(url: str, mailto: str | None) -> str:
+    """The ``List-Unsubscribe`` value: the HTTPS URI first, then the ``mailto:`` one if any.
+
+    HTTPS comes first because Gmail and other clients act on the first entry only, and only an
+    HTTPS one can be the RFC 8058 one-click. One line, at most about 230 characters: well within a
+    header line's 998 (RFC 5322 § 2.1.1) whatever mail merge prints it."""
+    return f"<{url}>" if mailto is None else f"<{url}>, <{mailto}>"
+
+
+def links_for(
+    tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str, mailto_domain: str | None = None
+) -> Links:
     """Mint both links for recipient *pid* in campaign *campaign_id* (one HMAC signs both)."""
     unsubscribe, preferences = tokens.mint_pair(pid, campaign_id, lang)
     return Links(
         unsubscribe_url=base_url + unsubscribe_path(unsubscribe),
         preferences_url=base_url + preferences_path(preferences),
+        unsubscribe_mailto=None if mailto_domain is None else unsubscribe_mailto(unsubscribe, mailto_domain),
     )

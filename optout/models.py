@@ -50,6 +50,7 @@ class Source(enum.StrEnum):
     """Where a decision came from."""
 
     ONE_CLICK = "one-click"
+    MAILTO = "mailto"  # the List-Unsubscribe mailto: address (optout mail serve)
     CONFIRMATION_PAGE = "confirmation-page"
     PREFERENCE_PAGE = "preference-page"
     UNDO = "undo"

@@ -113,7 +113,7 @@ def _normal(value: object) -> str | None:
 
 def _link_settings() -> LinkSettings:
     settings = get_settings()
-    return LinkSettings(get_tokens(), settings.base_url, settings.id_key)
+    return LinkSettings(get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain)
 
 
 @bp.post("/campaigns/<slug>/filter")
@@ -237,7 +237,14 @@ def mint_links(slug: str) -> ResponseReturnValue:
     settings, tokens, lang = get_settings(), get_tokens(), body.get("lang") or campaign.lang
     answer = []
     for address in cast(list[str], addresses):
-        made = links_for(tokens, settings.base_url, pseudonymous_id(settings.id_key, address), campaign.id, lang)
+        made = links_for(
+            tokens,
+            settings.base_url,
+            pseudonymous_id(settings.id_key, address),
+            campaign.id,
+            lang,
+            settings.mailto_domain,
+        )
         answer.append({"email": address, **made.fields()})
     audit_call({"links": len(answer)}, 200)
     get_session().commit()

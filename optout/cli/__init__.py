@@ -34,6 +34,7 @@ COMMANDS = {
     "policy": "policy:policy_group",
     "demo": "demo:demo_command",
     "keys": "demo:keys_group",
+    "mail": "mail:mail_group",
 }
 
 

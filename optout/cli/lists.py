@@ -84,7 +84,7 @@ def filter_command(
     buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
-    links = LinkSettings(get_tokens(), settings.base_url, settings.id_key)
+    links = LinkSettings(get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain)
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with atomic_output(output_path) as sink:

@@ -38,7 +38,12 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     db.commit()
     for email in addresses:
         links = links_for(
-            tokens, settings.base_url, pseudonymous_id(settings.id_key, email), campaign.id, lang or campaign.lang
+            tokens,
+            settings.base_url,
+            pseudonymous_id(settings.id_key, email),
+            campaign.id,
+            lang or campaign.lang,
+            settings.mailto_domain,
         )
         echo_json({"email": email, **links.fields()})
 

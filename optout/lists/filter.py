@@ -29,7 +29,7 @@ from ..csvrows import BadRow, CsvUnusable, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..languages import language_of
-from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
+from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX, list_unsubscribe, unsubscribe_mailto
 from ..models import FilterRun
 from ..tokens import TokenService
 from .decider import Decider
@@ -97,22 +97,28 @@ class LinkSettings:
     tokens: TokenService
     base_url: str
     id_key: bytes
+    mailto_domain: str | None = None  # OPTOUT_MAILTO_DOMAIN: List-Unsubscribe gets a mailto: entry too
 
 
 class LinkMaker:
     """Mint a kept row's links (:meth:`TokenService.mint_pair`), the URL prefixes joined once, not per row."""
 
-    def __init__(self, tokens: TokenService, base_url: str, id_key: bytes) -> None:
+    def __init__(self, tokens: TokenService, base_url: str, id_key: bytes, mailto_domain: str | None = None) -> None:
         self.id_key = id_key
         self._mint = tokens.mint_pair
         self._unsubscribe_prefix = base_url + UNSUBSCRIBE_PREFIX
         self._preferences_prefix = base_url + PREFERENCES_PREFIX
+        self._mailto_domain = mailto_domain
+        self.header_has_comma = mailto_domain is not None  # "<https…>, <mailto:…>": quoted in CSV
 
     def columns(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
         """The four link columns for one recipient."""
         unsubscribe_token, preferences_token = self._mint(pid, campaign_id, lang)
         unsubscribe = self._unsubscribe_prefix + unsubscribe_token
-        return unsubscribe, self._preferences_prefix + preferences_token, "<" + unsubscribe + ">", LIST_UNSUBSCRIBE_POST
+        domain = self._mailto_domain
+        mailto = None if domain is None else unsubscribe_mailto(unsubscribe_token, domain)
+        header = list_unsubscribe(unsubscribe, mailto)
+        return unsubscribe, self._preferences_prefix + preferences_token, header, LIST_UNSUBSCRIBE_POST
 
 
 def read_list_header(reader: Iterator[list[str]]) -> list[str]:
@@ -234,7 +240,11 @@ class LineMaker:
         columns = self._links.columns(pid, self._campaign_id, lang)
         text = ",".join(row)
         if text and text.count(",") == self._commas and not _NEEDS_QUOTES.search(text):
-            # No field needs quoting (the link fields never do): the text csv would write.
+            # No field needs quoting (of the link fields, only a header with two entries): the
+            # text csv would write.
+            if self._links.header_has_comma:
+                unsubscribe, preferences, header, post = columns
+                return f'{text},{unsubscribe},{preferences},"{header}",{post}\r\n'
             return ",".join((text, *columns)) + "\r\n"
         self._buffer.seek(0)
         self._buffer.truncate()

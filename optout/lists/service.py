@@ -98,7 +98,7 @@ def filter_list(
     # Bytes that are not UTF-8 become lone surrogates: their row is reported as malformed.
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
     try:
-        maker = LinkMaker(links.tokens, links.base_url, links.id_key)
+        maker = LinkMaker(links.tokens, links.base_url, links.id_key, links.mailto_domain)
         return filter_csv(database.connection, campaign, text, sink, maker, tuning=tuning, progress=progress)
     finally:
         text.detach()  # the source stays the caller's to close
@@ -119,7 +119,7 @@ def filter_records(
 
     *recipients* are ``(position, raw JSON object, parsed object)``; *lang* is the language of
     those that name none (or none known)."""
-    maker = LinkMaker(links.tokens, links.base_url, links.id_key)
+    maker = LinkMaker(links.tokens, links.base_url, links.id_key, links.mailto_domain)
     summary = Summary()
     candidates = (
         BadRow(position, NUL_PROBLEM)

@@ -63,6 +63,7 @@ def source(code: str) -> str:
     """Where a ledger event came from."""
     words = {
         "one-click": _("One-click from the mail program"),
+        "mailto": _("Unsubscribe email sent from the mail program"),
         "confirmation-page": _("Unsubscribe page"),
         "preference-page": _("Preference page"),
         "undo": _("Undo"),

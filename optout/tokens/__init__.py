@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import mailcode
 from .fast import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, Minter, PairMinter, Reader, TokenRun
 from .format import LANGUAGES, LinkClaims, Purpose, TokenInvalid
 
@@ -23,6 +24,7 @@ __all__ = [
     "TokenInvalid",
     "TokenRun",
     "TokenService",
+    "mailcode",
 ]
 
 

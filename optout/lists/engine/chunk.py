@@ -20,7 +20,7 @@ from ...catalog.cache import CampaignInfo
 from ...identity import PID_BYTES, PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize
 from ...keyedhash import KeyedSha256
 from ...languages import language_of
-from ...links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
+from ...links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX, list_unsubscribe, unsubscribe_mailto
 from ...tokens import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, PairMinter, Purpose, TokenService
 from ..decider import Decider
 from ..filter import Reason
@@ -60,8 +60,10 @@ class ChunkFilter:
         width: int,
         email_at: int,
         lang_at: int | None,
+        mailto_domain: str | None = None,
     ) -> None:
         self.campaign, self.width, self.email_at, self.lang_at = campaign, width, email_at, lang_at
+        self.mailto_domain = mailto_domain
         self.decider = Decider(campaign)
         self.id_key = KeyedSha256(id_key)
         self.mint_many = PairMinter(tokens.minter(Purpose.UNSUBSCRIBE), tokens.minter(Purpose.PREFERENCES)).mint_many
@@ -137,7 +139,12 @@ class ChunkFilter:
             payload = payloads[at : at + PAYLOAD_STRIDE]
             url = unsubscribe_prefix + payload + unsubscribe_macs[mac_at : mac_at + MAC_TEXT]
             preferences_url = preferences_prefix + payload + preferences_macs[mac_at : mac_at + MAC_TEXT]
-            add(join((text, b",", url, b",", preferences_url, b",<", url, b">,", post)))
+            if self.mailto_domain is None:
+                add(join((text, b",", url, b",", preferences_url, b",<", url, b">,", post)))
+            else:  # the header holds a comma and a space: quoted, as csv would quote it
+                token = payload + unsubscribe_macs[mac_at : mac_at + MAC_TEXT]  # the payload ends with its dot
+                header = list_unsubscribe(url.decode(), unsubscribe_mailto(token.decode(), self.mailto_domain))
+                add(join((text, b",", url, b",", preferences_url, b',"', header.encode(), b'",', post)))
             at += PAYLOAD_STRIDE
             mac_at += MAC_STRIDE
         return join(lines), array("q", accumulate(map(len, lines)))

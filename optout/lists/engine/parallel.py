@@ -83,6 +83,7 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
             len(setup.header),
             setup.email_at,
             setup.lang_at,
+            setup.links.mailto_domain,
         ),
     )
 

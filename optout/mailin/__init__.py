@@ -1,0 +1,1 @@
+"""Mail that reaches us: the ``mailto:`` unsubscribe receiver (``optout mail serve``)."""
