@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import idna
 from limits import parse_many
 
+from . import phones
+
 MIN_KEY_LENGTH = 32
 KEYGEN_HINT = "`optout keys generate` prints fresh ones"
 
@@ -60,6 +62,7 @@ class Settings:
     mailto_domain: str | None = None  # where u+CODE@… unsubscribe mail goes (optout mail serve)
     mail_max_bytes: int = 64 << 10
     mail_limit: str = "20 per minute"  # messages per client address, at the receiver
+    default_region: str = "NO"  # how a phone number written without +CC is read
 
     @property
     def https(self) -> bool:
@@ -179,6 +182,13 @@ def _mail_bytes(raw: str) -> int:
     return value
 
 
+def _region(raw: str) -> str:
+    value = raw.strip().upper() or "NO"
+    if not phones.valid_region(value):
+        raise ConfigError(f"OPTOUT_DEFAULT_REGION must be a region code such as NO or SE, not {raw!r}.")
+    return value
+
+
 def _dev_keys(instance_path: Path) -> dict[str, str]:
     """Generate (once) and return development keys kept in the instance folder."""
     path = instance_path / "dev-keys.json"
@@ -243,6 +253,7 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         mailto_domain=_mailto_domain(env.get("OPTOUT_MAILTO_DOMAIN", "")),
         mail_max_bytes=_mail_bytes(env.get("OPTOUT_MAIL_MAX_BYTES", str(64 << 10))),
         mail_limit=_rate("OPTOUT_MAIL_LIMIT", env.get("OPTOUT_MAIL_LIMIT", "20 per minute")),
+        default_region=_region(env.get("OPTOUT_DEFAULT_REGION", "")),
     )
 
 

@@ -28,6 +28,7 @@ class Scope(enum.StrEnum):
 
     FILTER = "filter"  # filter sending lists, and get the kept recipients' links
     LINKS = "links"  # mint links for any address
+    OPT_OUTS = "opt-outs"  # report opt-outs taken elsewhere (an IVR, an SMS gateway); never an opt-in
 
 
 KEY_PREFIX = "oo_"  # lets secret scanners and people recognise a leaked key

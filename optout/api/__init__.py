@@ -31,7 +31,11 @@ class ErrorCode(enum.StrEnum):
 
 
 # The scope each operation needs, by endpoint (the OpenAPI document lists them too).
-ENDPOINT_SCOPES = {"api.filter_list": Scope.FILTER, "api.mint_links": Scope.LINKS}
+ENDPOINT_SCOPES = {
+    "api.filter_list": Scope.FILTER,
+    "api.mint_links": Scope.LINKS,
+    "api.report_opt_outs": Scope.OPT_OUTS,
+}
 
 # Request body limits. A CSV list is filtered as it is read, so it may be large; a JSON body is read
 # a recipient at a time, but its kept recipients are spooled whole, so it is kept smaller (send big lists as CSV).
@@ -42,6 +46,8 @@ LINKS_MAX_BYTES = 1 * MIB
 # One recipient (a JSON object, or a CSV record) is read whole: it may be at most this long.
 RECORD_MAX_BYTES = 1 * MIB
 LINKS_MAX_ADDRESSES = 10_000
+OPT_OUTS_MAX_BYTES = 1 * MIB
+OPT_OUTS_MAX_RECORDS = 1000
 
 # The summary of a CSV filtering, sent as response headers (the body is the filtered list).
 ROWS_READ_HEADER = "X-Optout-Rows-Read"

@@ -11,7 +11,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts import api_keys as keys
 from ..audit import service as audit
 from ..web.session import get_session
-from . import ENDPOINT_SCOPES, FILTER_CSV_MAX_BYTES, FILTER_JSON_MAX_BYTES, LINKS_MAX_BYTES, ErrorCode
+from . import (
+    ENDPOINT_SCOPES,
+    FILTER_CSV_MAX_BYTES,
+    FILTER_JSON_MAX_BYTES,
+    LINKS_MAX_BYTES,
+    OPT_OUTS_MAX_BYTES,
+    ErrorCode,
+)
 from .errors import JSON, ApiProblem
 
 CSV = "text/csv"
@@ -22,6 +29,8 @@ def _body_limit() -> int | None:
         return FILTER_CSV_MAX_BYTES if request.mimetype == CSV else FILTER_JSON_MAX_BYTES
     if request.endpoint == "api.mint_links":
         return LINKS_MAX_BYTES
+    if request.endpoint == "api.report_opt_outs":
+        return OPT_OUTS_MAX_BYTES
     return None
 
 
@@ -54,6 +63,7 @@ def _no_store(response: Response) -> Response:
 _OPERATIONS = {
     "api.filter_list": audit.AuditAction.API_FILTER,
     "api.mint_links": audit.AuditAction.API_LINKS,
+    "api.report_opt_outs": audit.AuditAction.API_OPT_OUTS,
 }
 
 

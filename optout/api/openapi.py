@@ -1,8 +1,6 @@
-"""The OpenAPI 3.1 document of ``/api/v1``, as data, served at ``/api/v1/openapi.json``.
-
-Limits, error codes, drop reasons and header names come from the code that enforces them; a test
-checks that the document's operations are exactly the routes the app serves.
-"""
+"""The OpenAPI 3.1 document of ``/api/v1``, as data, served at ``/api/v1/openapi.json``. Limits,
+error codes, drop reasons and header names come from the code that enforces them; a test checks
+that the document's operations are exactly the routes the app serves."""
 
 from __future__ import annotations
 
@@ -27,22 +25,18 @@ from . import (
     ROWS_READ_HEADER,
     ErrorCode,
     Scope,
+    intake_doc,
 )
-
-
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref("schemas", "Error")}}}
-
+from .doc_parts import COMMON_ERRORS, RESPONSES, ref
 
 _LANG = {"type": "string", "enum": list(LANGUAGES), "description": "Language of the pages the links open."}
 _LINKS = {
     "unsubscribe_url": {"type": "string", "format": "uri", "description": "The unsubscribe page (one-click POST)."},
     "preferences_url": {"type": "string", "format": "uri", "description": "The recipient's preference page."},
-    "list_unsubscribe": {"type": "string", "description": "Value of the List-Unsubscribe header (RFC 2369)."},
+    "list_unsubscribe": {
+        "type": "string",
+        "description": "List-Unsubscribe (RFC 2369): HTTPS URI, then mailto: if set.",
+    },
     "list_unsubscribe_post": {
         "type": "string",
         "const": "List-Unsubscribe=One-Click",
@@ -110,7 +104,7 @@ _SCHEMAS: dict[str, Any] = {
             "recipients": {
                 "type": "array",
                 "maxItems": FILTER_JSON_MAX_RECIPIENTS,
-                "items": _ref("schemas", "Recipient"),
+                "items": ref("schemas", "Recipient"),
             },
             "lang": {**_LANG, "description": "Link language where a recipient has none (default: the campaign's)."},
         },
@@ -125,12 +119,12 @@ _SCHEMAS: dict[str, Any] = {
                 "description": "The recipients that may get the campaign, in the order sent, with their links.",
                 "items": {
                     "allOf": [
-                        _ref("schemas", "Recipient"),
+                        ref("schemas", "Recipient"),
                         {"type": "object", "required": list(LINK_COLUMNS), "properties": _LINKS},
                     ]
                 },
             },
-            "summary": _ref("schemas", "Summary"),
+            "summary": ref("schemas", "Summary"),
         },
     },
     "LinksRequest": {
@@ -159,29 +153,7 @@ _SCHEMAS: dict[str, Any] = {
     },
 }
 
-_RESPONSES = {
-    "Unauthorized": {
-        **_error("No API key, another scheme than Bearer, or an unknown or revoked key."),
-        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}},
-    },
-    "InsufficientScope": _error(
-        "The API key does not hold the scope this operation needs (error: insufficient-scope); see security."
-    ),
-    "UnknownCampaign": _error("No campaign has this slug (error: unknown-campaign)."),
-    "TooLarge": _error("The body, or the number of items in it, is over this operation's limit."),
-    "UnsupportedMediaType": _error("The Content-Type is not one this operation reads, or not UTF-8."),
-    "Unusable": _error("The body cannot be used as a whole (see message, and positions where given)."),
-}
-
 _SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Campaign."}
-_COMMON_ERRORS = {
-    "401": _ref("responses", "Unauthorized"),
-    "403": _ref("responses", "InsufficientScope"),
-    "404": _ref("responses", "UnknownCampaign"),
-    "413": _ref("responses", "TooLarge"),
-    "415": _ref("responses", "UnsupportedMediaType"),
-    "422": _ref("responses", "Unusable"),
-}
 _CSV_HEADERS = {
     ROWS_READ_HEADER: {"schema": {"type": "integer"}, "description": "Data rows read."},
     ROWS_KEPT_HEADER: {"schema": {"type": "integer"}, "description": "Rows in the body."},
@@ -219,7 +191,7 @@ _FILTER = {
                     "row's link language), any others (passed through).",
                 }
             },
-            "application/json": {"schema": _ref("schemas", "FilterRequest")},
+            "application/json": {"schema": ref("schemas", "FilterRequest")},
         },
     },
     "responses": {
@@ -230,10 +202,10 @@ _FILTER = {
                 "text/csv": {
                     "schema": {"type": "string", "description": "The kept rows: the input columns, then the links."}
                 },
-                "application/json": {"schema": _ref("schemas", "FilterResult")},
+                "application/json": {"schema": ref("schemas", "FilterResult")},
             },
         },
-        **_COMMON_ERRORS,
+        **COMMON_ERRORS,
     },
 }
 
@@ -247,13 +219,13 @@ _LINKS_OPERATION = {
         "whole request with 422 and their positions."
     ),
     "parameters": [_SLUG],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("schemas", "LinksRequest")}}},
+    "requestBody": {"required": True, "content": {"application/json": {"schema": ref("schemas", "LinksRequest")}}},
     "responses": {
         "200": {
             "description": "One entry per address.",
-            "content": {"application/json": {"schema": _ref("schemas", "LinksResult")}},
+            "content": {"application/json": {"schema": ref("schemas", "LinksResult")}},
         },
-        **_COMMON_ERRORS,
+        **COMMON_ERRORS,
     },
 }
 
@@ -263,9 +235,9 @@ DOCUMENT: dict[str, Any] = {
         "title": "Optout API",
         "version": "1",
         "description": (
-            "Filter sending lists and mint unsubscribe links. Authenticate with an API key from "
-            "`optout api-key create NAME`, sent as `Authorization: Bearer <key>`. Errors are JSON with a "
-            "stable `error` code. No operation lists opted-out recipients."
+            "Filter sending lists, mint unsubscribe links, report opt-outs taken elsewhere. Use an API "
+            "key from `optout api-key create NAME`, sent as `Authorization: Bearer <key>`. Errors are JSON "
+            "with a stable `error` code. No operation lists opted-out recipients."
         ),
     },
     "servers": [{"url": PREFIX}],
@@ -273,6 +245,7 @@ DOCUMENT: dict[str, Any] = {
     "paths": {
         "/campaigns/{slug}/filter": {"post": _FILTER},
         "/campaigns/{slug}/links": {"post": _LINKS_OPERATION},
+        "/opt-outs": {"post": intake_doc.OPERATION},
         "/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -294,7 +267,7 @@ DOCUMENT: dict[str, Any] = {
                 ),
             }
         },
-        "schemas": _SCHEMAS,
-        "responses": _RESPONSES,
+        "schemas": {**_SCHEMAS, **intake_doc.SCHEMAS},
+        "responses": RESPONSES,
     },
 }

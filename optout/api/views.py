@@ -45,6 +45,7 @@ from . import (
     ErrorCode,
     auth,
     errors,
+    intake,
     jsonbody,
 )
 from .auth import CSV, audit_call
@@ -56,6 +57,7 @@ bp = Blueprint("api", __name__, url_prefix=PREFIX)
 csrf.exempt(bp)  # no cookie is read, so there is nothing to forge: the bearer key is the authority
 errors.register(bp)
 auth.register(bp)
+intake.register(bp)
 
 SPOOL_IN_MEMORY = 4 * MIB
 CHUNK = 64 * 1024

@@ -50,6 +50,7 @@ class AuditAction(enum.StrEnum):
     PASSWORD_SET = "password-set"  # noqa: S105 - an action name, not a password
     API_FILTER = "api-filter"
     API_LINKS = "api-links"
+    API_OPT_OUTS = "api-opt-outs"
     LINKS_MINTED = "links-minted"
 
 

@@ -64,6 +64,10 @@ def source(code: str) -> str:
     words = {
         "one-click": _("One-click from the mail program"),
         "mailto": _("Unsubscribe email sent from the mail program"),
+        "ivr": _("Phone call (pressed a key to stop)"),
+        "sms": _("Text message (replied STOP)"),
+        "esp": _("Reported by the email provider"),
+        "support": _("Asked customer service"),
         "confirmation-page": _("Unsubscribe page"),
         "preference-page": _("Preference page"),
         "undo": _("Undo"),
@@ -136,6 +140,7 @@ def audit_action(code: str) -> str:
         "password-set": _("Password set"),
         "api-filter": _("API: sending list filtered"),
         "api-links": _("API: links made"),
+        "api-opt-outs": _("API: opt-outs reported"),
         "links-minted": _("Links made"),
     }
     return words.get(code, code)
@@ -222,6 +227,16 @@ def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) 
         return str(data.get("officer", ""))
     if action in ("api-filter", "api-links"):
         return _api_call(data)
+    if action == "api-opt-outs":
+        if "refused" in data:
+            return _api_call(data)
+        return _(
+            "Recorded %(recorded)s, already recorded %(already)s, unusable %(invalid)s; status %(status)s",
+            recorded=data.get("recorded", 0),
+            already=data.get("already", 0),
+            invalid=data.get("invalid", 0),
+            status=data.get("status", "-"),
+        )
     if action == "links-minted":
         return _(
             "Campaign %(campaign)s: links minted %(count)s", campaign=data.get("campaign"), count=data.get("links")
