@@ -62,7 +62,7 @@ def api_actor(key_name: str) -> str:
     return API_PREFIX + key_name
 
 
-def record(
+def log_action(
     session: Session,
     actor: str,
     action: AuditAction,

@@ -34,7 +34,7 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     # Audited (the count, never an address) before any link is printed: a link opens its person's page.
     db = session()
     minted = {"campaign": campaign.slug, "links": len(addresses)}
-    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, data=minted)
+    audit.log_action(db, audit.CLI, audit.AuditAction.LINKS_MINTED, data=minted)
     db.commit()
     for email in addresses:
         links = links_for(
@@ -102,7 +102,7 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     normal = mailbox(email)
     checked = [check_scope(s) for s in scope_list]
     pid = pseudonymous_id(get_settings().id_key, normal).hex()
-    change = consent.record(
+    change = consent.decide(
         db,
         pid,
         [(s, Action.OPT_OUT) for s in checked],

@@ -129,7 +129,7 @@ def import_consents(
             summary.outcomes["skipped-already-opted-in"] += 1
             continue
         context = consent.DecisionContext(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
-        change = consent.record(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
+        change = consent.decide(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
         if count % COMMIT_EVERY == 0:
             session.commit()
@@ -162,7 +162,7 @@ def import_suppressions(
         except AddressInvalid as exc:
             summary.invalid(getattr(reader, "line_num", 0), exc.problem)
             continue
-        change = consent.record(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
+        change = consent.decide(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-out"] += 1
         if count % COMMIT_EVERY == 0:
             session.commit()

@@ -149,7 +149,7 @@ def topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict
     return {topic.key: topic.channel for topic in topics}
 
 
-def record(
+def decide(
     session: Session,
     pid: str,
     changes: Mapping[str, Action] | Iterable[tuple[str, Action]],

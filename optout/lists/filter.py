@@ -242,7 +242,7 @@ class LineMaker:
         return self._buffer.getvalue()
 
 
-def record_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:
+def save_filter_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:
     """Keep the counts of a run (never a row) for the campaign's report."""
     connection.execute(
         cast(Table, FilterRun.__table__).insert(),

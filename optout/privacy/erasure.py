@@ -69,7 +69,7 @@ def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
     # The audit trail keeps what officers did, but no longer whom it concerned.
     audit.forget_subject(session, pid)
     context = consent.DecisionContext(Source.ERASURE, policy_version, evidence=REASON)
-    consent.record(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
+    consent.decide(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
     tombstone_seq = connection.execute(
         select(_EVENT.c.seq).where(_EVENT.c.pid == pid).order_by(_EVENT.c.seq.desc()).limit(1)
     ).scalar_one()
