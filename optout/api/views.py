@@ -28,6 +28,7 @@ from ..links import links_for
 from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
 from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, save_filter_run
+from ..models import Via
 from ..tokens import LANGUAGES
 from ..web.extensions import csrf, get_settings, get_tokens
 from ..web.session import get_session
@@ -151,7 +152,7 @@ def _filter_json(campaign: CampaignInfo) -> Response:
         summary = lists.filter_recipients(
             session.connection(), campaign, body.recipients(), spool, lang=lang, links=_link_settings()
         )
-        save_filter_run(session.connection(), campaign, summary, via="api")
+        save_filter_run(session.connection(), campaign, summary, via=Via.API)
         audit_call(_counts(summary), 200)
         session.commit()
     except BaseException:
@@ -184,7 +185,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
             summary = lists.filter_list(database, campaign, source, sink, links=_link_settings(), workers=1)
         finally:
             sink.detach()  # flushes, and leaves the spool to us
-        save_filter_run(session.connection(), campaign, summary, via="api")
+        save_filter_run(session.connection(), campaign, summary, via=Via.API)
         audit_call(_counts(summary), 200)
         session.commit()
     except (ListUnusable, RecordTooLong) as exc:

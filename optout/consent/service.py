@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from .. import scopes
 from ..db import utcnow
 from ..ledger import chain
-from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
+from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
 from . import rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
@@ -124,7 +124,7 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     if kind == "channel":
         return key
     if kind == "partner":
-        return "email"
+        return Channel.EMAIL
     return None  # everything: every channel
 
 

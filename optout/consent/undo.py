@@ -97,5 +97,5 @@ def undo(session: Session, pid: str, change_id: str, context: DecisionContext) -
         if before is None or before.action == Action.RESET:
             writes.append(Write(scope, Action.RESET, context.policy_version))
         else:
-            writes.append(Write(scope, Action(before.action), before.policy_version, restores=before.seq))
+            writes.append(Write(scope, before.action, before.policy_version, restores=before.seq))
     return apply_writes(connection, pid, writes, context, topic_channels(session, None), head)

@@ -30,7 +30,7 @@ from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..languages import language_of
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
-from ..models import FilterRun
+from ..models import FilterRun, Via
 from ..tokens import TokenService
 from .decider import Decider
 from .seen import SeenIds
@@ -242,7 +242,7 @@ class LineMaker:
         return self._buffer.getvalue()
 
 
-def save_filter_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:
+def save_filter_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: Via) -> None:
     """Keep the counts of a run (never a row) for the campaign's report."""
     connection.execute(
         cast(Table, FilterRun.__table__).insert(),

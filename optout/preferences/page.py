@@ -13,7 +13,7 @@ from ..catalog.cache import CampaignInfo, TopicInfo
 from ..consent import rules, undo
 from ..consent import service as consent
 from ..consent.rules import Freshness
-from ..models import Action, ConsentEvent, Link, Source
+from ..models import Action, Channel, ConsentEvent, Link, Source
 from ..web.i18n import _
 
 
@@ -56,11 +56,11 @@ class Summary:
 
 
 def _channel_label(channel: str) -> str:
-    return _("All e-mail") if channel == "email" else _("All phone messages")
+    return _("All e-mail") if channel == Channel.EMAIL else _("All phone messages")
 
 
 def _channel_description(channel: str) -> str:
-    if channel == "email":
+    if channel == Channel.EMAIL:
         return _("Turn this off to get no e-mail from us at all.")
     return _("Turn this off to get no phone messages from us at all.")
 
