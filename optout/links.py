@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .pids import PidBytes
 from .tokens import TokenService
 
 LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"  # RFC 8058 § 3.1: exactly this pair
@@ -52,9 +53,9 @@ def preferences_path(token: str) -> str:
     return PREFERENCES_PREFIX + token
 
 
-def links_for(tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str) -> Links:
-    """Mint both links for recipient *pid* in campaign *campaign_id* (one HMAC signs both)."""
-    unsubscribe, preferences = tokens.mint_pair(pid, campaign_id, lang)
+def links_for(tokens: TokenService, base_url: str, pid_bytes: PidBytes, campaign_id: int, lang: str) -> Links:
+    """Mint both links for recipient *pid_bytes* in campaign *campaign_id* (one HMAC signs both)."""
+    unsubscribe, preferences = tokens.mint_pair(pid_bytes, campaign_id, lang)
     return Links(
         unsubscribe_url=base_url + unsubscribe_path(unsubscribe),
         preferences_url=base_url + preferences_path(preferences),

@@ -1,8 +1,7 @@
 """The tables. Topics, partners and campaigns are data; choices and the ledger hold decisions.
 
 Recipients exist only as pseudonymous ids (:mod:`optout.identity`): no table holds an address.
-Columns of a fixed set of values are typed by their enum and store its values (``db.stored_enum``).
-"""
+Columns of a fixed set of values are typed by their enum and store its values (``db.stored_enum``)."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, stored_enum, utcnow
+from .pids import Pid
 
 
 class Channel(enum.StrEnum):
@@ -130,7 +130,7 @@ class Choice(Base):
     __tablename__ = "choice"
     __table_args__ = (CheckConstraint("status IN ('opt-in', 'opt-out')", name="status"),)
 
-    pid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pid: Mapped[Pid] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(140), primary_key=True)
     status: Mapped[Status] = mapped_column(stored_enum(Status, 8))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -152,7 +152,7 @@ class ConsentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    pid: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[Pid] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(140))
     channel: Mapped[Channel | None] = mapped_column(stored_enum(Channel, 16))
     action: Mapped[Action] = mapped_column(stored_enum(Action, 8))
@@ -221,7 +221,7 @@ class AccessRequest(Base):
     __table_args__ = (Index("ix_access_request_pid_received_at", "pid", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pid: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[Pid] = mapped_column(String(32))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_on: Mapped[dt.date]
     answered_at: Mapped[dt.datetime | None]
@@ -269,7 +269,7 @@ class AuditEntry(Base):
     officer: Mapped[str] = mapped_column(String(254))  # the actor: an officer's address, cli or api:NAME
     action: Mapped[str] = mapped_column(String(64))
     # The person's pseudonymous id, only here (never in data), so that erasure clears it in one place.
-    subject_pid: Mapped[str | None] = mapped_column(String(32), index=True)
+    subject_pid: Mapped[Pid | None] = mapped_column(String(32), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 

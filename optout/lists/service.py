@@ -129,8 +129,10 @@ def filter_recipients(
     )
     sink.write(b'{"kept":[')
     separator = b""
-    for raw, pid, recipient_lang in sendable(connection, campaign, candidates, links.id_key, summary, tuning=tuning):
-        fields = dict(zip(LINK_COLUMNS, maker.columns(pid, campaign.id, recipient_lang), strict=True))
+    for raw, pid_bytes, recipient_lang in sendable(
+        connection, campaign, candidates, links.id_key, summary, tuning=tuning
+    ):
+        fields = dict(zip(LINK_COLUMNS, maker.columns(pid_bytes, campaign.id, recipient_lang), strict=True))
         opening = raw[:-1].rstrip()  # the recipient without its closing brace
         sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
         separator = b","

@@ -14,6 +14,7 @@ from ..consent import rules, undo
 from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..models import Action, Channel, ConsentEvent, Link, Source
+from ..pids import Pid
 from ..web.i18n import _
 
 
@@ -67,7 +68,7 @@ def _channel_description(channel: str) -> str:
 
 def build_page(
     session: Session,
-    pid: str,
+    pid: Pid,
     campaign: CampaignInfo,
     topics: Sequence[TopicInfo],
     lang: str,
@@ -151,7 +152,7 @@ def _describe(session: Session, event: ConsentEvent, topics: Sequence[TopicInfo]
 
 
 def summary(
-    session: Session, pid: str, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
+    session: Session, pid: Pid, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
 ) -> Summary | None:
     """Describe change *change_id* if it belongs to *pid*; None otherwise."""
     if not change_id:

@@ -21,6 +21,7 @@ from ..config import Settings
 from ..consent.rules import Freshness
 from ..ledger.export import LedgerFilter
 from ..models import AccessRequest
+from ..pids import Pid
 from . import access_requests, erasure, package, processing_record
 
 
@@ -33,7 +34,7 @@ class Answer:
 
 
 def register_request(
-    session: Session, pid: str, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
+    session: Session, pid: Pid, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
 ) -> AccessRequest:
     """Register *pid*'s access request; a repeat without *reason* raises
     :class:`~optout.privacy.access_requests.RepeatedRequest`."""
@@ -44,7 +45,7 @@ def register_request(
 
 def answer_request(
     session: Session,
-    pid: str,
+    pid: Pid,
     *,
     email: str,
     settings: Settings,
@@ -81,7 +82,7 @@ def extend_request(session: Session, request: AccessRequest, *, months: int, rea
     return due
 
 
-def erase_person(session: Session, pid: str, *, policy_version: str, actor: str) -> erasure.Erasure:
+def erase_person(session: Session, pid: Pid, *, policy_version: str, actor: str) -> erasure.Erasure:
     """Erase *pid* but their suppression tombstone; the audit keeps that it was done, not whom."""
     done = erasure.erase(session, pid, policy_version=policy_version)
     audit.log_action(session, actor, AuditAction.ERASURE, data={"tombstone_seq": done.tombstone_seq})
