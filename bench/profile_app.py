@@ -62,7 +62,7 @@ STEPS = [
     ("  consent.choices_of", "optout/consent/service.py", "choices_of"),
     ("  catalog.topics", "optout/catalog/service.py", "topics"),
     ("  preferences build_page", "optout/preferences/page.py", "build_page"),
-    ("  consent.record (upsert + event)", "optout/consent/service.py", "record"),
+    ("  consent.decide (upsert + event)", "optout/consent/service.py", "decide"),
     ("  Session.commit", "sqlalchemy/orm/session.py", "commit"),
     ("  Session.close (teardown)", "sqlalchemy/orm/session.py", "close"),
     ("  render_template", "flask/templating.py", "render_template"),

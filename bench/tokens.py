@@ -105,7 +105,7 @@ def build(pool: int) -> tuple[list[Variant], dict[str, int]]:
     for r, new, old, raw, payload in zip(recipients, new_tokens, old_tokens, raw_tokens, payloads, strict=True):
         for tok in (new, old):
             claims = reader.read(tok)
-            assert (claims.pid, claims.campaign_id, claims.lang) == r
+            assert (claims.pid_bytes, claims.campaign_id, claims.lang) == r
         assert reader.unsign(new) == payload, "the raw floor signs other bytes than Minter"
         assert raw_verify_one(raw) == payload
     assert new_tokens[0] != old_tokens[0]

@@ -8,10 +8,11 @@ a CLI command) commits or rolls back.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -40,6 +41,26 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def stored_enum(members: type[enum.StrEnum], length: int) -> Enum:
+    """A column of *members*, stored as their values in a ``VARCHAR(length)``, as before they were typed.
+
+    No native enum and no CHECK of SQLAlchemy's own, so the schema stays what the migrations made
+    (the CHECKs that exist are declared on the tables); a string that is no member is refused
+    when bound, and a row reads back as members."""
+    return Enum(
+        members,
+        native_enum=False,
+        values_callable=_values,
+        length=length,
+        validate_strings=True,
+        create_constraint=False,
+    )
+
+
+def _values(members: type[enum.StrEnum]) -> list[str]:
+    return [member.value for member in members]
 
 
 class Base(DeclarativeBase):

@@ -33,6 +33,7 @@ import unicodedata
 import idna
 
 from .keyedhash import KeyedSha256
+from .pids import Pid, PidBytes, pid_hex
 
 PID_BYTES = 16  # 128 bits: collisions stay negligible far beyond any mailing list's size
 MAX_ADDRESS_LENGTH = 254  # RFC 5321 path limit (256 octets with the angle brackets)
@@ -134,14 +135,19 @@ def _canonical_domain(domain: str) -> str:
     return canonical
 
 
-def pseudonymous_id(id_key: bytes, address: str) -> bytes:
+def pseudonymous_id(id_key: bytes, address: str) -> PidBytes:
     """Return the 16-byte pseudonymous id of *address* (canonicalized first)."""
     return pid_of_normal(id_key, normalize(address))
 
 
-def pid_of_normal(id_key: bytes, normal: str) -> bytes:
+def pid_of(id_key: bytes, address: str) -> Pid:
+    """The pseudonymous id of *address* as services and the database spell it (hex)."""
+    return pid_hex(pseudonymous_id(id_key, address))
+
+
+def pid_of_normal(id_key: bytes, normal: str) -> PidBytes:
     """The pseudonymous id of an address that :func:`normalize` already returned."""
-    return _keyed(id_key).digest(normal.encode())[:PID_BYTES]
+    return PidBytes(_keyed(id_key).digest(normal.encode())[:PID_BYTES])
 
 
 @functools.lru_cache(maxsize=4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .pids import PidBytes
 from .tokens import TokenService, mailcode
 
 LIST_UNSUBSCRIBE_POST = "List-Unsubscribe=One-Click"  # RFC 8058 § 3.1: exactly this pair
@@ -71,10 +72,15 @@ def list_unsubscribe(url: str, mailto: str | None) -> str:
 
 
 def links_for(
-    tokens: TokenService, base_url: str, pid: bytes, campaign_id: int, lang: str, mailto_domain: str | None = None
+    tokens: TokenService,
+    base_url: str,
+    pid_bytes: PidBytes,
+    campaign_id: int,
+    lang: str,
+    mailto_domain: str | None = None,
 ) -> Links:
-    """Mint both links for recipient *pid* in campaign *campaign_id* (one HMAC signs both)."""
-    unsubscribe, preferences = tokens.mint_pair(pid, campaign_id, lang)
+    """Mint both links for recipient *pid_bytes* in campaign *campaign_id* (one HMAC signs both)."""
+    unsubscribe, preferences = tokens.mint_pair(pid_bytes, campaign_id, lang)
     return Links(
         unsubscribe_url=base_url + unsubscribe_path(unsubscribe),
         preferences_url=base_url + preferences_path(preferences),

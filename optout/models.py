@@ -1,8 +1,7 @@
 """The tables. Topics, partners and campaigns are data; choices and the ledger hold decisions.
 
-Recipients exist only as pseudonymous ids (hex of a keyed hash, see :mod:`optout.identity`):
-no table holds an address.
-"""
+Recipients exist only as pseudonymous ids (:mod:`optout.identity`): no table holds an address.
+Columns of a fixed set of values are typed by their enum and store its values (``db.stored_enum``)."""
 
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ColumnElement, Foreign
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, utcnow
+from .db import Base, stored_enum, utcnow
+from .pids import Pid
 
 
 class Channel(enum.StrEnum):
@@ -71,6 +71,13 @@ class Link(enum.StrEnum):
     PREFERENCES = "preferences"  # /p/, in the message body: every choice on the page
 
 
+class Via(enum.StrEnum):
+    """Which edge filtered a sending list."""
+
+    CLI = "cli"
+    API = "api"
+
+
 class Topic(Base):
     """A kind of message a recipient can choose to receive or refuse."""
 
@@ -78,8 +85,8 @@ class Topic(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    basis: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(stored_enum(Channel, 16))
+    basis: Mapped[Basis] = mapped_column(stored_enum(Basis, 16))
     for_partners: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
     name_nb: Mapped[str] = mapped_column(String(200))
@@ -129,9 +136,9 @@ class Choice(Base):
     __tablename__ = "choice"
     __table_args__ = (CheckConstraint("status IN ('opt-in', 'opt-out')", name="status"),)
 
-    pid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pid: Mapped[Pid] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(140), primary_key=True)
-    status: Mapped[str] = mapped_column(String(8))
+    status: Mapped[Status] = mapped_column(stored_enum(Status, 8))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The privacy policy in force when the choice was made: a material change makes older opt-ins stale.
     policy_version: Mapped[str | None] = mapped_column(String(64))
@@ -140,9 +147,7 @@ class Choice(Base):
 class ConsentEvent(Base):
     """One change of one choice: the append-only, hash-chained ledger that proves every decision.
 
-    ``digest`` commits to the event's content and its random ``nonce``; ``chain`` links it to the
-    event before (see :mod:`optout.ledger.chain`).
-    """
+    ``digest`` commits to its content and random ``nonce``, ``chain`` to the event before (:mod:`.ledger.chain`)."""
 
     __tablename__ = "consent_event"
     __table_args__ = (
@@ -153,11 +158,11 @@ class ConsentEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
-    pid: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[Pid] = mapped_column(String(32))
     scope: Mapped[str] = mapped_column(String(140))
-    channel: Mapped[str | None] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(8))
-    source: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[Channel | None] = mapped_column(stored_enum(Channel, 16))
+    action: Mapped[Action] = mapped_column(stored_enum(Action, 8))
+    source: Mapped[Source] = mapped_column(stored_enum(Source, 32))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
     lang: Mapped[str | None] = mapped_column(String(2))
     policy_version: Mapped[str] = mapped_column(String(64))
@@ -168,7 +173,7 @@ class ConsentEvent(Base):
     evidence: Mapped[str | None] = mapped_column(String(500))
     # Which link carried a page decision (None: the CLI or an import), and, for an undo, the seq of
     # the event whose choice it brought back: the proof of a restored consent leads to its origin.
-    link: Mapped[str | None] = mapped_column(String(16))
+    link: Mapped[Link | None] = mapped_column(stored_enum(Link, 16))
     restores: Mapped[int | None] = mapped_column(BigInteger)
     nonce: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64))
@@ -222,7 +227,7 @@ class AccessRequest(Base):
     __table_args__ = (Index("ix_access_request_pid_received_at", "pid", "received_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pid: Mapped[str] = mapped_column(String(32))
+    pid: Mapped[Pid] = mapped_column(String(32))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     due_on: Mapped[dt.date]
     answered_at: Mapped[dt.datetime | None]
@@ -270,7 +275,7 @@ class AuditEntry(Base):
     officer: Mapped[str] = mapped_column(String(254))  # the actor: an officer's address, cli or api:NAME
     action: Mapped[str] = mapped_column(String(64))
     # The person's pseudonymous id, only here (never in data), so that erasure clears it in one place.
-    subject_pid: Mapped[str | None] = mapped_column(String(32), index=True)
+    subject_pid: Mapped[Pid | None] = mapped_column(String(32), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
 
@@ -282,7 +287,7 @@ class FilterRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
     finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    via: Mapped[str] = mapped_column(String(8))  # cli or api
+    via: Mapped[Via] = mapped_column(stored_enum(Via, 8))
     rows_read: Mapped[int]
     rows_kept: Mapped[int]
     dropped: Mapped[str] = mapped_column(Text)  # JSON object: reason -> count

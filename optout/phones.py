@@ -12,6 +12,7 @@ from __future__ import annotations
 import phonenumbers
 
 from .identity import pid_of_normal
+from .pids import PidBytes
 
 DEFAULT_REGION = "NO"
 MAX_LENGTH = 40  # longer than any spelling of a real number; refused before parsing
@@ -45,6 +46,6 @@ def valid_region(region: str) -> bool:
     return region in phonenumbers.SUPPORTED_REGIONS
 
 
-def phone_id(id_key: bytes, number: str, region: str = DEFAULT_REGION) -> bytes:
+def phone_id(id_key: bytes, number: str, region: str = DEFAULT_REGION) -> PidBytes:
     """The 16-byte pseudonymous id of *number* (normalized first)."""
     return pid_of_normal(id_key, NAMESPACE + normalize(number, region))

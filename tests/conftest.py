@@ -246,7 +246,7 @@ def decide(app: Flask) -> Callable[..., None]:
         with app.app_context():
             session = get_session()
             pid = pseudonymous_id(get_settings().id_key, email).hex()
-            consent.record(session, pid, {scope: Action(action)}, consent.DecisionContext(Source.CLI, "test"))
+            consent.decide(session, pid, {scope: Action(action)}, consent.DecisionContext(Source.CLI, "test"))
             session.commit()
 
     return record

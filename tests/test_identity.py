@@ -14,7 +14,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from optout.identity import PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize, pseudonymous_id
+from optout.identity import PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize, pid_of, pseudonymous_id
+from optout.pids import pid_hex
 from tests.conftest import ID_KEY
 
 
@@ -166,6 +167,16 @@ def test_other_mailboxes_stay_other_people(distinct):
 def test_the_id_depends_on_the_key():
     other = b"another-key-0123456789-0123456789ab"
     assert pseudonymous_id(other, "kari@blåbær.no") != pseudonymous_id(ID_KEY.encode(), "kari@blåbær.no")
+
+
+def test_the_hex_id_is_the_raw_id_spelled_in_hex_and_refuses_what_is_not_an_address():
+    """``pid_of`` is what services get: the 16 raw bytes of the keyed hash as 32 lower-case hex digits."""
+    raw = pseudonymous_id(ID_KEY.encode(), "kari@blåbær.no")
+    assert len(raw) == 16
+    assert pid_of(ID_KEY.encode(), " Kari@BLÅBÆR.no ") == pid_hex(raw) == raw.hex()
+    assert re.fullmatch("[0-9a-f]{32}", pid_of(ID_KEY.encode(), "kari@blåbær.no"))
+    with pytest.raises(AddressInvalid):
+        pid_of(ID_KEY.encode(), "not an address")
 
 
 @pytest.mark.parametrize("spelling", REFUSED)

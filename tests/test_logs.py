@@ -128,7 +128,7 @@ def _decide(app: Flask, scope: str) -> None:
     with app.app_context():
         session = get_session()
         pid = pseudonymous_id(get_settings().id_key, EMAIL).hex()
-        consent.record(session, pid, {scope: Action.OPT_OUT}, consent.DecisionContext(Source.CLI, "test"))
+        consent.decide(session, pid, {scope: Action.OPT_OUT}, consent.DecisionContext(Source.CLI, "test"))
         session.commit()
 
 

@@ -60,6 +60,8 @@ def test_wheel_contains_and_finds_its_resources(tmp_path):
         "optout/static/optout.css",
     ):
         assert required in names, required
+    [entry_points] = [name for name in names if name.endswith(".dist-info/entry_points.txt")]
+    assert "optout = optout.__main__:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     result = subprocess.run(
@@ -72,3 +74,19 @@ def test_wheel_contains_and_finds_its_resources(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "wheel ok" in result.stdout
+
+
+def test_python_dash_m_optout_is_the_command(tmp_path):
+    """``python -m optout`` runs the same entry point as the script: a missing key ends with its
+    message and exit status 2, not a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "optout", "topic", "list"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("optout: OPTOUT_SECRET_KEYS is not set"), result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.orm import Session
 
 from optout import create_app, schema
 from optout.cli import cli
 from optout.db import Base
 from optout.identity import pseudonymous_id
+from optout.models import Action, Basis, Channel, Choice, ConsentEvent, Source, Status, Topic
 from tests.conftest import audit_rows, settings_for
 
 
@@ -22,6 +26,46 @@ def test_models_match_the_migrations(app):
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_enum_columns_store_their_values_and_read_back_as_members(app, decide):
+    """The typed columns store the very strings they stored as text columns."""
+    decide("typed@example.no", "channel:phone")
+    engine = app.extensions["optout.db"].engine
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT c.status, e.action, e.source, e.channel, e.link "
+                "FROM choice c JOIN consent_event e ON e.pid = c.pid"
+            )
+        ).one()
+    assert tuple(stored) == ("opt-out", "opt-out", "cli", "phone", None)
+    with Session(engine) as session:
+        choice = session.scalars(select(Choice)).one()
+        event = session.scalars(select(ConsentEvent)).one()
+        phone = session.scalars(select(Topic).where(Topic.key == "phone")).one()
+        assert choice.status is Status.OPTED_OUT
+        assert (event.action, event.source, event.channel, event.link) == (
+            Action.OPT_OUT,
+            Source.CLI,
+            Channel.PHONE,
+            None,
+        )
+        assert type(event.action) is Action and type(event.channel) is Channel
+        assert (phone.channel, phone.basis) == (Channel.PHONE, Basis.CONSENT) and type(phone.basis) is Basis
+        # A query may compare with a member or with its stored string.
+        assert session.scalar(select(Choice.scope).where(Choice.status == Status.OPTED_OUT)) == "channel:phone"
+        assert session.scalar(select(Choice.scope).where(Choice.status == "opt-out")) == "channel:phone"
+
+
+def test_a_string_that_is_no_member_is_refused_before_it_is_stored(app):
+    engine = app.extensions["optout.db"].engine
+    with Session(engine) as session:
+        session.add(Choice(pid="0" * 32, scope="everything", status="maybe"))
+        with pytest.raises(StatementError, match="not among the defined enum values"):
+            session.flush()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM choice")).scalar() == 0
 
 
 def test_topics_are_seeded(app):

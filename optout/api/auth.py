@@ -76,7 +76,7 @@ def audit_call(counts: dict[str, Any], status: int) -> None:
     action = _OPERATIONS[request.endpoint or ""]
     media = request.mimetype if request.mimetype in (CSV, JSON) else None
     data = {"campaign": g.get("api_campaign"), "media": media, **counts, "status": status}
-    audit.record(get_session(), audit.api_actor(g.api_key_name), action, data=data)
+    audit.log_action(get_session(), audit.api_actor(g.api_key_name), action, data=data)
     g.api_audited = True
 
 

@@ -19,8 +19,9 @@ from flask.typing import ResponseReturnValue
 from .. import phones, scopes
 from ..catalog import service as catalog
 from ..consent import intake
-from ..identity import AddressInvalid, pseudonymous_id
+from ..identity import AddressInvalid, pid_of
 from ..models import Channel, Source
+from ..pids import Pid, pid_hex
 from ..web.extensions import get_catalog, get_policy, get_settings
 from ..web.session import get_session
 from . import OPT_OUTS_MAX_RECORDS, ErrorCode, jsonbody
@@ -60,17 +61,17 @@ def _text(record: dict[str, Any], name: str, *, required: bool = True) -> str | 
     return value.strip()
 
 
-def _pid(record: dict[str, Any]) -> str:
+def _pid(record: dict[str, Any]) -> Pid:
     settings = get_settings()
     if ("email" in record) == ("phone" in record):
         raise RecordInvalid("give exactly one of email and phone")
     if "email" in record:
         try:
-            return pseudonymous_id(settings.id_key, _text(record, "email") or "").hex()
+            return pid_of(settings.id_key, _text(record, "email") or "")
         except AddressInvalid as exc:
             raise RecordInvalid(f"email is not an e-mail address: {exc.problem}") from None
     try:
-        return phones.phone_id(settings.id_key, _text(record, "phone") or "", settings.default_region).hex()
+        return pid_hex(phones.phone_id(settings.id_key, _text(record, "phone") or "", settings.default_region))
     except phones.NumberInvalid as exc:
         raise RecordInvalid(f"phone is not a phone number: {exc.problem}") from None
 

@@ -27,7 +27,8 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
-from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, record_run
+from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, save_filter_run
+from ..models import Via
 from ..tokens import LANGUAGES
 from ..web.extensions import csrf, get_settings, get_tokens
 from ..web.session import get_session
@@ -150,10 +151,10 @@ def _filter_json(campaign: CampaignInfo) -> Response:
     try:
         session = get_session()
         lang = cast(str, body.lang) or campaign.lang
-        summary = lists.filter_records(
+        summary = lists.filter_recipients(
             session.connection(), campaign, body.recipients(), spool, lang=lang, links=_link_settings()
         )
-        record_run(session.connection(), campaign, summary, via="api")
+        save_filter_run(session.connection(), campaign, summary, via=Via.API)
         audit_call(_counts(summary), 200)
         session.commit()
     except BaseException:
@@ -186,7 +187,7 @@ def _filter_csv(campaign: CampaignInfo) -> Response:
             summary = lists.filter_list(database, campaign, source, sink, links=_link_settings(), workers=1)
         finally:
             sink.detach()  # flushes, and leaves the spool to us
-        record_run(session.connection(), campaign, summary, via="api")
+        save_filter_run(session.connection(), campaign, summary, via=Via.API)
         audit_call(_counts(summary), 200)
         session.commit()
     except (ListUnusable, RecordTooLong) as exc:

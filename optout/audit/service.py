@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from ..models import AuditEntry
+from ..pids import Pid
 
 CLI = "cli"  # the actor of actions taken with the optout command
 API_PREFIX = "api:"  # the actor of an API call: this and the key's name
@@ -63,12 +64,12 @@ def api_actor(key_name: str) -> str:
     return API_PREFIX + key_name
 
 
-def record(
+def log_action(
     session: Session,
     actor: str,
     action: AuditAction,
     *,
-    subject_pid: str | None = None,
+    subject_pid: Pid | None = None,
     data: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry for *action* by *actor* about *subject_pid*; the caller commits it with the action."""
@@ -78,7 +79,7 @@ def record(
     return entry
 
 
-def forget_subject(session: Session, pid: str) -> int:
+def forget_subject(session: Session, pid: Pid) -> int:
     """Clear *pid* from every entry about them (the entries stay, without whom they concerned)."""
     result = session.execute(update(AuditEntry).where(AuditEntry.subject_pid == pid).values(subject_pid=None))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -11,7 +11,8 @@ from typing import IO, Any
 import click
 from flask.cli import with_appcontext
 
-from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tuning, filter_list, record_run
+from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tuning, filter_list, save_filter_run
+from ..models import Via
 from ..web.extensions import get_settings, get_tokens
 from .common import campaign_info, fail, session
 from .output import atomic_output, private_file
@@ -106,7 +107,7 @@ def filter_command(
             fail(f"cannot read {source} or write the output: {exc.strerror or exc}")
         finally:
             raw.close()
-    record_run(db.connection(), campaign, summary, via="cli")
+    save_filter_run(db.connection(), campaign, summary, via=Via.CLI)
     db.commit()
     _print_summary(summary)
     if report_path:

@@ -38,7 +38,7 @@ def officer_add_cmd(email: str) -> None:
         officer = auth.add_officer(db, email, password)
     except auth.OfficerError as exc:  # added by someone else while we were asking
         fail(str(exc))
-    audit.record(db, audit.CLI, AuditAction.OFFICER_ADDED, data={"officer": officer.email})
+    audit.log_action(db, audit.CLI, AuditAction.OFFICER_ADDED, data={"officer": officer.email})
     db.commit()
     click.echo(f"Officer {officer.email} added. They can log in at /officer/login.")
 
@@ -57,7 +57,7 @@ def officer_password_cmd(email: str) -> None:
         officer = auth.set_password(db, email, password)
     except auth.OfficerError as exc:  # removed by someone else while we were asking
         fail(str(exc))
-    audit.record(db, audit.CLI, AuditAction.PASSWORD_SET, data={"officer": officer.email})
+    audit.log_action(db, audit.CLI, AuditAction.PASSWORD_SET, data={"officer": officer.email})
     db.commit()
     click.echo(f"New password set for {officer.email}; any lockout is lifted and their logins have ended.")
 
@@ -74,7 +74,7 @@ def officer_remove_cmd(email: str, yes: bool) -> None:
         auth.remove_officer(db, email)
     except auth.OfficerError as exc:
         fail(str(exc))
-    audit.record(db, audit.CLI, AuditAction.OFFICER_REMOVED, data={"officer": email.strip().lower()})
+    audit.log_action(db, audit.CLI, AuditAction.OFFICER_REMOVED, data={"officer": email.strip().lower()})
     db.commit()
     click.echo(f"Officer {email.strip().lower()} removed.")
 

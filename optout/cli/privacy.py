@@ -13,16 +13,17 @@ from flask.cli import AppGroup, with_appcontext
 from ..audit import service as audit
 from ..dates import local_date
 from ..db import utcnow
-from ..identity import pseudonymous_id
+from ..identity import pid_of
+from ..pids import Pid
 from ..privacy import access_requests, erasure, messages, package, processing_record, service
 from ..web.extensions import get_settings
 from .common import current_policy, echo_json, fail, mailbox, session
 from .output import atomic_output
 
 
-def _pid(email: str) -> tuple[str, str]:
+def _pid(email: str) -> tuple[str, Pid]:
     normal = mailbox(email)
-    return normal, pseudonymous_id(get_settings().id_key, normal).hex()
+    return normal, pid_of(get_settings().id_key, normal)
 
 
 def _received(text: str | None) -> dt.datetime | None:

@@ -9,7 +9,7 @@ from .. import scopes
 from ..audit import service as audit
 from ..catalog import service as catalog
 from ..consent import service as consent
-from ..identity import pseudonymous_id
+from ..identity import pid_of, pseudonymous_id
 from ..links import links_for
 from ..models import Action, Source
 from ..tokens import LANGUAGES
@@ -34,7 +34,7 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
     # Audited (the count, never an address) before any link is printed: a link opens its person's page.
     db = session()
     minted = {"campaign": campaign.slug, "links": len(addresses)}
-    audit.record(db, audit.CLI, audit.AuditAction.LINKS_MINTED, data=minted)
+    audit.log_action(db, audit.CLI, audit.AuditAction.LINKS_MINTED, data=minted)
     db.commit()
     for email in addresses:
         links = links_for(
@@ -59,7 +59,7 @@ def recipient_show_cmd(email: str) -> None:
     """Print EMAIL's current choices and full history as JSON."""
     db = session()
     normal = mailbox(email)
-    pid = pseudonymous_id(get_settings().id_key, normal).hex()
+    pid = pid_of(get_settings().id_key, normal)
     choices = consent.choices_of(db, pid)
     verdicts = consent.sendability(db, pid, catalog.topics(db), fresh=current_policy().freshness)
     campaigns = {c.id: c.slug for c in catalog.campaigns(db)}
@@ -106,8 +106,8 @@ def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
     db = session()
     normal = mailbox(email)
     checked = [check_scope(s) for s in scope_list]
-    pid = pseudonymous_id(get_settings().id_key, normal).hex()
-    change = consent.record(
+    pid = pid_of(get_settings().id_key, normal)
+    change = consent.decide(
         db,
         pid,
         [(s, Action.OPT_OUT) for s in checked],

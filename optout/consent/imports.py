@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from .. import scopes
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
-from ..identity import AddressInvalid, pseudonymous_id
+from ..identity import AddressInvalid, pid_of
 from ..models import Action, Source, Status
 from . import rules
 from . import service as consent
@@ -99,7 +99,7 @@ def import_consents(
         line = getattr(reader, "line_num", 0)
         email, topic, given, evidence = (row[index].strip() for index in at)
         try:
-            pid = pseudonymous_id(id_key, email).hex()
+            pid = pid_of(id_key, email)
         except AddressInvalid as exc:
             summary.invalid(line, exc.problem)
             continue
@@ -129,7 +129,7 @@ def import_consents(
             summary.outcomes["skipped-already-opted-in"] += 1
             continue
         context = consent.DecisionContext(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
-        change = consent.record(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
+        change = consent.decide(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
         if count % COMMIT_EVERY == 0:
             session.commit()
@@ -158,11 +158,11 @@ def import_suppressions(
             summary.bad(row.line, row.problem)
             continue
         try:
-            pid = pseudonymous_id(id_key, row[email_at]).hex()
+            pid = pid_of(id_key, row[email_at])
         except AddressInvalid as exc:
             summary.invalid(getattr(reader, "line_num", 0), exc.problem)
             continue
-        change = consent.record(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
+        change = consent.decide(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
         summary.outcomes["recorded" if change else "skipped-already-opted-out"] += 1
         if count % COMMIT_EVERY == 0:
             session.commit()

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Action, ConsentEvent, Source
+from ..pids import Pid
 from . import service as consent
 
 REPORTING_SOURCES = (Source.IVR, Source.SMS, Source.ESP, Source.SUPPORT)
@@ -39,7 +40,7 @@ class Outcome(enum.StrEnum):
 class ReportedOptOut:
     """One opt-out as another system reports it, already checked: whose, of what, how and when."""
 
-    pid: str
+    pid: Pid
     scope: str
     source: Source
     occurred_at: dt.datetime
@@ -66,7 +67,7 @@ def record_reported(
         context = consent.DecisionContext(
             report.source, policy_version, occurred_at=report.occurred_at, evidence=evidence[:EVIDENCE_MAX]
         )
-        change = consent.record(session, report.pid, {report.scope: Action.OPT_OUT}, context, topics=topics)
+        change = consent.decide(session, report.pid, {report.scope: Action.OPT_OUT}, context, topics=topics)
         outcomes.append(Outcome.RECORDED if change else Outcome.ALREADY)
     return outcomes
 

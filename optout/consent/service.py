@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from .. import scopes
 from ..db import utcnow
 from ..ledger import chain
-from ..models import Action, Choice, ConsentEvent, Link, Source, Status, Topic
+from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
+from ..pids import Pid
 from . import rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
@@ -124,11 +125,11 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     if kind == "channel":
         return key
     if kind == "partner":
-        return "email"
+        return Channel.EMAIL
     return None  # everything: every channel
 
 
-def _apply(connection: Connection, pid: str, write: Write, now: dt.datetime) -> bool:
+def _apply(connection: Connection, pid: Pid, write: Write, now: dt.datetime) -> bool:
     """Make *write*'s scope hold its result; return True only if the stored state changed."""
     if write.action is Action.RESET:
         return connection.execute(_RESET, {"pid": pid, "scope": write.scope}).first() is not None
@@ -149,9 +150,9 @@ def topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict
     return {topic.key: topic.channel for topic in topics}
 
 
-def record(
+def decide(
     session: Session,
-    pid: str,
+    pid: Pid,
     changes: Mapping[str, Action] | Iterable[tuple[str, Action]],
     context: DecisionContext,
     *,
@@ -170,7 +171,7 @@ def record(
 
 def apply_writes(
     connection: Connection,
-    pid: str,
+    pid: Pid,
     writes: Sequence[Write],
     context: DecisionContext,
     topic_channels: Mapping[str, str],
@@ -207,7 +208,7 @@ def apply_writes(
     return Change(change_id=change_id, actions=tuple(done))
 
 
-def choices_of(session: Session, pid: str) -> Choices:
+def choices_of(session: Session, pid: Pid) -> Choices:
     """Read the recorded choices of recipient *pid* (what they mean: :mod:`optout.consent.rules`)."""
     # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
     stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version).where(_CHOICE.c.pid == pid)
@@ -216,7 +217,7 @@ def choices_of(session: Session, pid: str) -> Choices:
 
 def sendability(
     session: Session,
-    pid: str,
+    pid: Pid,
     topics: Iterable[TopicLike],
     *,
     fresh: Freshness,
@@ -227,7 +228,7 @@ def sendability(
     return {topic.key: rules.blocker(choices, topic, partner_slug=partner_slug, fresh=fresh) for topic in topics}
 
 
-def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
+def history(session: Session, pid: Pid) -> Sequence[ConsentEvent]:
     """Every ledger event of recipient *pid*, oldest first."""
     stmt = select(ConsentEvent).where(ConsentEvent.pid == pid).order_by(ConsentEvent.id)
     return session.scalars(stmt).all()
@@ -236,7 +237,7 @@ def history(session: Session, pid: str) -> Sequence[ConsentEvent]:
 CHANGE_ID = re.compile(r"^[0-9a-f]{32}$")  # what uuid4().hex gives: anything else names no change
 
 
-def change_events(session: Session, pid: str, change_id: str) -> Sequence[ConsentEvent]:
+def change_events(session: Session, pid: Pid, change_id: str) -> Sequence[ConsentEvent]:
     """The events of one change, only if it belongs to *pid* (none for a text that is no change id)."""
     if not CHANGE_ID.match(change_id):
         return ()

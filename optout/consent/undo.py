@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..ledger import chain
 from ..models import Action, ConsentEvent, Link, Source
+from ..pids import Pid
 from .service import Change, DecisionContext, Write, apply_writes, change_events, topic_channels
 
 
@@ -50,7 +51,7 @@ def may_undo(events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bo
     )
 
 
-def superseded(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bool:
+def superseded(session: Session, pid: Pid, events: Sequence[ConsentEvent]) -> bool:
     """True when a newer decision has touched a choice that the change of *events* made."""
     newer = select(func.count()).where(
         ConsentEvent.pid == pid,
@@ -60,12 +61,12 @@ def superseded(session: Session, pid: str, events: Sequence[ConsentEvent]) -> bo
     return bool(session.scalar(newer))
 
 
-def undoable(session: Session, pid: str, events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
+def undoable(session: Session, pid: Pid, events: Sequence[ConsentEvent], link: Link, campaign_id: int) -> bool:
     """Whether a page may offer Undo for the change of *events* now (the act checks again, locked)."""
     return may_undo(events, link, campaign_id) and not superseded(session, pid, events)
 
 
-def undo(session: Session, pid: str, change_id: str, context: DecisionContext) -> Change:
+def undo(session: Session, pid: Pid, change_id: str, context: DecisionContext) -> Change:
     """Restore exactly the choices that change *change_id* replaced, as new ledger events.
 
     A restored choice gets back the status and the policy version it was given under (so an
@@ -97,5 +98,5 @@ def undo(session: Session, pid: str, change_id: str, context: DecisionContext) -
         if before is None or before.action == Action.RESET:
             writes.append(Write(scope, Action.RESET, context.policy_version))
         else:
-            writes.append(Write(scope, Action(before.action), before.policy_version, restores=before.seq))
+            writes.append(Write(scope, before.action, before.policy_version, restores=before.seq))
     return apply_writes(connection, pid, writes, context, topic_channels(session, None), head)

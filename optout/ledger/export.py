@@ -110,19 +110,19 @@ def _events(connection: Connection, chosen: LedgerFilter) -> Select[Any]:
 def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str, Any]]:
     with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result.mappings():
-            record = {name: row[name] for name in COLUMNS}
-            record["created_at"] = timestamp(row["created_at"])
-            record["occurred_at"] = timestamp(row["occurred_at"])
-            yield record
+            exported = {name: row[name] for name in COLUMNS}
+            exported["created_at"] = timestamp(row["created_at"])
+            exported["occurred_at"] = timestamp(row["occurred_at"])
+            yield exported
 
 
 def _redacted_rows(connection: Connection, low: int, high: int) -> Iterator[dict[str, Any]]:
     stmt = select(_REDACTED).where(_REDACTED.c.seq.between(low, high)).order_by(_REDACTED.c.seq)
     with connection.execute(stmt, execution_options={"yield_per": 2000}) as result:
         for row in result:
-            record: dict[str, Any] = dict.fromkeys(COLUMNS)
-            record.update(seq=row.seq, digest=row.digest, prev_chain=row.prev_chain, chain=row.chain)
-            yield record
+            exported: dict[str, Any] = dict.fromkeys(COLUMNS)
+            exported.update(seq=row.seq, digest=row.digest, prev_chain=row.prev_chain, chain=row.chain)
+            yield exported
 
 
 def ledger_rows(connection: Connection, chosen: LedgerFilter) -> Iterator[dict[str, Any]]:

@@ -30,7 +30,8 @@ from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..languages import language_of
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX, list_unsubscribe, unsubscribe_mailto
-from ..models import FilterRun
+from ..models import FilterRun, Via
+from ..pids import PidBytes
 from ..tokens import TokenService
 from .decider import Decider
 from .seen import SeenIds
@@ -111,9 +112,9 @@ class LinkMaker:
         self._mailto_domain = mailto_domain
         self.header_has_comma = mailto_domain is not None  # "<https…>, <mailto:…>": quoted in CSV
 
-    def columns(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
+    def columns(self, pid_bytes: PidBytes, campaign_id: int, lang: str) -> tuple[str, str, str, str]:
         """The four link columns for one recipient."""
-        unsubscribe_token, preferences_token = self._mint(pid, campaign_id, lang)
+        unsubscribe_token, preferences_token = self._mint(pid_bytes, campaign_id, lang)
         unsubscribe = self._unsubscribe_prefix + unsubscribe_token
         domain = self._mailto_domain
         mailto = None if domain is None else unsubscribe_mailto(unsubscribe_token, domain)
@@ -149,20 +150,20 @@ def sendable(
     *,
     tuning: Tuning = Tuning(),
     progress: Callable[[int], None] | None = None,
-) -> Iterator[tuple[Item, bytes, str]]:
-    """The rules of filtering, whatever the input format: yield ``(item, pid, lang)`` for every
+) -> Iterator[tuple[Item, PidBytes, str]]:
+    """The rules of filtering, whatever the input format: yield ``(item, pid_bytes, lang)`` for every
     item that may get *campaign*, in input order, and count every other one in *summary*."""
     decider = Decider(campaign)
     seen = SeenIds(tuning.seen_in_memory)
-    batch: list[tuple[Item, bytes, str]] = []
+    batch: list[tuple[Item, PidBytes, str]] = []
 
-    def decided() -> Iterator[tuple[Item, bytes, str]]:
-        blocked = decider.blocked(connection, [pid.hex() for _item, pid, _lang in batch])
-        for item, pid, lang in batch:
-            blocker = blocked.get(pid.hex())
+    def decided() -> Iterator[tuple[Item, PidBytes, str]]:
+        blocked = decider.blocked(connection, [pid_bytes.hex() for _item, pid_bytes, _lang in batch])
+        for item, pid_bytes, lang in batch:
+            blocker = blocked.get(pid_bytes.hex())
             if blocker is None:
                 summary.rows_kept += 1
-                yield item, pid, lang
+                yield item, pid_bytes, lang
             else:
                 summary.drop(Reason(blocker.value))
         if progress is not None:
@@ -178,14 +179,14 @@ def sendable(
             try:
                 if not isinstance(candidate.address, str):
                     raise AddressInvalid("not text")
-                pid = pid_of_normal(id_key, normalize(candidate.address))
+                pid_bytes = pid_of_normal(id_key, normalize(candidate.address))
             except AddressInvalid:
                 summary.drop(Reason.INVALID_ADDRESS)
                 continue
-            if not seen.add(pid):
+            if not seen.add(pid_bytes):
                 summary.drop(Reason.DUPLICATE)
                 continue
-            batch.append((candidate.item, pid, language_of(candidate.lang) or campaign.lang))
+            batch.append((candidate.item, pid_bytes, language_of(candidate.lang) or campaign.lang))
             if len(batch) >= BATCH:
                 yield from decided()
     finally:
@@ -216,10 +217,10 @@ def filter_csv(
     )
     line = LineMaker(len(header), links, campaign.id)
     write = sink.write
-    for row, pid, lang in sendable(
+    for row, pid_bytes, lang in sendable(
         connection, campaign, candidates, links.id_key, summary, tuning=tuning, progress=progress
     ):
-        write(line(row, pid, lang))
+        write(line(row, pid_bytes, lang))
     return summary
 
 
@@ -236,8 +237,8 @@ class LineMaker:
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer)
 
-    def __call__(self, row: list[str], pid: bytes, lang: str) -> str:
-        columns = self._links.columns(pid, self._campaign_id, lang)
+    def __call__(self, row: list[str], pid_bytes: PidBytes, lang: str) -> str:
+        columns = self._links.columns(pid_bytes, self._campaign_id, lang)
         text = ",".join(row)
         if text and text.count(",") == self._commas and not _NEEDS_QUOTES.search(text):
             # No field needs quoting (of the link fields, only a header with two entries): the
@@ -252,7 +253,7 @@ class LineMaker:
         return self._buffer.getvalue()
 
 
-def record_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: str) -> None:
+def save_filter_run(connection: Connection, campaign: CampaignInfo, summary: Summary, via: Via) -> None:
     """Keep the counts of a run (never a row) for the campaign's report."""
     connection.execute(
         cast(Table, FilterRun.__table__).insert(),

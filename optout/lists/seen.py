@@ -23,16 +23,16 @@ class SeenIds:
         self._disk: sqlite3.Connection | None = None
         self._file: IO[bytes] | None = None
 
-    def add(self, pid: bytes) -> bool:
-        """Remember *pid*; True if it is new."""
+    def add(self, pid_bytes: bytes) -> bool:
+        """Remember the raw id *pid_bytes*; True if it is new."""
         if self._disk is None:
-            if pid in self._memory:
+            if pid_bytes in self._memory:
                 return False
-            self._memory.add(pid)
+            self._memory.add(pid_bytes)
             if len(self._memory) > self._limit:
                 self._spill()
             return True
-        return self._disk.execute("INSERT OR IGNORE INTO seen VALUES (?)", (pid,)).rowcount == 1
+        return self._disk.execute("INSERT OR IGNORE INTO seen VALUES (?)", (pid_bytes,)).rowcount == 1
 
     def repeats(self, pids: Sequence[bytes]) -> set[bytes]:
         """Remember *pids* (distinct among themselves); return those met before."""

@@ -2,8 +2,8 @@
 
 :func:`filter_list` filters CSV and decides how: in this process (:func:`~.filter.filter_csv`, the
 readable reference) or, for a long list, with forked workers (:mod:`.engine`), which write the
-very same bytes. :func:`filter_records` is the same rules for the API's JSON recipients. Neither
-commits: the caller records the run (:func:`record_run`) and commits.
+very same bytes. :func:`filter_recipients` is the same rules for the API's JSON recipients. Neither
+commits: the caller records the run (:func:`save_filter_run`) and commits.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .filter import (
     ListUnusable,
     Summary,
     filter_csv,
-    record_run,
+    save_filter_run,
     sendable,
 )
 from .tuning import Tuning
@@ -43,8 +43,8 @@ __all__ = [
     "Summary",
     "Tuning",
     "filter_list",
-    "filter_records",
-    "record_run",
+    "filter_recipients",
+    "save_filter_run",
     "workers_for",
 ]
 
@@ -104,7 +104,7 @@ def filter_list(
         text.detach()  # the source stays the caller's to close
 
 
-def filter_records(
+def filter_recipients(
     connection: Connection,
     campaign: CampaignInfo,
     recipients: Iterable[tuple[int, bytes, Mapping[str, Any]]],
@@ -123,14 +123,16 @@ def filter_records(
     summary = Summary()
     candidates = (
         BadRow(position, NUL_PROBLEM)
-        if _holds_nul(record)
-        else Candidate(raw, record.get("email"), _record_language(record.get("lang")) or lang)
-        for position, raw, record in recipients
+        if _holds_nul(recipient)
+        else Candidate(raw, recipient.get("email"), _language_of(recipient.get("lang")) or lang)
+        for position, raw, recipient in recipients
     )
     sink.write(b'{"kept":[')
     separator = b""
-    for raw, pid, record_lang in sendable(connection, campaign, candidates, links.id_key, summary, tuning=tuning):
-        fields = dict(zip(LINK_COLUMNS, maker.columns(pid, campaign.id, record_lang), strict=True))
+    for raw, pid_bytes, recipient_lang in sendable(
+        connection, campaign, candidates, links.id_key, summary, tuning=tuning
+    ):
+        fields = dict(zip(LINK_COLUMNS, maker.columns(pid_bytes, campaign.id, recipient_lang), strict=True))
         opening = raw[:-1].rstrip()  # the recipient without its closing brace
         sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
         separator = b","
@@ -138,12 +140,12 @@ def filter_records(
     return summary
 
 
-def _holds_nul(record: Mapping[str, Any]) -> bool:
-    """Whether a NUL is in any name or text of *record*: such a record is malformed, as in a CSV list."""
-    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in record.items())
+def _holds_nul(recipient: Mapping[str, Any]) -> bool:
+    """Whether a NUL is in any name or text of *recipient*: such a recipient is malformed, as in a CSV list."""
+    return any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in recipient.items())
 
 
-def _record_language(tag: object) -> str | None:
+def _language_of(tag: object) -> str | None:
     return language_of(tag) if isinstance(tag, str) else None
 
 

@@ -127,7 +127,7 @@ class Receiver:
                         link=Link.UNSUBSCRIBE,
                     )
                     scope = scopes.topic(campaign.topic.key)
-                    change = consent.record(
+                    change = consent.decide(
                         session, claims.pid_hex, {scope: Action.OPT_OUT}, context, topics=catalog.topics(session)
                     )
                     changed += bool(change)

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from ..consent import service as consent
 from ..consent.rules import Blocker, Freshness, TopicLike
-from ..identity import pseudonymous_id
+from ..identity import pid_of
 from ..models import ConsentEvent
+from ..pids import Pid
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class PersonRecord:
     """What is recorded about one person: their id, current choices, every ledger event, and for
     each topic (by key) what the send rule says now (None: it may be sent)."""
 
-    pid: str
+    pid: Pid
     choices: consent.Choices
     history: Sequence[ConsentEvent]
     verdicts: Mapping[str, Blocker | None]
@@ -36,7 +37,7 @@ def person_record(
     session: Session, id_key: bytes, address: str, topics: Sequence[TopicLike], *, fresh: Freshness
 ) -> PersonRecord:
     """The record of *address*; raises :class:`~optout.identity.AddressInvalid` for a non-address."""
-    pid = pseudonymous_id(id_key, address).hex()
+    pid = pid_of(id_key, address)
     return PersonRecord(
         pid,
         consent.choices_of(session, pid),

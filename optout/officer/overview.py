@@ -81,7 +81,7 @@ def daily_counts(session: Session, *, today: dt.date, days: int = DAYS, topic_or
         .where(
             when >= start,
             when < end,
-            ConsentEvent.action.in_([Action.OPT_OUT.value, Action.OPT_IN.value]),
+            ConsentEvent.action.in_([Action.OPT_OUT, Action.OPT_IN]),
         )
         .group_by(day, ConsentEvent.scope, ConsentEvent.action)
     ).all()

@@ -132,7 +132,7 @@ def stale_counts(session: Session, policy: PolicyState, topics: Sequence[TopicLi
         select(Choice.scope, func.count())
         .where(
             Choice.scope.in_([scopes.topic(key) for key in keys]),
-            Choice.status == Status.OPTED_IN.value,
+            Choice.status == Status.OPTED_IN,
             (Choice.policy_version.is_(None)) | (Choice.policy_version.not_in(sorted(policy.fresh))),
         )
         .group_by(Choice.scope)

@@ -13,7 +13,8 @@ from ..catalog.cache import CampaignInfo, TopicInfo
 from ..consent import rules, undo
 from ..consent import service as consent
 from ..consent.rules import Freshness
-from ..models import Action, ConsentEvent, Link, Source
+from ..models import Action, Channel, ConsentEvent, Link, Source
+from ..pids import Pid
 from ..web.i18n import _
 
 
@@ -56,18 +57,18 @@ class Summary:
 
 
 def _channel_label(channel: str) -> str:
-    return _("All e-mail") if channel == "email" else _("All phone messages")
+    return _("All e-mail") if channel == Channel.EMAIL else _("All phone messages")
 
 
 def _channel_description(channel: str) -> str:
-    if channel == "email":
+    if channel == Channel.EMAIL:
         return _("Turn this off to get no e-mail from us at all.")
     return _("Turn this off to get no phone messages from us at all.")
 
 
 def build_page(
     session: Session,
-    pid: str,
+    pid: Pid,
     campaign: CampaignInfo,
     topics: Sequence[TopicInfo],
     lang: str,
@@ -151,7 +152,7 @@ def _describe(session: Session, event: ConsentEvent, topics: Sequence[TopicInfo]
 
 
 def summary(
-    session: Session, pid: str, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
+    session: Session, pid: Pid, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
 ) -> Summary | None:
     """Describe change *change_id* if it belongs to *pid*; None otherwise."""
     if not change_id:

@@ -83,7 +83,7 @@ def save(token: str) -> ResponseReturnValue:
     topics = get_catalog().topics(session)
     page = prefs.build_page(session, pid, campaign, topics, current_language(), fresh=current_policy().freshness)
     changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
-    change = consent.record(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
+    change = consent.decide(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
     session.commit()
     return _back(token, change.change_id if change else None)
 
@@ -94,7 +94,7 @@ def everything(token: str) -> ResponseReturnValue:
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
     stop = request.form.get("do") != "resume"
-    change = consent.record(
+    change = consent.decide(
         session,
         claims.pid_hex,
         prefs.everything_action(stop),

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..dates import add_months, local_date
 from ..db import utcnow
 from ..models import AccessRequest
+from ..pids import Pid
 
 REPEAT_MONTHS = 12
 DUE_MONTHS = 1
@@ -56,14 +57,14 @@ class ExtensionRefused(Exception):
         self.request = request
 
 
-def latest(session: Session, pid: str) -> AccessRequest | None:
+def latest(session: Session, pid: Pid) -> AccessRequest | None:
     """The person's newest request, if any."""
     stmt = select(AccessRequest).where(AccessRequest.pid == pid).order_by(AccessRequest.received_at.desc()).limit(1)
     return session.scalars(stmt).first()
 
 
 def register(
-    session: Session, pid: str, *, handled_by: str, reason: str | None = None, received_at: dt.datetime | None = None
+    session: Session, pid: Pid, *, handled_by: str, reason: str | None = None, received_at: dt.datetime | None = None
 ) -> AccessRequest:
     """Register a request received at *received_at* (default now); refuse a repeat without *reason*."""
     received_at = received_at or utcnow()
@@ -95,7 +96,7 @@ def get(session: Session, request_id: int, *, for_update: bool = False) -> Acces
     return session.get(AccessRequest, request_id, populate_existing=for_update)
 
 
-def open_request(session: Session, pid: str) -> AccessRequest | None:
+def open_request(session: Session, pid: Pid) -> AccessRequest | None:
     """The person's oldest unanswered request, if any."""
     stmt = (
         select(AccessRequest)

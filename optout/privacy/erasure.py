@@ -26,6 +26,7 @@ from ..audit import service as audit
 from ..consent import service as consent
 from ..ledger import chain
 from ..models import AccessRequest, Action, Choice, ConsentEvent, RedactedEvent, Source
+from ..pids import Pid
 
 REASON = "erasure (GDPR Art. 17)"
 _EVENT = cast(Table, ConsentEvent.__table__)
@@ -51,7 +52,7 @@ class Review:
     requests: int
 
 
-def review(session: Session, pid: str) -> Review:
+def review(session: Session, pid: Pid) -> Review:
     """Count what :func:`erase` would remove for *pid*."""
 
     def count(table: Any) -> int:
@@ -60,7 +61,7 @@ def review(session: Session, pid: str) -> Review:
     return Review(count(_EVENT), count(Choice.__table__), count(AccessRequest.__table__))
 
 
-def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
+def erase(session: Session, pid: Pid, *, policy_version: str) -> Erasure:
     """Remove everything about *pid* but a suppression tombstone; the caller commits."""
     connection = session.connection()
     chain.lock(connection)  # nothing else may write this person's events meanwhile
@@ -69,7 +70,7 @@ def erase(session: Session, pid: str, *, policy_version: str) -> Erasure:
     # The audit trail keeps what officers did, but no longer whom it concerned.
     audit.forget_subject(session, pid)
     context = consent.DecisionContext(Source.ERASURE, policy_version, evidence=REASON)
-    consent.record(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
+    consent.decide(session, pid, {scopes.EVERYTHING: Action.OPT_OUT}, context)
     tombstone_seq = connection.execute(
         select(_EVENT.c.seq).where(_EVENT.c.pid == pid).order_by(_EVENT.c.seq.desc()).limit(1)
     ).scalar_one()

@@ -23,6 +23,7 @@ from ..db import utcnow
 from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, Topic
+from ..pids import Pid
 
 FORMAT = "optout-access-package/1"
 TEMPLATE = "privacy/package.html"
@@ -179,7 +180,7 @@ def _campaigns(session: Session, ids: set[int]) -> Sequence[Campaign]:
 
 def build(
     session: Session,
-    pid: str,
+    pid: Pid,
     *,
     email: str,
     settings: Settings,

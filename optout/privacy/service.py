@@ -21,6 +21,7 @@ from ..config import Settings
 from ..consent.rules import Freshness
 from ..ledger.export import LedgerFilter
 from ..models import AccessRequest
+from ..pids import Pid
 from . import access_requests, erasure, package, processing_record
 
 
@@ -33,18 +34,18 @@ class Answer:
 
 
 def register_request(
-    session: Session, pid: str, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
+    session: Session, pid: Pid, *, actor: str, reason: str | None = None, received_at: dt.datetime | None = None
 ) -> AccessRequest:
     """Register *pid*'s access request; a repeat without *reason* raises
     :class:`~optout.privacy.access_requests.RepeatedRequest`."""
     request = access_requests.register(session, pid, handled_by=actor, reason=reason, received_at=received_at)
-    audit.record(session, actor, AuditAction.REQUEST_REGISTERED, subject_pid=pid, data={"request": request.id})
+    audit.log_action(session, actor, AuditAction.REQUEST_REGISTERED, subject_pid=pid, data={"request": request.id})
     return request
 
 
 def answer_request(
     session: Session,
-    pid: str,
+    pid: Pid,
     *,
     email: str,
     settings: Settings,
@@ -62,7 +63,7 @@ def answer_request(
         session, pid, email=email, settings=settings, request=request, topics=catalog.topics(session), fresh=fresh
     )
     access_requests.answer(request)
-    audit.record(
+    audit.log_action(
         session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}
     )
     return Answer(request, data)
@@ -71,7 +72,7 @@ def answer_request(
 def extend_request(session: Session, request: AccessRequest, *, months: int, reason: str, actor: str) -> dt.date:
     """Extend *request*'s deadline; the new due day. Raises :class:`access_requests.ExtensionRefused`."""
     due = access_requests.extend(request, months=months, reason=reason, by=actor)
-    audit.record(
+    audit.log_action(
         session,
         actor,
         AuditAction.REQUEST_EXTENDED,
@@ -81,10 +82,10 @@ def extend_request(session: Session, request: AccessRequest, *, months: int, rea
     return due
 
 
-def erase_person(session: Session, pid: str, *, policy_version: str, actor: str) -> erasure.Erasure:
+def erase_person(session: Session, pid: Pid, *, policy_version: str, actor: str) -> erasure.Erasure:
     """Erase *pid* but their suppression tombstone; the audit keeps that it was done, not whom."""
     done = erasure.erase(session, pid, policy_version=policy_version)
-    audit.record(session, actor, AuditAction.ERASURE, data={"tombstone_seq": done.tombstone_seq})
+    audit.log_action(session, actor, AuditAction.ERASURE, data={"tombstone_seq": done.tombstone_seq})
     return done
 
 
@@ -93,7 +94,7 @@ def export_ledger(session: Session, chosen: LedgerFilter, *, fmt: str, actor: st
     bounds = {
         name: value.isoformat() if isinstance(value, dt.datetime) else value for name, value in vars(chosen).items()
     }
-    audit.record(
+    audit.log_action(
         session,
         actor,
         AuditAction.LEDGER_EXPORTED,
@@ -106,5 +107,5 @@ def export_processing_record(
 ) -> dict[str, Any]:
     """The record of processing (with *year*'s disclosure statement, if given), its export audited."""
     data = processing_record.build(session, settings, year=year)
-    audit.record(session, actor, AuditAction.RECORD_EXPORTED, data={"format": fmt, "year": year})
+    audit.log_action(session, actor, AuditAction.RECORD_EXPORTED, data={"format": fmt, "year": year})
     return data

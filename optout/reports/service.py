@@ -39,7 +39,7 @@ def campaign_report(session: Session, campaign: CampaignInfo) -> dict[str, Any]:
         dropped.update({reason: int(n) for reason, n in json.loads(counts).items()})
     events = session.execute(
         select(ConsentEvent.created_at, ConsentEvent.scope).where(
-            ConsentEvent.campaign_id == campaign.id, ConsentEvent.action == Action.OPT_OUT.value
+            ConsentEvent.campaign_id == campaign.id, ConsentEvent.action == Action.OPT_OUT
         )
     ).all()
     per_day: dict[str, Counter[str]] = defaultdict(Counter)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..pids import PidBytes
 from . import mailcode
 from .fast import MAC_STRIDE, MAC_TEXT, PAYLOAD_STRIDE, Minter, PairMinter, Reader, TokenRun
 from .format import LANGUAGES, LinkClaims, Purpose, TokenInvalid
@@ -40,13 +41,13 @@ class TokenService:
         """The minter for *purpose* (for loops that mint many tokens)."""
         return self._minters[purpose]
 
-    def mint(self, purpose: Purpose, pid: bytes, campaign_id: int, lang: str) -> str:
+    def mint(self, purpose: Purpose, pid_bytes: PidBytes, campaign_id: int, lang: str) -> str:
         """Return a token for *purpose*."""
-        return self._minters[purpose].mint(pid, campaign_id, lang)
+        return self._minters[purpose].mint(pid_bytes, campaign_id, lang)
 
-    def mint_pair(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str]:
+    def mint_pair(self, pid_bytes: PidBytes, campaign_id: int, lang: str) -> tuple[str, str]:
         """A recipient's unsubscribe and preferences tokens, from one HMAC."""
-        return self._pair.mint(pid, campaign_id, lang)
+        return self._pair.mint(pid_bytes, campaign_id, lang)
 
     def read(self, purpose: Purpose, token: str) -> LinkClaims:
         """Verify a token for *purpose*; raise :class:`TokenInvalid` otherwise."""

@@ -46,9 +46,9 @@ class Minter:
         self.head = bytes([FORMAT_VERSION, key_hint(key)])
         self.signature = purpose.signature(FORMAT_VERSION)
 
-    def mint(self, pid: bytes, campaign_id: int, lang: str) -> str:
+    def mint(self, pid_bytes: bytes, campaign_id: int, lang: str) -> str:
         """Return the token for these claims."""
-        value = b64(self.head + pid + TAIL.pack(campaign_id, LANGUAGE_INDEX[lang]))
+        value = b64(self.head + pid_bytes + TAIL.pack(campaign_id, LANGUAGE_INDEX[lang]))
         return (value + b"." + b64(self.mac(value)[self.signature])).decode("ascii")
 
 
@@ -69,12 +69,12 @@ class PairMinter:
         # from a table, the rest of the payload is encoded on its own.
         self._groups = tuple(b64(first.head + bytes([byte])) for byte in range(256))
 
-    def mint(self, pid: bytes, campaign_id: int, lang: str) -> tuple[str, str]:
+    def mint(self, pid_bytes: bytes, campaign_id: int, lang: str) -> tuple[str, str]:
         """Both tokens for these claims."""
         # Written out rather than composed from helpers: this runs for every row of every list.
         b2a, urlsafe = binascii.b2a_base64, URLSAFE
-        rest = b2a(pid[1:] + TAIL.pack(campaign_id, LANGUAGE_INDEX[lang]), newline=False)
-        value = self._groups[pid[0]] + rest.translate(urlsafe).rstrip(b"=")
+        rest = b2a(pid_bytes[1:] + TAIL.pack(campaign_id, LANGUAGE_INDEX[lang]), newline=False)
+        value = self._groups[pid_bytes[0]] + rest.translate(urlsafe).rstrip(b"=")
         inner, outer = self._inner.copy(), self._outer.copy()
         inner.update(value)
         outer.update(inner.digest())

@@ -11,6 +11,7 @@ import struct
 from dataclasses import dataclass
 
 from ..identity import PID_BYTES
+from ..pids import Pid, PidBytes, pid_hex
 
 FORMAT_VERSION = 2  # what is minted: one HMAC, its halves the two purposes' signatures
 FIRST_FORMAT = 1  # still read (mail already sent): one salt and key per purpose
@@ -45,14 +46,14 @@ class TokenInvalid(Exception):
 class LinkClaims:
     """What a verified token says."""
 
-    pid: bytes  # the raw pseudonymous id (PID_BYTES); services take it as hex, see pid_hex
+    pid_bytes: PidBytes  # the raw pseudonymous id (PID_BYTES); services take it as hex, see pid_hex
     campaign_id: int
     lang: str
 
     @property
-    def pid_hex(self) -> str:
+    def pid_hex(self) -> Pid:
         """The pseudonymous id as the services and the database spell it (32 hex digits)."""
-        return self.pid.hex()
+        return pid_hex(self.pid_bytes)
 
 
 def salt(purpose: Purpose, version: int) -> str:
@@ -73,10 +74,10 @@ def key_hint(derived_key: bytes) -> int:
 
 def claims(payload: bytes) -> LinkClaims:
     """The claims of a verified *payload*; :class:`TokenInvalid` if its language is unknown."""
-    _version, _hint, pid, campaign_id, lang_index = PAYLOAD.unpack(payload)
+    _version, _hint, pid_bytes, campaign_id, lang_index = PAYLOAD.unpack(payload)
     if lang_index >= len(LANGUAGES):
         raise TokenInvalid
-    return LinkClaims(pid=pid, campaign_id=campaign_id, lang=LANGUAGES[lang_index])
+    return LinkClaims(pid_bytes=PidBytes(pid_bytes), campaign_id=campaign_id, lang=LANGUAGES[lang_index])
 
 
 URLSAFE = bytes.maketrans(b"+/", b"-_")

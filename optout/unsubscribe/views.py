@@ -78,7 +78,7 @@ def _done(token: str, campaign: CampaignInfo, change: consent.Change, *, everyth
 def _opt_out(token: str, claims: LinkClaims, campaign: CampaignInfo, scope: str, source: Source) -> ResponseReturnValue:
     """Record an opt-out of *scope* (idempotent: a repeat records nothing) and answer with what changed."""
     session = get_session()
-    change = consent.record(
+    change = consent.decide(
         session,
         claims.pid_hex,
         {scope: Action.OPT_OUT},

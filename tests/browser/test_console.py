@@ -47,7 +47,7 @@ def console_data(live_app):
         ):
             pid = pseudonymous_id(settings.id_key, f"person{n}@example.no").hex()
             context = consent.DecisionContext(Source.PREFERENCE_PAGE, "2020-02-28", campaign_id=campaign.id, lang="nb")
-            consent.record(session, pid, {scope: Action(action)}, context)
+            consent.decide(session, pid, {scope: Action(action)}, context)
         session.commit()
         kari = pseudonymous_id(settings.id_key, "kari@example.no")
         preferences_url = links_for(get_tokens(), settings.base_url, kari, campaign.id, "nb").preferences_url

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import text
 
 from optout.ledger.chain import GENESIS, digest_of, link
+from optout.models import Action, Channel, Link, Source
 
 SCOPES = ["topic:periodic", "channel:phone", "everything", "topic:phone", "partner:acme"]
 
@@ -168,3 +170,69 @@ def test_new_events_go_on_chaining_after_a_verification(optout, decide, ledger, 
     assert events[-1]["seq"] == 6
     assert events[-1]["prev_chain"] == five_events[-1]["chain"]
     assert _verify(optout)[0] == 0
+
+
+# An event as it was stored before the enum columns were typed, and the digest and chain that
+# the code of that time gave it: typing the columns must not change one byte of either.
+OLD_EVENT = {
+    "seq": 1,
+    "pid": "0123456789abcdef0123456789abcdef",
+    "scope": "topic:phone",
+    "channel": "phone",
+    "action": "opt-in",
+    "source": "preference-page",
+    "campaign_id": None,
+    "lang": "nb",
+    "policy_version": "2026-01-01",
+    "change_id": "fedcba9876543210fedcba9876543210",
+    "created_at": dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC),
+    "occurred_at": None,
+    "evidence": None,
+    "nonce": "00112233445566778899aabbccddeeff",
+    "link": "preferences",
+    "restores": None,
+}
+OLD_DIGEST = "e28b65eae2b27d152b2bde33f12a60da785888c582fa84511809a462bc3723e7"
+OLD_CHAIN = "eeab0fed9faba3c0343e4bd848517920a6ef635d6ba6af61ee0d980607427475"
+
+
+def test_an_events_digest_is_the_same_from_its_stored_strings_or_its_enum_members():
+    typed = {
+        **OLD_EVENT,
+        "channel": Channel.PHONE,
+        "action": Action.OPT_IN,
+        "source": Source.PREFERENCE_PAGE,
+        "link": Link.PREFERENCES,
+    }
+    assert digest_of(OLD_EVENT) == digest_of(typed) == OLD_DIGEST
+    assert link(GENESIS, OLD_DIGEST) == OLD_CHAIN
+
+
+def test_an_event_stored_before_the_columns_were_typed_still_verifies(optout, sql):
+    """The event is read back through the typed columns (as members) and hashed to its old digest."""
+    sql(
+        "INSERT INTO consent_event (seq, pid, scope, channel, action, source, lang, policy_version, change_id, "
+        "created_at, link, nonce, digest, prev_chain, chain) VALUES (1, :pid, :scope, 'phone', 'opt-in', "
+        "'preference-page', 'nb', :version, :change, '2026-01-02 03:04:05.678901', 'preferences', :nonce, "
+        ":digest, :genesis, :chain)",
+        pid=OLD_EVENT["pid"],
+        scope=OLD_EVENT["scope"],
+        version=OLD_EVENT["policy_version"],
+        change=OLD_EVENT["change_id"],
+        nonce=OLD_EVENT["nonce"],
+        digest=OLD_DIGEST,
+        genesis=GENESIS,
+        chain=OLD_CHAIN,
+    )
+    sql("UPDATE ledger_head SET seq = 1, chain = :chain", chain=OLD_CHAIN)
+    code, output = _verify(optout)
+    assert code == 0, output
+    assert "intact: 1 events" in output
+    [exported] = _exported(optout)
+    assert (exported["channel"], exported["action"], exported["source"], exported["link"]) == (
+        "phone",
+        "opt-in",
+        "preference-page",
+        "preferences",
+    )
+    assert exported["digest"] == OLD_DIGEST

@@ -22,7 +22,7 @@ def _record(app, email: str, scope: str, action: str, *, occurred_at: dt.datetim
         session = get_session()
         pid = pseudonymous_id(ID_KEY.encode(), email).hex()
         context = consent.DecisionContext(Source.CLI, "test", occurred_at=occurred_at, lang="en")
-        consent.record(session, pid, {scope: Action(action)}, context)
+        consent.decide(session, pid, {scope: Action(action)}, context)
         session.commit()
 
 

@@ -34,9 +34,9 @@ REASON_INDEX = {reason.value: index for index, reason in enumerate(REASONS)}
 class ChunkAnswer(NamedTuple):
     """What a worker sends back for a chunk (compact: it is pickled).
 
-    ``pids`` are the valid addresses' ids, each the first of its kind in the chunk, in order;
-    ``verdicts[i]`` is KEEP or an index into REASONS for ``pids[i]``; ``output`` is the kept rows'
-    output lines (UTF-8), the i-th ending at byte ``ends[i]``.
+    ``pids`` are the valid addresses' raw ids (:data:`~optout.pids.PidBytes`), each the first of
+    its kind in the chunk, in order; ``verdicts[i]`` is KEEP or an index into REASONS for
+    ``pids[i]``; ``output`` is the kept rows' output lines (UTF-8), the i-th ending at byte ``ends[i]``.
     """
 
     bad: list[tuple[int, str]]  # (line within the chunk, counted from 1; problem)
@@ -112,13 +112,13 @@ class ChunkFilter:
             inner.update(normal.encode())
             outer = copy_outer()
             outer.update(inner.digest())
-            pid = outer.digest()[:PID_BYTES]
-            if pid in seen:
+            pid_bytes = outer.digest()[:PID_BYTES]
+            if pid_bytes in seen:
                 duplicates += 1
                 dropped.append(at)
                 continue
-            seen_add(pid)
-            add_pid(pid)
+            seen_add(pid_bytes)
+            add_pid(pid_bytes)
         return pids, dropped, invalid, duplicates
 
     def _format(self, texts: list[str], pids: list[bytes], langs: list[str] | None) -> tuple[bytes, array[int]]:

@@ -45,7 +45,9 @@ def campaign_download(slug: str, fmt: str) -> ResponseReturnValue:
     info = _campaign(slug)
     db = get_session()
     report = campaign_report(db, info)
-    audit.record(db, guard.require_officer().email, AuditAction.REPORT_EXPORTED, data={"campaign": slug, "format": fmt})
+    audit.log_action(
+        db, guard.require_officer().email, AuditAction.REPORT_EXPORTED, data={"campaign": slug, "format": fmt}
+    )
     db.commit()
     if fmt == "json":
         body, mimetype = json.dumps(report, indent=2, ensure_ascii=False), "application/json"

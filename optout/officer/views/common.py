@@ -5,7 +5,8 @@ from __future__ import annotations
 from wtforms import Form
 
 from ...catalog import service as catalog
-from ...identity import AddressInvalid, normalize, pseudonymous_id
+from ...identity import AddressInvalid, normalize, pid_of
+from ...pids import Pid
 from ...web.extensions import get_catalog, get_settings
 from ...web.i18n import _, current_language
 from ...web.session import get_session
@@ -24,10 +25,10 @@ def form_errors(form: Form) -> list[str]:
     return [str(error) for errors in form.errors.values() for error in errors]
 
 
-def pid(email: str) -> str | None:
+def pid(email: str) -> Pid | None:
     """The pseudonymous id of *email*, or None if it is not an address."""
     try:
-        return pseudonymous_id(get_settings().id_key, normalize(email)).hex()
+        return pid_of(get_settings().id_key, normalize(email))
     except AddressInvalid:
         return None
 

@@ -33,7 +33,7 @@ def lookup_page() -> ResponseReturnValue:
         except AddressInvalid:
             address_error = not_an_address()
         else:
-            audit.record(db, guard.require_officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
+            audit.log_action(db, guard.require_officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
             db.commit()
     errors = [*form.email.errors, *([address_error] if address_error else [])]
     campaigns = {c.id: c.slug for c in catalog.campaigns(get_session())} if record else {}

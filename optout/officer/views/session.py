@@ -31,7 +31,7 @@ def login() -> ResponseReturnValue:
             db = get_session()
             attempt = auth.authenticate(db, form.email.data, form.password.data)
             if attempt.ok and attempt.officer is not None:
-                audit.record(db, attempt.officer.email, AuditAction.LOGIN)
+                audit.log_action(db, attempt.officer.email, AuditAction.LOGIN)
                 db.commit()
                 guard.sign_in(attempt.officer)
                 return redirect(guard.safe_next(request.args.get("next")) or url_for("officer.overview"), code=303)
@@ -39,7 +39,7 @@ def login() -> ResponseReturnValue:
             locked = attempt.outcome is auth.Outcome.LOCKED_NOW
             who = attempt.officer.email if attempt.officer is not None else UNKNOWN_OFFICER
             data = {"outcome": attempt.outcome.value, "client": client}
-            audit.record(db, who, AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED, data=data)
+            audit.log_action(db, who, AuditAction.LOCKED_OUT if locked else AuditAction.LOGIN_FAILED, data=data)
             db.commit()
             failed = True
     page = render_template(
@@ -58,7 +58,7 @@ def logout() -> ResponseReturnValue:
     """End the login (POST with CSRF, so another site cannot log the officer out)."""
     db = get_session()
     officer = guard.require_officer()
-    audit.record(db, officer.email, AuditAction.LOGOUT)
+    audit.log_action(db, officer.email, AuditAction.LOGOUT)
     guard.sign_out(officer)
     db.commit()
     return redirect(url_for("officer.login", logged_out="1"), code=303)

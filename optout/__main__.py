@@ -1,4 +1,5 @@
-"""The console script ``optout``: the CLI, started and ended without collecting garbage.
+"""The ``optout`` command (the console script, and ``python -m optout``): the CLI, started and
+ended without collecting garbage.
 
 Start-up imports Flask, SQLAlchemy and our modules, about a million objects that live until
 exit; the cyclic collector would walk them many times while they load, and again, all of them,
@@ -29,3 +30,7 @@ def main() -> None:
             sys.exit(2)
     finally:
         gc.freeze()
+
+
+if __name__ == "__main__":
+    main()
