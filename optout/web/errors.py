@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
@@ -56,14 +56,16 @@ def back_url() -> str | None:
 
     Only a token that verifies is given back, so an error page never echoes what a visitor typed;
     and each link leads back to its own page (the unsubscribe link's never to the preferences').
+    The page then speaks the link's language, as the link's own pages do.
     """
     match = _LINK_PAGE.match(request.path)
     if match is None:
         return None
     try:
-        get_tokens().read(_PURPOSES[match.group(1)], match.group(2))
+        claims = get_tokens().read(_PURPOSES[match.group(1)], match.group(2))
     except TokenInvalid:
         return None
+    g.token_lang = g.get("token_lang") or claims.lang
     return match.group(0)
 
 

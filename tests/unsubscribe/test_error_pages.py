@@ -82,3 +82,10 @@ def test_too_many_bad_links_in_plain_words(make_app, make_campaign):
 def test_the_console_error_pages_do_not_carry_the_recipients_line(client):
     page = client.get(f"{BASE_URL}/officer/nowhere")
     assert page.status_code == 404 and SAFETY["nb"] not in page.text
+
+
+def test_an_error_page_speaks_the_language_of_the_link_in_its_address(client, links, make_campaign):
+    english = links("kari@example.no", make_campaign("spring-en", topic="periodic", lang="en"))
+    page = client.get(english.unsubscribe_url + "/undo")
+    assert page.status_code == 405 and '<html lang="en">' in page.text
+    assert SAFETY["en"] in page.text and "Back to the unsubscribe page" in page.text
