@@ -77,7 +77,8 @@ def _render(error: HTTPException) -> tuple[str, int]:
             code=code,
             title=_TITLES.get(code, _TITLES[400] if code < 500 else _TITLES[500]),
             message=_MESSAGES.get(code, _MESSAGES[400] if code < 500 else _MESSAGES[500]),
-            back_url=back_url(),
+            # A server error page never holds the token: it may be logged or shown where the link is not.
+            back_url=back_url() if code < 500 else None,
             recipient=not request.path.startswith("/officer/"),
         ),
         code,

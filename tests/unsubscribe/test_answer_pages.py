@@ -102,14 +102,14 @@ PARTNER = {
         "Fjordreiser AS, og det kommer vi aldri til å gjøre.",
         "Ikke flere tilbud fra Fjordreiser AS",
         "Ingen tilbud fra noen samarbeidspartnere",
-        "Du får ikke flere tilbud fra Fjordreiser AS",
+        "Du er allerede meldt av tilbud fra Fjordreiser AS",
     ),
     "en": (
         "Mesier AS sent you this offer on behalf of Fjordreiser AS. We have not given your email address to "
         "Fjordreiser AS, and we never will.",
         "No more offers from Fjordreiser AS",
         "No offers from any partner",
-        "You get no more offers from Fjordreiser AS",
+        "You are already unsubscribed from offers from Fjordreiser AS",
     ),
 }
 
