@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, stored_enum, utcnow
 from .pids import Pid
+from .reasoncounts import ReasonCount as ReasonCount  # a table too: imported so Base.metadata holds it
 
 
 class Channel(enum.StrEnum):

@@ -1,7 +1,9 @@
 """What a partner may see of its campaign: counts, built from an allow-list of fields.
 
-The report is assembled from filter-run counts and from ledger events attributed to the
-campaign, reduced to numbers per reason, per day and per kind of opt-out. Nothing in it is
+The report is assembled from filter-run counts, from ledger events attributed to the campaign,
+reduced to numbers per reason, per day and per kind of opt-out, and from the counts of the
+optional reasons people gave after unsubscribing (kept as counts only, :mod:`.reasons`).
+Nothing in it is
 copied from a row, so it cannot carry an address, a pseudonymous id or a token.
 """
 
@@ -20,6 +22,7 @@ from ..catalog.cache import CampaignInfo
 from ..csvcells import escaped_row
 from ..lists.filter import Reason
 from ..models import Action, ConsentEvent, FilterRun
+from . import reasons
 
 OPT_OUT_KINDS = ("this-partner", "campaign-topic", "channel", "everything")
 
@@ -30,7 +33,7 @@ def _kind(scope: str) -> str:
 
 
 def campaign_report(session: Session, campaign: CampaignInfo) -> dict[str, Any]:
-    """Counts for *campaign*: lists submitted, rows kept and dropped, opt-outs per day."""
+    """Counts for *campaign*: lists submitted, rows kept and dropped, opt-outs per day, reasons given."""
     runs = session.execute(
         select(FilterRun.rows_read, FilterRun.rows_kept, FilterRun.dropped).where(FilterRun.campaign_id == campaign.id)
     ).all()
@@ -56,6 +59,7 @@ def campaign_report(session: Session, campaign: CampaignInfo) -> dict[str, Any]:
             {"date": day, "total": sum(kinds.values()), **{kind: kinds.get(kind, 0) for kind in OPT_OUT_KINDS}}
             for day, kinds in sorted(per_day.items())
         ],
+        "unsubscribe_reasons": reasons.counts(session, campaign.id),
     }
 
 
@@ -71,6 +75,7 @@ def report_rows(report: dict[str, Any]) -> list[tuple[str, str, str | int]]:
     rows += [("dropped", reason, count) for reason, count in report["rows_dropped"].items()]
     for day in report["opt_outs_per_day"]:
         rows += [(f"opt-outs {day['date']}", kind, day[kind]) for kind in ("total", *OPT_OUT_KINDS)]
+    rows += [("unsubscribe reasons", reason, count) for reason, count in report["unsubscribe_reasons"].items()]
     return rows
 
 

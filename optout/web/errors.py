@@ -1,17 +1,27 @@
-"""Domain exceptions raised by views, and one kind, translated page for every HTTP error."""
+"""Domain exceptions raised by views, and one kind, translated page for every HTTP error.
+
+Every recipient's error page says what happened in plain words, offers a way on (back to the
+link's own page when the address holds a link that works) and reminds that the unsubscribe link
+in the e-mail always works: it needs no cookie and no form, so it is the safety net.
+"""
 
 from __future__ import annotations
 
 import re
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 
-from ..links import LINK_ALPHABET, PREFERENCES_PREFIX
+from ..links import LINK_ALPHABET, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
+from ..tokens import Purpose, TokenInvalid
+from .extensions import get_tokens
 
-_PREFERENCE_PATH = re.compile("^" + re.escape(PREFERENCES_PREFIX) + LINK_ALPHABET + "+")
+_LINK_PAGE = re.compile(
+    "^(" + re.escape(UNSUBSCRIBE_PREFIX) + "|" + re.escape(PREFERENCES_PREFIX) + ")(" + LINK_ALPHABET + "+)"
+)
+_PURPOSES = {UNSUBSCRIBE_PREFIX: Purpose.UNSUBSCRIBE, PREFERENCES_PREFIX: Purpose.PREFERENCES}
 
 
 class BadLink(NotFound):
@@ -19,23 +29,44 @@ class BadLink(NotFound):
 
 
 _TITLES = {
-    400: _l("The request could not be understood"),
+    400: _l("Something went wrong"),
     404: _l("Page not found"),
-    405: _l("This action is not allowed here"),
-    413: _l("The request is too large"),
+    405: _l("This page can't be opened directly"),
+    413: _l("The form is too large"),
     429: _l("Too many links that do not work"),
     500: _l("Something went wrong on our side"),
     503: _l("The service is not available right now"),
 }
 _MESSAGES = {
     400: _l("Please go back and try again."),
-    404: _l("Check that the address is complete, or use the link in one of our e-mails."),
-    405: _l("Use the buttons on the page instead."),
-    413: _l("Send less data at a time."),
-    429: _l("Too many broken links came from your connection. Wait a minute, then open the link from the e-mail."),
+    404: _l("Check that the web address is complete, or use the link in one of our emails."),
+    405: _l("Go back to the page with your choices and use the buttons there."),
+    413: _l("Go back, reload the page and try again."),
+    429: _l(
+        "We've had a lot of broken links from your network in a short time. Wait a minute, then open the link "
+        "from the email again."
+    ),
     500: _l("Your choices were not changed. Please try again in a little while."),
     503: _l("Your choices were not changed. Please try again in a little while."),
 }
+
+
+def back_url() -> str | None:
+    """The page of the link in this request's address (the action's suffix cut off), if it works.
+
+    Only a token that verifies is given back, so an error page never echoes what a visitor typed;
+    and each link leads back to its own page (the unsubscribe link's never to the preferences').
+    The page then speaks the link's language, as the link's own pages do.
+    """
+    match = _LINK_PAGE.match(request.path)
+    if match is None:
+        return None
+    try:
+        claims = get_tokens().read(_PURPOSES[match.group(1)], match.group(2))
+    except TokenInvalid:
+        return None
+    g.token_lang = g.get("token_lang") or claims.lang
+    return match.group(0)
 
 
 def _render(error: HTTPException) -> tuple[str, int]:
@@ -46,6 +77,9 @@ def _render(error: HTTPException) -> tuple[str, int]:
             code=code,
             title=_TITLES.get(code, _TITLES[400] if code < 500 else _TITLES[500]),
             message=_MESSAGES.get(code, _MESSAGES[400] if code < 500 else _MESSAGES[500]),
+            # A server error page never holds the token: it may be logged or shown where the link is not.
+            back_url=back_url() if code < 500 else None,
+            recipient=not request.path.startswith("/officer/"),
         ),
         code,
     )
@@ -58,9 +92,7 @@ def _bad_link(_error: BadLink) -> tuple[str, int]:
 def _csrf(_error: CSRFError) -> tuple[str, int]:
     if request.path.startswith("/officer/"):
         return render_template("officer/csrf.html"), 400
-    # Offer the way back to the form: the page path, without the action's suffix.
-    match = _PREFERENCE_PATH.match(request.path)
-    return render_template("errors/csrf.html", back_url=match.group(0) if match else None), 400
+    return render_template("errors/csrf.html", back_url=back_url()), 400
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from ...audit import service as audit
 from ...audit.service import AuditAction
 from ...catalog import service as catalog
 from ...catalog.cache import CampaignInfo
+from ...reasoncounts import LABELS as REASON_LABELS
 from ...reports.service import OPT_OUT_KINDS, campaign_report, report_csv
 from ...web.session import get_session
 from .. import guard
@@ -36,7 +37,9 @@ def campaign(slug: str) -> ResponseReturnValue:
     """A campaign's report: what its partner may see, counts only."""
     info = _campaign(slug)
     report = campaign_report(get_session(), info)
-    return render_template("officer/campaign.html", campaign=info, report=report, kinds=("total", *OPT_OUT_KINDS))
+    return render_template(
+        "officer/campaign.html", campaign=info, report=report, kinds=("total", *OPT_OUT_KINDS), reasons=REASON_LABELS
+    )
 
 
 @bp.get("/campaigns/<slug>/report.<any(csv, json):fmt>")
