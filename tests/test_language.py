@@ -94,7 +94,7 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
                 "Stop everything",
                 "Questions about your personal data?",
                 "last changed",
-                "February 28, 2020",
+                "28 February 2020",
                 "E-mails about the site",
                 "Regular e-mails from us",
             ],

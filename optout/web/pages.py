@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import format_date
 
+from .. import formats
 from ..catalog.cache import CampaignInfo
 from ..policy.service import PolicyState
 from ..tokens import LinkClaims, Purpose, TokenInvalid
@@ -65,7 +65,7 @@ def _page_context() -> dict[str, Any]:
         "switch_url": switch_url,
         "officer": settings.officer,
         "policy_url": policy_url,
-        "policy_changed": format_date(policy_date, "long"),
+        "policy_changed": formats.long_date(policy_date, lang),
         "policy_changed_iso": policy_date.isoformat(),
         "officer_phone_uri": "tel:" + "".join(ch for ch in settings.officer.phone if ch.isdigit() or ch == "+"),
         "unknown_lang": i18n.unknown_language(),
