@@ -51,6 +51,7 @@ class AuditAction(enum.StrEnum):
     API_FILTER = "api-filter"
     API_LINKS = "api-links"
     LINKS_MINTED = "links-minted"
+    TOPIC_EDITED = "topic-edited"
 
 
 # Codes only entries written before 0009 carry: their detail is in data["text"].
