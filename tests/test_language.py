@@ -95,10 +95,10 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
                 "Questions about your personal data?",
                 "last updated",
                 "28 February 2020",
-                "E-mails about the site",
-                "Regular e-mails from us",
+                "Mesier newsletter",
+                "News and tips about mesier.com",
             ],
-            ["Dine valg", "Lagre", "sist endret", "februar", "E-post om nettstedet"],
+            ["Dine valg", "Lagre", "sist endret", "februar", "Nyhetsbrev fra Mesier"],
         ),
     ],
 )
@@ -113,6 +113,6 @@ def test_preference_page_is_wholly_in_one_language(client, links, campaign, lang
 
 def test_confirmation_pages_in_both_languages(client, links, campaign):
     nb = client.post(links(EMAIL, campaign).unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
-    assert "Du er meldt av" in nb.text and "«E-post om nettstedet»" in nb.text
+    assert "Du er meldt av" in nb.text and "«Nyhetsbrev fra Mesier»" in nb.text
     en = client.post(links(EMAIL, campaign, lang="en").unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
     assert "You are unsubscribed" in en.text and "You were already unsubscribed" in en.text
