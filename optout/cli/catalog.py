@@ -38,7 +38,7 @@ def topic_list_cmd() -> None:
 @click.argument("key")
 @click.option("--name-nb", help="The name in bokmål, as recipients see it (a heading on their pages).")
 @click.option("--name-en", help="The name in English.")
-@click.option("--description-nb", help="The description in bokmål: what the e-mails are and how often they come.")
+@click.option("--description-nb", help="The description in bokmål: what the emails are and how often they come.")
 @click.option("--description-en", help="The description in English.")
 def topic_edit_cmd(
     key: str, name_nb: str | None, name_en: str | None, description_nb: str | None, description_en: str | None

@@ -87,7 +87,7 @@ def demo_command(host: str, port: int, serve: bool) -> None:
 
 @click.group("keys")
 def keys_group() -> None:
-    """Signing and id keys."""
+    """Signing and ID keys."""
 
 
 @keys_group.command("generate")
