@@ -6,14 +6,15 @@ Called at request time; an unknown code is shown as it is rather than hidden.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import scopes
+from .. import formats, scopes
 from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
-from ..web.i18n import _
+from ..web.i18n import _, current_language
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,14 @@ def audit_action(code: str) -> str:
     return words.get(code, code)
 
 
+def _day(iso: object) -> str:
+    """A day stored as ISO text, in words in the viewer's language (kept as stored if it is not one)."""
+    try:
+        return formats.long_date(dt.date.fromisoformat(str(iso)), current_language())
+    except ValueError:
+        return str(iso)
+
+
 def _person(pid: str | None) -> str:
     return _("person %(pid)s", pid=pid) if pid else _("a person since erased")
 
@@ -201,7 +210,7 @@ def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) 
         return _(
             "Request %(id)s now due on %(day)s, %(person)s",
             id=request,
-            day=data.get("due"),
+            day=_day(data.get("due")),
             person=_person(subject_pid),
         )
     if action == "lookup":
