@@ -137,6 +137,7 @@ def audit_action(code: str) -> str:
         "api-filter": _("API: sending list filtered"),
         "api-links": _("API: links made"),
         "links-minted": _("Links made"),
+        "topic-edited": _("Category texts changed"),
     }
     return words.get(code, code)
 
@@ -230,6 +231,9 @@ def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) 
         return str(data.get("officer", ""))
     if action in ("api-filter", "api-links"):
         return _api_call(data)
+    if action == "topic-edited":
+        fields = ", ".join(str(field).replace("_", "-") for field in data.get("after") or {})
+        return _("Category %(topic)s: %(fields)s", topic=data.get("topic"), fields=fields)
     if action == "links-minted":
         return _(
             "Campaign %(campaign)s: links minted %(count)s", campaign=data.get("campaign"), count=data.get("links")

@@ -118,3 +118,16 @@ def test_edit_errors_are_clear_exit_2_and_change_nothing(optout, audit_log, topi
 def test_edit_is_listed_in_the_help(runner):
     result = runner.invoke(cli, ["topic", "--help"])
     assert "edit" in result.output and "list" in result.output
+
+
+def test_an_edit_reads_plainly_in_the_consoles_audit_trail(optout, app, topics_restored):
+    from tests.officer.conftest import console, log_in
+
+    assert optout("topic", "edit", "phone", "--name-en", "Recorded calls").exit_code == 0
+    assert optout("officer", "add", "personvern@example.no", input="a long enough pass\n" * 2).exit_code == 0
+    client = app.test_client()
+    log_in(client, "personvern@example.no", "a long enough pass")
+    english = client.get(console("/audit?lang=en")).text
+    assert "Category texts changed" in english and "Category phone: name-en" in english
+    norwegian = client.get(console("/audit?lang=nb")).text
+    assert "Tekstene til en kategori er endret" in norwegian and "Kategori phone: name-en" in norwegian
