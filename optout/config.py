@@ -255,7 +255,8 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
     env = {**DEFAULTS, **{k: v for k, v in source.items() if k.startswith("OPTOUT_")}}
     missing = [name for name in ("OPTOUT_SECRET_KEYS", "OPTOUT_ID_KEY") if not env.get(name, "").strip()]
     if missing and development:
-        env = {**_dev_keys(instance_path), **{k: v for k, v in env.items() if v.strip()}}
+        # only the missing keys are generated: another empty setting stays empty (a country left out)
+        env = {**env, **{k: v for k, v in _dev_keys(instance_path).items() if not env.get(k, "").strip()}}
     elif missing:
         raise ConfigError(
             f"{missing[0]} is not set. Outside debug and testing every key must be given ({KEYGEN_HINT})."

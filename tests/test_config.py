@@ -110,3 +110,12 @@ def test_contact_settings_are_validated(tmp_path, change, variable):
 
 def test_a_country_may_be_left_out(tmp_path):
     assert _officer(tmp_path, OPTOUT_OFFICER_COUNTRY_NB="").country_in("nb") == ""
+
+
+def test_development_keeps_a_country_left_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = create_app(
+        {"DEBUG": True, "OPTOUT_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "OPTOUT_OFFICER_COUNTRY_NB": ""}
+    )
+    officer = app.extensions["optout.settings"].officer
+    assert (officer.country_in("nb"), officer.country_in("en")) == ("", "Norway")
