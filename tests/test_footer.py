@@ -4,6 +4,7 @@ phone as +47 98 26 05 80, the language switch marked with its own language, and 
 from __future__ import annotations
 
 import html
+import json
 import re
 
 import pytest
@@ -86,3 +87,13 @@ def test_per_language_settings_reach_the_footer(make_app):
     en = _footer(client.get(f"{ROOT}?lang=en").text)
     assert "Mesier AS, Att.: Personvernombudet<br>" in nb and "1172 Oslo<br>" in nb  # no country on nb pages
     assert "Mesier AS, Attn: Data Protection Officer<br>" in en and "1172 Oslo, Norway<br>" in en
+
+
+def test_the_record_of_processing_names_the_contact_in_each_sections_language(optout, tmp_path):
+    path = tmp_path / "record.json"
+    result = optout("record", "--format", "json", "--output", str(path))
+    assert result.exit_code == 0, result.output
+    sections = json.loads(path.read_text())["sections"]
+    nb, en = sections["nb"][0]["text"], sections["en"][0]["text"]
+    assert "Mosseveien 148, 1172 Oslo, Norge" in nb and "Att.: Personvernansvarlig" in nb and "Attn:" not in nb
+    assert "Mosseveien 148, 1172 Oslo, Norway" in en and "Attn: Privacy Officer" in en and "Att.:" not in en
