@@ -51,3 +51,15 @@ def test_the_footer_dates_the_policy_in_the_pages_language(client, lang, expecte
     html = client.get(f"https://optout.example.no/?lang={lang}").text
     assert f'<time datetime="2020-02-28">{expected}</time>' in html
     assert absent not in html
+
+
+@pytest.mark.parametrize(("query", "expected"), [("?lang=en", "28 February 2020"), ("?lang=nb", "28. februar 2020")])
+def test_flask_babel_formats_british_english_while_the_catalog_stays_en(app, query, expected):
+    from flask_babel import format_date
+
+    from optout.web.i18n import _, current_language
+
+    with app.test_request_context(f"https://optout.example.no/{query}"):
+        assert format_date(dt.date(2020, 2, 28), "long") == expected
+        assert current_language() == query[-2:]
+        assert _("Skip to main content") == {"en": "Skip to main content", "nb": "Hopp til hovedinnholdet"}[query[-2:]]
