@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,15 +32,36 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Officer:
-    """The privacy officer's contact details, shown on every page."""
+    """The privacy officer's contact details, shown on every page. The attention line and the
+    country differ by language (``attention_in``, ``country_in``); the rest is the same in both."""
 
     organisation: str
-    attention: str
+    attention_nb: str
+    attention_en: str
     street: str
     postcode_city: str
-    country: str
+    country_nb: str
+    country_en: str
     email: str
     phone: str
+
+    def attention_in(self, lang: str) -> str:
+        """The attention line in *lang* («Att.: Personvernansvarlig», "Attn: Privacy Officer")."""
+        return self.attention_en if lang == "en" else self.attention_nb
+
+    def country_in(self, lang: str) -> str:
+        """The country in *lang* («Norge», "Norway"); empty when the operator leaves it out."""
+        return self.country_en if lang == "en" else self.country_nb
+
+    @property
+    def attention(self) -> str:
+        """The bokmål attention line (for callers that predate the per-language settings)."""
+        return self.attention_nb
+
+    @property
+    def country(self) -> str:
+        """The bokmål country (for callers that predate the per-language settings)."""
+        return self.country_nb
 
 
 @dataclass(frozen=True)
@@ -83,15 +105,76 @@ class Settings:
 
 DEFAULTS: dict[str, str] = {
     "OPTOUT_OFFICER_ORGANISATION": "Mesier AS",
-    "OPTOUT_OFFICER_ATTENTION": "Attn: Privacy And Cookie Policy Officer",
     "OPTOUT_OFFICER_STREET": "Mosseveien 148",
     "OPTOUT_OFFICER_POSTCODE_CITY": "1172 Oslo",
-    "OPTOUT_OFFICER_COUNTRY": "Norway",
     "OPTOUT_OFFICER_EMAIL": "post@mesier.com",
-    "OPTOUT_OFFICER_PHONE": "+47 (98) 26 05 80",
+    "OPTOUT_OFFICER_PHONE": "+47 98 26 05 80",
     "OPTOUT_POLICY_URL": "https://mesier.com/personvern",
     "OPTOUT_POLICY_DATE": "2020-02-28",
 }
+
+
+# Texts that differ by language: the default of each language's setting. The old single setting
+# (OPTOUT_OFFICER_ATTENTION, OPTOUT_OFFICER_COUNTRY), when set, is the value for both languages.
+PER_LANGUAGE: dict[str, dict[str, str]] = {
+    "OPTOUT_OFFICER_ATTENTION": {"NB": "Att.: Personvernansvarlig", "EN": "Attn: Privacy Officer"},
+    "OPTOUT_OFFICER_COUNTRY": {"NB": "Norge", "EN": "Norway"},
+}
+MAX_CONTACT_TEXT = 200  # one line of an address block
+PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]*$")
+OPTIONAL_CONTACT = ("OPTOUT_OFFICER_COUNTRY_NB", "OPTOUT_OFFICER_COUNTRY_EN")  # may be left out of the block
+
+
+def _per_language(env: Mapping[str, str], name: str, lang: str) -> str:
+    """``NAME_NB``/``NAME_EN`` if set, else the old ``NAME`` for both languages, else the default."""
+    specific = env.get(f"{name}_{lang}")
+    if specific is not None:
+        return specific
+    return env.get(name, PER_LANGUAGE[name][lang])
+
+
+def _contact_text(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value and name not in OPTIONAL_CONTACT:
+        raise ConfigError(f"{name} is empty: it is part of the privacy officer's contact block on every page.")
+    if len(value) > MAX_CONTACT_TEXT or any(ch in value for ch in "\r\n\t\x00"):
+        raise ConfigError(f"{name} must be one line of at most {MAX_CONTACT_TEXT} characters.")
+    return value
+
+
+def _phone(raw: str) -> str:
+    value = _contact_text("OPTOUT_OFFICER_PHONE", raw)
+    if not PHONE.match(value) or sum(ch.isdigit() for ch in value) < 5:
+        raise ConfigError(f"OPTOUT_OFFICER_PHONE must be a phone number such as +47 98 26 05 80, not {raw!r}.")
+    return value
+
+
+def _officer(env: Mapping[str, str]) -> Officer:
+    texts = {
+        f"{name}_{lang}": _contact_text(f"{name}_{lang}", _per_language(env, name, lang))
+        for name in PER_LANGUAGE
+        for lang in ("NB", "EN")
+    }
+    single = {
+        name: _contact_text(name, env[name])
+        for name in (
+            "OPTOUT_OFFICER_ORGANISATION",
+            "OPTOUT_OFFICER_STREET",
+            "OPTOUT_OFFICER_POSTCODE_CITY",
+            "OPTOUT_OFFICER_EMAIL",
+        )
+    }
+    return Officer(
+        organisation=single["OPTOUT_OFFICER_ORGANISATION"],
+        attention_nb=texts["OPTOUT_OFFICER_ATTENTION_NB"],
+        attention_en=texts["OPTOUT_OFFICER_ATTENTION_EN"],
+        street=single["OPTOUT_OFFICER_STREET"],
+        postcode_city=single["OPTOUT_OFFICER_POSTCODE_CITY"],
+        country_nb=texts["OPTOUT_OFFICER_COUNTRY_NB"],
+        country_en=texts["OPTOUT_OFFICER_COUNTRY_EN"],
+        email=single["OPTOUT_OFFICER_EMAIL"],
+        phone=_phone(env["OPTOUT_OFFICER_PHONE"]),
+    )
 
 
 def _keys(name: str, raw: str) -> tuple[bytes, ...]:
@@ -210,7 +293,8 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
     env = {**DEFAULTS, **{k: v for k, v in source.items() if k.startswith("OPTOUT_")}}
     missing = [name for name in ("OPTOUT_SECRET_KEYS", "OPTOUT_ID_KEY") if not env.get(name, "").strip()]
     if missing and development:
-        env = {**_dev_keys(instance_path), **{k: v for k, v in env.items() if v.strip()}}
+        # only the missing keys are generated: another empty setting stays empty (a country left out)
+        env = {**env, **{k: v for k, v in _dev_keys(instance_path).items() if not env.get(k, "").strip()}}
     elif missing:
         raise ConfigError(
             f"{missing[0]} is not set. Outside debug and testing every key must be given ({KEYGEN_HINT})."
@@ -233,15 +317,7 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         secret_keys=secret_keys,
         id_key=id_keys[0],
         base_url=_base_url(env["OPTOUT_BASE_URL"], allow_http=development),
-        officer=Officer(
-            organisation=env["OPTOUT_OFFICER_ORGANISATION"],
-            attention=env["OPTOUT_OFFICER_ATTENTION"],
-            street=env["OPTOUT_OFFICER_STREET"],
-            postcode_city=env["OPTOUT_OFFICER_POSTCODE_CITY"],
-            country=env["OPTOUT_OFFICER_COUNTRY"],
-            email=env["OPTOUT_OFFICER_EMAIL"],
-            phone=env["OPTOUT_OFFICER_PHONE"],
-        ),
+        officer=_officer(env),
         policy_url=env["OPTOUT_POLICY_URL"],
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,

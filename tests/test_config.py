@@ -64,3 +64,58 @@ def test_postgres_urls_use_psycopg_3():
 
     assert normalize_url("postgresql://u@h/db").startswith("postgresql+psycopg://")
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def _officer(tmp_path, **change):
+    app = create_app({**GOOD, **change, "OPTOUT_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"})
+    return app.extensions["optout.settings"].officer
+
+
+def test_the_contact_block_defaults_per_language(tmp_path):
+    officer = _officer(tmp_path)
+    assert (officer.attention_in("nb"), officer.attention_in("en")) == (
+        "Att.: Personvernansvarlig",
+        "Attn: Privacy Officer",
+    )
+    assert (officer.country_in("nb"), officer.country_in("en")) == ("Norge", "Norway")
+    assert officer.phone == "+47 98 26 05 80"
+
+
+def test_the_old_single_setting_is_the_value_for_both_languages_unless_one_is_given(tmp_path):
+    officer = _officer(
+        tmp_path,
+        OPTOUT_OFFICER_ATTENTION="Personvernombudet",
+        OPTOUT_OFFICER_COUNTRY="Noreg",
+        OPTOUT_OFFICER_COUNTRY_EN="Norway",
+    )
+    assert officer.attention_in("nb") == officer.attention_in("en") == "Personvernombudet"
+    assert (officer.country_in("nb"), officer.country_in("en")) == ("Noreg", "Norway")
+
+
+@pytest.mark.parametrize(
+    ("change", "variable"),
+    [
+        ({"OPTOUT_OFFICER_ATTENTION_NB": " "}, "OPTOUT_OFFICER_ATTENTION_NB"),
+        ({"OPTOUT_OFFICER_ATTENTION_EN": "Attn:\nsomeone"}, "OPTOUT_OFFICER_ATTENTION_EN"),
+        ({"OPTOUT_OFFICER_COUNTRY_EN": "N" * 201}, "OPTOUT_OFFICER_COUNTRY_EN"),
+        ({"OPTOUT_OFFICER_EMAIL": ""}, "OPTOUT_OFFICER_EMAIL"),
+        ({"OPTOUT_OFFICER_PHONE": "ring oss"}, "OPTOUT_OFFICER_PHONE"),
+        ({"OPTOUT_OFFICER_PHONE": "+47"}, "OPTOUT_OFFICER_PHONE"),
+    ],
+)
+def test_contact_settings_are_validated(tmp_path, change, variable):
+    with pytest.raises(ConfigError, match=variable):
+        _officer(tmp_path, **change)
+
+
+def test_a_country_may_be_left_out(tmp_path):
+    assert _officer(tmp_path, OPTOUT_OFFICER_COUNTRY_NB="").country_in("nb") == ""
+
+
+def test_development_keeps_a_country_left_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = create_app(
+        {"DEBUG": True, "OPTOUT_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "OPTOUT_OFFICER_COUNTRY_NB": ""}
+    )
+    officer = app.extensions["optout.settings"].officer
+    assert (officer.country_in("nb"), officer.country_in("en")) == ("", "Norway")

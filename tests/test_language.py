@@ -28,12 +28,12 @@ def _lang(html: str) -> str:
 def test_norwegian_accept_language_aliases_mean_bokmal(client, links, english_campaign, header):
     # the English campaign token would say en; Accept-Language only decides where no token does
     response = client.get("https://optout.example.no/", headers={"Accept-Language": header})
-    assert _lang(response.text) == "nb" and "Meldingene dine fra oss" in response.text
+    assert _lang(response.text) == "nb" and "Velg hva du får fra oss" in response.text
 
 
 def test_english_accept_language(client):
     response = client.get("https://optout.example.no/", headers={"Accept-Language": "en-GB,en;q=0.9"})
-    assert _lang(response.text) == "en" and "Your messages from us" in response.text
+    assert _lang(response.text) == "en" and "Choose what we send you" in response.text
 
 
 def test_unsupported_accept_language_falls_back_to_bokmal(client):
@@ -66,7 +66,7 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
     response = client.get(links(EMAIL, campaign).preferences_url + "?lang=klingon")
     assert response.status_code == 200
     assert _lang(response.text) == "nb"
-    assert "Språket «klingon» finnes ikke her" in response.text
+    assert "Siden finnes ikke på språket «klingon», så den vises på bokmål." in response.text
 
 
 @pytest.mark.parametrize(
@@ -83,7 +83,7 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
                 "sist endret",
                 "28. februar 2020",
             ],
-            ["Your choices", "Save my choices", "last changed", "February"],
+            ["Your choices", "Save my choices", "last updated", "February"],
         ),
         (
             "en",
@@ -93,12 +93,12 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
                 "Save my choices",
                 "Stop everything",
                 "Questions about your personal data?",
-                "last changed",
-                "February 28, 2020",
-                "E-mails about the site",
-                "Regular e-mails from us",
+                "last updated",
+                "28 February 2020",
+                "Mesier newsletter",
+                "News and tips about mesier.com",
             ],
-            ["Dine valg", "Lagre", "sist endret", "februar", "E-post om nettstedet"],
+            ["Dine valg", "Lagre", "sist endret", "februar", "Nyhetsbrev fra Mesier"],
         ),
     ],
 )
@@ -113,6 +113,6 @@ def test_preference_page_is_wholly_in_one_language(client, links, campaign, lang
 
 def test_confirmation_pages_in_both_languages(client, links, campaign):
     nb = client.post(links(EMAIL, campaign).unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
-    assert "Du er meldt av" in nb.text and "«E-post om nettstedet»" in nb.text
+    assert "Du er meldt av" in nb.text and "«Nyhetsbrev fra Mesier»" in nb.text
     en = client.post(links(EMAIL, campaign, lang="en").unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
     assert "You are unsubscribed" in en.text and "You were already unsubscribed" in en.text

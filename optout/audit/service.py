@@ -53,6 +53,7 @@ class AuditAction(enum.StrEnum):
     API_LINKS = "api-links"
     API_OPT_OUTS = "api-opt-outs"
     LINKS_MINTED = "links-minted"
+    TOPIC_EDITED = "topic-edited"
 
 
 # Codes only entries written before 0009 carry: their detail is in data["text"].

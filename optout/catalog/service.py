@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..audit import service as audit
 from ..csvcells import starts_like_a_formula
 from ..models import Campaign, Partner, Topic
 from ..tokens import LANGUAGES
@@ -38,6 +39,45 @@ def topic_by_key(session: Session, key: str) -> Topic:
         known = ", ".join(t.key for t in topics(session))
         raise CatalogError(f"unknown topic {key!r} (known: {known}).")
     return topic
+
+
+# The texts of a topic an operator may edit, and their longest length (the columns' sizes).
+TOPIC_TEXTS = {"name_nb": 200, "name_en": 200, "description_nb": 1000, "description_en": 1000}
+
+
+def _topic_text(field: str, value: str) -> str:
+    text = value.strip()
+    option = "--" + field.replace("_", "-")  # as the CLI and its error messages spell the field
+    if not text:
+        raise CatalogError(f"{option} is empty: a recipient sees this text on every page about the topic.")
+    if len(text) > TOPIC_TEXTS[field]:
+        raise CatalogError(f"{option} is {len(text)} characters long; at most {TOPIC_TEXTS[field]} fit.")
+    if any(ord(ch) < 32 for ch in text):
+        raise CatalogError(f"{option} must be one line, without tabs or control characters.")
+    return text
+
+
+def edit_topic(session: Session, key: str, texts: dict[str, str], *, actor: str) -> dict[str, str]:
+    """Rename or redescribe topic *key* in one language or both: *texts* maps fields of
+    :data:`TOPIC_TEXTS` to their new text. Topics are data, so the operator can name them after
+    the e-mails they are (review B2). Returns the fields that changed; those are written to the
+    audit trail with their old and new text, so what a recipient was shown stays on record."""
+    unknown = set(texts) - set(TOPIC_TEXTS)
+    if unknown or not texts:
+        raise CatalogError("give at least one of --name-nb, --name-en, --description-nb, --description-en.")
+    topic = topic_by_key(session, key)
+    wanted = {field: _topic_text(field, value) for field, value in texts.items()}
+    before = {field: getattr(topic, field) for field in wanted if getattr(topic, field) != wanted[field]}
+    after = {field: wanted[field] for field in before}
+    if not after:
+        return {}
+    for field, value in after.items():
+        setattr(topic, field, value)
+    session.flush()
+    audit.log_action(
+        session, actor, audit.AuditAction.TOPIC_EDITED, data={"topic": key, "before": before, "after": after}
+    )
+    return after
 
 
 def partner_by_slug(session: Session, slug: str) -> Partner:

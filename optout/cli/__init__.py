@@ -63,4 +63,4 @@ def _create_app() -> Flask:
     return app
 
 
-cli = LazyGroup(create_app=_create_app, help="Optout: e-mail preference and opt-out center.")
+cli = LazyGroup(create_app=_create_app, help="Optout: email preference and opt-out centre.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..audit.service import CLI
 from ..catalog import service as catalog
 from ..tokens import LANGUAGES
 from .common import echo_json, fail, session
@@ -27,8 +28,36 @@ def topic_list_cmd() -> None:
                 "for_partners": topic.for_partners,
                 "name_nb": topic.name_nb,
                 "name_en": topic.name_en,
+                "description_nb": topic.description_nb,
+                "description_en": topic.description_en,
             }
         )
+
+
+@topic_group.command("edit")
+@click.argument("key")
+@click.option("--name-nb", help="The name in bokmål, as recipients see it (a heading on their pages).")
+@click.option("--name-en", help="The name in English.")
+@click.option("--description-nb", help="The description in bokmål: what the emails are and how often they come.")
+@click.option("--description-en", help="The description in English.")
+def topic_edit_cmd(
+    key: str, name_nb: str | None, name_en: str | None, description_nb: str | None, description_en: str | None
+) -> None:
+    """Rename or redescribe topic KEY (give one text or more); the change is audited."""
+    given = {"name_nb": name_nb, "name_en": name_en, "description_nb": description_nb, "description_en": description_en}
+    texts = {field: value for field, value in given.items() if value is not None}
+    if not texts:
+        fail("give at least one of --name-nb, --name-en, --description-nb, --description-en.", code=2)
+    db = session()
+    try:
+        changed = catalog.edit_topic(db, key, texts, actor=CLI)
+    except catalog.CatalogError as exc:
+        fail(str(exc), code=2)
+    db.commit()
+    if changed:
+        click.echo(f"Topic {key} changed: {', '.join(field.replace('_', '-') for field in changed)}.")
+    else:
+        click.echo(f"Topic {key} unchanged: it already has these texts.")
 
 
 @click.group("partner", cls=AppGroup)

@@ -31,7 +31,7 @@ def mailbox(address: str, *, position: int | None = None, of: int = 1) -> str:
         return normalize(address)
     except AddressInvalid as exc:
         where = f"argument {position} of {of} " if position is not None and of > 1 else ""
-        fail(f"{where}{address!r} is not an e-mail address: {exc.problem}.", code=2)
+        fail(f"{where}{address!r} is not an email address: {exc.problem}.", code=2)
 
 
 def session() -> Session:

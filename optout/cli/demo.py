@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 import click
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from .. import create_app, schema
+from .. import create_app, schema, scopes
 from ..accounts import officers as auth
 from ..catalog import service as catalog
+from ..consent import service as consent
 from ..identity import pseudonymous_id
 from ..links import links_for
-from ..models import Campaign
+from ..models import Action, Campaign, Source
+from ..pids import Pid, pid_hex
+from ..policy import service as policy
 from ..web.extensions import get_settings, get_tokens
 from ..web.session import get_database, get_session
 
 DEMO_ADDRESS = "kari.nordmann@example.no"
 DEMO_OFFICER = "personvern@example.no"
+# The demo recipient said yes to partner offers when signing up, so that the partner campaign's
+# pages show the states a real one does (review B8): an imported consent, with its evidence.
+DEMO_CONSENT_AT = dt.datetime(2025, 3, 12, 10, 30, tzinfo=dt.UTC)
+DEMO_CONSENT_EVIDENCE = "Demo: ticked «Ja, send meg tilbud fra samarbeidspartnere» when signing up on mesier.com"
 
 
 def _demo_officer() -> str:
@@ -33,12 +41,18 @@ def _demo_officer() -> str:
     return password
 
 
-def _seed_demo() -> None:
+def _seed_demo(pid: Pid) -> None:
+    """The demo's partner, campaigns and the recipient's partner consent, on the first run only."""
     session = get_session()
     if session.scalar(select(Campaign.id).where(Campaign.slug == "newsletter-demo")) is None:
         catalog.add_partner(session, "fjordreiser", "Fjordreiser AS")
         catalog.add_campaign(session, "newsletter-demo", topic_key="periodic", partner_slug=None, lang="nb")
         catalog.add_campaign(session, "fjordreiser-demo", topic_key=None, partner_slug="fjordreiser", lang="nb")
+        version = policy.state(session, get_settings()).current.version
+        context = consent.DecisionContext(
+            Source.IMPORT, version, occurred_at=DEMO_CONSENT_AT, evidence=DEMO_CONSENT_EVIDENCE
+        )
+        consent.decide(session, pid, {scopes.topic("partner-offers"): Action.OPT_IN}, context)
         session.commit()
 
 
@@ -51,9 +65,9 @@ def demo_command(host: str, port: int, serve: bool) -> None:
     app = create_app({"DEBUG": True, "OPTOUT_BASE_URL": f"http://{host}:{port}"})
     with app.app_context():
         schema.upgrade(get_database().engine)
-        _seed_demo()
         settings, tokens = get_settings(), get_tokens()
         pid = pseudonymous_id(settings.id_key, DEMO_ADDRESS)
+        _seed_demo(pid_hex(pid))
         password = _demo_officer()
         click.echo(f"Demo center on {settings.database_url}\nDemo recipient: {DEMO_ADDRESS}\n")
         for slug in ("newsletter-demo", "fjordreiser-demo"):
@@ -74,7 +88,7 @@ def demo_command(host: str, port: int, serve: bool) -> None:
 
 @click.group("keys")
 def keys_group() -> None:
-    """Signing and id keys."""
+    """Signing and ID keys."""
 
 
 @keys_group.command("generate")

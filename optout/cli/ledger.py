@@ -43,7 +43,7 @@ def verify_cmd(path: IO[str] | None, as_json: bool) -> None:
     """Check every event's digest and chain link; exit 0 only when the chain is intact.
 
     Note the printed last chain value somewhere outside the database (a ticket, a signed
-    e-mail): a later run that prints a different value for the same seq proves a rewrite.
+    email): a later run that prints a different value for the same seq proves a rewrite.
     """
     if path is not None:
         try:

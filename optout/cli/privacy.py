@@ -127,7 +127,7 @@ def requests_extend_cmd(request_id: int, months: int, reason: str) -> None:
 
 @click.group("subject", cls=AppGroup)
 def subject_group() -> None:
-    """One person's rights: access package and erasure (found through the pseudonymous id)."""
+    """One person's rights: access package and erasure (found through the pseudonymous ID)."""
 
 
 @subject_group.command("export")
@@ -174,7 +174,7 @@ def subject_erase_cmd(email: str, yes: bool) -> None:
     found = erasure.review(db, pid)
     click.echo(
         f"This removes {found.events} ledger event(s), {found.choices} choice(s) and {found.requests} access "
-        "request(s), and keeps only a do-not-contact entry (pseudonymous id, everything, today, erasure).",
+        "request(s), and keeps only a do-not-contact entry (pseudonymous ID, everything, today, erasure).",
         err=True,
     )
     if not yes and not click.confirm("Erase?", err=True):

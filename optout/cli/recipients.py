@@ -50,7 +50,7 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
 
 @click.group("recipient", cls=AppGroup)
 def recipient_group() -> None:
-    """One recipient's choices and history (found through the pseudonymous id)."""
+    """One recipient's choices and history (found through the pseudonymous ID)."""
 
 
 @recipient_group.command("show")
@@ -102,7 +102,7 @@ def recipient_show_cmd(email: str) -> None:
     help="everything, topic:KEY, partner:SLUG or channel:email|phone (repeatable).",
 )
 def recipient_opt_out_cmd(email: str, scope_list: tuple[str, ...]) -> None:
-    """Record an opt-out for EMAIL (for a request received by letter, phone or e-mail)."""
+    """Record an opt-out for EMAIL (for a request received by letter, phone or email)."""
     db = session()
     normal = mailbox(email)
     checked = [check_scope(s) for s in scope_list]

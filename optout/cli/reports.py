@@ -14,7 +14,7 @@ from .common import campaign_info, session
 
 @click.group("report", cls=AppGroup)
 def report_group() -> None:
-    """Aggregate reports (no address, id or token in any of them)."""
+    """Aggregate reports (no address, ID or token in any of them)."""
 
 
 @report_group.command("campaign")

@@ -6,14 +6,15 @@ Called at request time; an unknown code is shown as it is rather than hidden.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import scopes
+from .. import formats, scopes
 from ..audit.service import LEGACY_TEXT
 from ..catalog.cache import TopicInfo
-from ..web.i18n import _
+from ..web.i18n import _, current_language
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,17 @@ def audit_action(code: str) -> str:
         "api-links": _("API: links made"),
         "api-opt-outs": _("API: opt-outs reported"),
         "links-minted": _("Links made"),
+        "topic-edited": _("Category texts changed"),
     }
     return words.get(code, code)
+
+
+def _day(iso: object) -> str:
+    """A day stored as ISO text, in words in the viewer's language (kept as stored if it is not one)."""
+    try:
+        return formats.long_date(dt.date.fromisoformat(str(iso)), current_language())
+    except ValueError:
+        return str(iso)
 
 
 def _person(pid: str | None) -> str:
@@ -207,7 +217,7 @@ def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) 
         return _(
             "Request %(id)s now due on %(day)s, %(person)s",
             id=request,
-            day=data.get("due"),
+            day=_day(data.get("due")),
             person=_person(subject_pid),
         )
     if action == "lookup":
@@ -237,6 +247,9 @@ def audit_detail(action: str, data: Mapping[str, Any], subject_pid: str | None) 
             invalid=data.get("invalid", 0),
             status=data.get("status", "-"),
         )
+    if action == "topic-edited":
+        fields = ", ".join(str(field).replace("_", "-") for field in data.get("after") or {})
+        return _("Category %(topic)s: %(fields)s", topic=data.get("topic"), fields=fields)
     if action == "links-minted":
         return _(
             "Campaign %(campaign)s: links minted %(count)s", campaign=data.get("campaign"), count=data.get("links")

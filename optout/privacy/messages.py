@@ -1,14 +1,16 @@
 """Why an access request was refused or not extended: one text each, for the console and the CLI.
 
 Each function takes the gettext to use: the console passes its request-time ``_`` (the viewer's
-language), the CLI :func:`english` (the msgid itself). The msgids are extracted into the catalog
-from here, so a translation is written once.
+language), the CLI :func:`english` (the msgid itself), and the language a day is written in
+(``lang``: «1. januar 2027», "1 January 2027"; never ISO inside a sentence). The msgids are
+extracted into the catalog from here, so a translation is written once.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from .. import formats
 from . import access_requests, package
 
 
@@ -23,22 +25,22 @@ def english(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english) -> str:
+def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english, lang: str = "en") -> str:
     """Why a repeated request was not registered (and how to answer it anyway)."""
     return _(
         "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
         "declined (privacy policy § 8 and § 10); to answer anyway, give the reason.",
-        day=package.received_on(error.previous).isoformat(),
+        day=formats.long_date(package.received_on(error.previous), lang),
     )
 
 
-def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english) -> str:
+def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english, lang: str = "en") -> str:
     """Why a request's deadline was not extended."""
     request, code = error.request, error.code
     if code is access_requests.Refusal.ANSWERED:
         return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
     if code is access_requests.Refusal.ALREADY_EXTENDED:
-        day = request.extended_to.isoformat() if request.extended_to else ""
+        day = formats.long_date(request.extended_to, lang) if request.extended_to else ""
         return _(
             "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
             id=request.id,
@@ -49,7 +51,7 @@ def extension_refused(error: access_requests.ExtensionRefused, _: Translate = en
             "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
             "receipt, so it is too late to extend it.",
             id=request.id,
-            day=request.due_on.isoformat(),
+            day=formats.long_date(request.due_on, lang),
         )
     if code is access_requests.Refusal.BAD_MONTHS:
         return _("Choose one or two months.")

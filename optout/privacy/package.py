@@ -155,16 +155,20 @@ def statements(settings: Settings) -> dict[str, list[dict[str, str]]]:
 def translated(texts: Sequence[tuple[str, str, str]], settings: Settings) -> dict[str, list[dict[str, str]]]:
     """(key, title, text) entries in every language, with the controller's details put into them."""
     officer = settings.officer
-    details = {
-        "organisation": officer.organisation,
-        "attention": officer.attention,
-        "address": f"{officer.street}, {officer.postcode_city}, {officer.country}",
-        "email": officer.email,
-        "phone": officer.phone,
-    }
+
+    def details(language: str) -> dict[str, str]:  # the attention line and country are per language
+        country = officer.country_in(language)
+        return {
+            "organisation": officer.organisation,
+            "attention": officer.attention_in(language),
+            "address": ", ".join(part for part in (officer.street, officer.postcode_city, country) if part),
+            "email": officer.email,
+            "phone": officer.phone,
+        }
+
     return {
         language: [
-            {"key": key, "title": translate(language, title), "text": translate(language, text, **details)}
+            {"key": key, "title": translate(language, title), "text": translate(language, text, **details(language))}
             for key, title, text in texts
         ]
         for language in SUPPORTED

@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, request
-from flask_babel import format_date
 
+from .. import formats
 from ..catalog.cache import CampaignInfo
+from ..languages import N_
 from ..policy.service import PolicyState
 from ..tokens import LinkClaims, Purpose, TokenInvalid
 from . import i18n
@@ -18,7 +19,16 @@ from .extensions import get_catalog, get_policy, get_settings, get_tokens
 from .i18n import current_language
 from .session import get_session
 
+# Each language's own name, for the switch (marked with its lang): the same on every page.
 LANGUAGE_NAMES = {"nb": "Norsk (bokmål)", "en": "English"}
+# A language's name inside a sentence of the page's language: «… vises på bokmål», "… in Norwegian
+# (Bokmål)". Lower case in running bokmål text, unlike the switch's endonym.
+SENTENCE_NAMES = {"nb": N_("Norwegian (Bokmål)"), "en": N_("English")}
+
+
+def language_in_sentence(code: str) -> str:
+    """The name of language *code* as a sentence in the response's language writes it."""
+    return i18n._(SENTENCE_NAMES.get(code, code))
 
 
 def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, CampaignInfo]:
@@ -65,11 +75,12 @@ def _page_context() -> dict[str, Any]:
         "switch_url": switch_url,
         "officer": settings.officer,
         "policy_url": policy_url,
-        "policy_changed": format_date(policy_date, "long"),
+        "policy_changed": formats.long_date(policy_date, lang),
         "policy_changed_iso": policy_date.isoformat(),
         "officer_phone_uri": "tel:" + "".join(ch for ch in settings.officer.phone if ch.isdigit() or ch == "+"),
         "unknown_lang": i18n.unknown_language(),
         "language_names": LANGUAGE_NAMES,
+        "language_in_sentence": language_in_sentence,
     }
 
 

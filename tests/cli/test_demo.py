@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from click.testing import CliRunner
@@ -38,4 +39,22 @@ def test_demo_prints_links_that_work_and_serves_them(tmp_path, monkeypatch):
     again = CliRunner().invoke(cli, ["demo", "--no-serve"])  # a second run reuses the demo data
     assert again.exit_code == 0 and len(served) == 1
     assert password not in again.output  # and gives the console account a new password
+    app.extensions["optout.db"].engine.dispose()
+
+
+def test_the_demo_recipient_has_said_yes_to_partner_offers_once(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/demo.sqlite3"
+    monkeypatch.setenv("OPTOUT_DATABASE_URL", url)
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    for _run in range(2):  # a second run adds no second consent
+        assert CliRunner().invoke(cli, ["demo", "--no-serve"]).exit_code == 0
+    app = create_app({"TESTING": True, "OPTOUT_DATABASE_URL": url, "OPTOUT_BASE_URL": "http://127.0.0.1:5000", **KEYS})
+    result = app.test_cli_runner().invoke(cli, ["recipient", "show", demo_module.DEMO_ADDRESS])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["choices"] == {"topic:partner-offers": "opt-in"}
+    assert shown["receives"] == {"periodic": True, "partner-offers": True, "phone": False}
+    [event] = shown["history"]
+    assert (event["scope"], event["action"], event["source"]) == ("topic:partner-offers", "opt-in", "import")
     app.extensions["optout.db"].engine.dispose()

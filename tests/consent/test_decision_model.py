@@ -65,9 +65,9 @@ class TopicModel:
 
 
 TOPICS = {
-    "periodic": TopicModel("periodic", "email", False, "E-mails about the site"),
+    "periodic": TopicModel("periodic", "email", False, "Mesier newsletter"),
     "partner-offers": TopicModel("partner-offers", "email", True, "Offers from our partners"),
-    "phone": TopicModel("phone", "phone", True, "Pre-recorded phone messages"),
+    "phone": TopicModel("phone", "phone", True, "Pre-recorded phone calls"),
 }
 # slug: (topic, partner)
 CAMPAIGNS = {

@@ -158,7 +158,7 @@ def test_the_record_and_the_access_package_find_the_person_under_any_spelling(
 def test_the_cli_refuses_a_non_mailbox_saying_which_and_why(optout, newsletter, ledger, args, said):
     result = optout(*args)
     assert result.exit_code == 2
-    assert "is not an e-mail address" in result.stderr and said in result.stderr
+    assert "is not an email address" in result.stderr and said in result.stderr
     assert result.stdout == "" and ledger() == []
 
 

@@ -45,7 +45,7 @@ def test_add_refuses_a_second_account_before_asking(optout):
 
 def test_add_refuses_what_is_not_an_address(optout):
     result = optout("officer", "add", "not-an-address")
-    assert result.exit_code == 2 and "not an e-mail address" in result.output
+    assert result.exit_code == 2 and "not an email address" in result.output
 
 
 def test_list_shows_accounts_without_hashes(optout):

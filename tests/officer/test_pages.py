@@ -60,7 +60,9 @@ def test_overview_draws_a_chart_and_a_table_without_script_or_inline_style(app, 
     _record(app, "a@example.no", "topic:periodic", "opt-out")
     _record(app, "b@example.no", "topic:partner-offers", "opt-in")
     html = signed_in.get(console("/")).text
-    assert "<h2" in html and "Emne: E-post om nettstedet" in html and "Emne: Tilbud fra samarbeidspartnere" in html
+    assert (
+        "<h2" in html and "Emne: Nyhetsbrev fra Mesier" in html and "Emne: Tilbud fra samarbeids\u00adpartnere" in html
+    )
     assert html.count('<svg class="chart"') == 2 and html.count("<rect ") == 2
     assert 'role="img"' in html and "avmeldinger: 1" in html and "avmeldinger 1, påmeldinger 0" in html
     totals = re.search(r"<caption[^>]*>Sum for de siste 30 dagene</caption>(.*?)</table>", html, re.S)
@@ -82,7 +84,7 @@ def test_lookup_shows_choices_and_history_and_audits_only_the_id(app, signed_in,
     pid = pseudonymous_id(ID_KEY.encode(), "kari@example.no").hex()
     assert pid in html
     assert "Meldt av" in html and "Kommandolinjen" in html and "English" in html
-    assert "E-post om nettstedet: <strong>nei</strong> (Meldt av emnet)" in html
+    assert "Nyhetsbrev fra Mesier: <strong>nei</strong> (Meldt av emnet)" in html
     assert audit_log()[-1] == (EMAIL, "lookup", pid, {})
     assert "kari" not in str(audit_log()).lower()
     assert "kari@example.no" not in caplog.text.lower()

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from optout.dates import add_months, local_date
 from optout.db import utcnow
+from optout.formats import long_date
 from tests.officer.conftest import console, post
 
 ADDRESS = "kari.nordmann@example.no"
@@ -200,7 +201,7 @@ def test_extend_a_deadline_from_the_register(app, signed_in, audit_log, officer,
     extended_to = add_months(due, 2)
     assert re.search(
         rf'<p class="notice" role="status">Fristen for forespørsel {number} er forlenget\. '
-        rf"Svaret skal nå gis senest {extended_to.isoformat()}\.</p>",
+        rf"Svaret skal nå gis senest {re.escape(long_date(extended_to, 'nb'))}\.</p>",
         response.text,
     )
     assert _stored(app, number) == (due.isoformat(), extended_to.isoformat(), "Mange systemer å gå gjennom", officer)
@@ -255,7 +256,8 @@ def test_a_deadline_is_extended_only_once(app, signed_in, audit_log):
     before, stored = audit_log(), _stored(app, number)
     again = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "second"})
     assert again.status_code == 409
-    assert f"Fristen for forespørsel {number} er allerede forlenget, til {stored[1]}." in again.text
+    first_extension = long_date(dt.date.fromisoformat(str(stored[1])[:10]), "nb")
+    assert f"Fristen for forespørsel {number} er allerede forlenget, til {first_extension}." in again.text
     assert (_stored(app, number), audit_log()) == (stored, before)
 
 
@@ -279,7 +281,7 @@ def test_a_request_past_its_original_due_day_is_not_extended_in_the_officers_lan
     refused = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "many records"})
     assert refused.status_code == 409
     assert f"The deadline of request {number} was not extended." in refused.text
-    assert f"Request {number} was due on 2026-02-10." in refused.text and "too late to extend it" in refused.text
+    assert f"Request {number} was due on 10 February 2026." in refused.text and "too late to extend it" in refused.text
     assert (_stored(app, number)[1], audit_log()) == (None, before)
 
 

@@ -45,9 +45,9 @@ def _submit(client, url, wanted, *, path="", extra=None, referer=None):
 def test_page_shows_every_topic_with_description_and_default_choice(client, page_url):
     response = client.get(page_url)
     assert response.status_code == 200
-    for name in ("E-post om nettstedet", "Tilbud fra samarbeidspartnere", "Innspilte telefonmeldinger"):
+    for name in ("Nyhetsbrev fra Mesier", "Tilbud fra samarbeids\u00adpartnere", "Oppringinger med innspilt melding"):
         assert name in response.text
-    assert "Partnerne får aldri e-postadressen din" in response.text  # a description
+    assert "partnerne får aldri e-postadressen din" in response.text  # a description
     # periodic is opt-out based (on by default); partner offers and phone need consent.
     assert _checked(response.text) == {"topic:periodic", "channel:email", "channel:phone"}
     assert "partner:" not in response.text
@@ -95,7 +95,7 @@ def test_saving_records_each_change_and_confirms_it(client, page_url, ledger, ch
     assert len({e["change_id"] for e in events}) == 1 and events[0]["campaign_id"] == campaign.id
     shown = client.get(BASE_URL + response.headers["Location"])
     assert 'role="status"' in shown.text and "Valgene dine er lagret" in shown.text
-    assert "E-post om nettstedet: av" in shown.text and "Tilbud fra samarbeidspartnere: på" in shown.text
+    assert "Nyhetsbrev fra Mesier: av" in shown.text and "Tilbud fra samarbeids\u00adpartnere: på" in shown.text
     assert ">Angre<" in shown.text
     assert _checked(shown.text) == {"topic:partner-offers", "channel:email", "channel:phone"}
 

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from optout.dates import LOCAL, add_months, local_date
 from optout.db import utcnow
+from optout.formats import long_date
 from optout.privacy import access_requests
 from optout.web.session import get_session
 from tests.conftest import audit_rows
@@ -43,7 +44,7 @@ def test_a_repeat_within_twelve_months_is_refused_without_a_reason(optout):
     assert optout("requests", "add", "kari@example.no", "--received", "2026-01-10").exit_code == 0
     repeat = optout("requests", "add", "kari@example.no", "--received", "2026-12-01")
     assert repeat.exit_code == 1
-    assert "already asked on 2026-01-10" in repeat.output
+    assert "already asked on 10 January 2026" in repeat.output
     assert "--reason" in repeat.output
     allowed = optout("requests", "add", "kari@example.no", "--received", "2026-12-01", "--reason", "new data since")
     assert allowed.exit_code == 0, allowed.output
@@ -239,7 +240,7 @@ def test_extend_refuses_a_second_extension(optout, app):
     optout("requests", "add", "kari@example.no")
     [row] = _listed(optout)
     assert optout("requests", "extend", str(row["id"]), "--months", "1", "--reason", "many records").exit_code == 0
-    extended_to = add_months(add_months(_today(), 1), 1).isoformat()
+    extended_to = long_date(add_months(add_months(_today(), 1), 1), "en")
     output = _refused(optout, app, str(row["id"]), "--months", "1", "--reason", "even more")
     assert f"already extended, to {extended_to}" in output
 
@@ -248,7 +249,7 @@ def test_extend_refuses_after_the_original_due_day(optout, app):
     optout("requests", "add", "kari@example.no", "--received", "2026-01-10")
     [row] = _listed(optout)
     output = _refused(optout, app, str(row["id"]), "--months", "2", "--reason", "many records")
-    assert "was due on 2026-02-10" in output and "too late" in output
+    assert "was due on 10 February 2026" in output and "too late" in output
 
 
 def test_extend_refuses_an_answered_request(optout, app, tmp_path):

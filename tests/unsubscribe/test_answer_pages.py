@@ -25,9 +25,9 @@ def partner_links(links, make_campaign):
 
 WORDS = {
     "nb": {
-        "title": "Meld deg av «E-post om nettstedet»",
-        "h1": "Vil du melde deg av «E-post om nettstedet»?",
-        "already": "Du er allerede meldt av «E-post om nettstedet»",
+        "title": "Meld deg av «Nyhetsbrev fra Mesier»",
+        "h1": "Vil du melde deg av «Nyhetsbrev fra Mesier»?",
+        "already": "Du er allerede meldt av «Nyhetsbrev fra Mesier»",
         "unsubscribe": "Meld meg av",
         "undo": "Angre",
         "everything": "Meld meg av alt",
@@ -37,9 +37,9 @@ WORDS = {
         "see_all": "lenken «Dine valg» nederst i en e-post fra oss",
     },
     "en": {
-        "title": "Unsubscribe from “E-mails about the site”",
-        "h1": "Unsubscribe from “E-mails about the site”?",
-        "already": "You are already unsubscribed from “E-mails about the site”",
+        "title": "Unsubscribe from “Mesier newsletter”",
+        "h1": "Unsubscribe from “Mesier newsletter”?",
+        "already": "You are already unsubscribed from “Mesier newsletter”",
         "unsubscribe": "Unsubscribe",
         "undo": "Undo",
         "everything": "Unsubscribe from everything",
@@ -57,7 +57,7 @@ def test_the_confirmation_page_is_titled_as_its_heading_says(client, newsletter,
     page = client.get(newsletter.unsubscribe_url + f"?lang={lang}")
     assert title(page.text) == words["title"] and h1(page.text) == words["h1"]
     assert buttons(page.text) == [words["unsubscribe"], words["everything"]]
-    assert '<span class="nobr">nettstedet»?</span>' in page.text or '<span class="nobr">site”?</span>' in page.text
+    assert '<span class="nobr">Mesier»?</span>' in page.text or '<span class="nobr">newsletter”?</span>' in page.text
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])

@@ -53,7 +53,7 @@ def test_no_unsubscribe_page_or_answer_holds_the_preferences_link(client, made, 
 
 def test_the_answer_offers_undo_and_unsubscribe_from_everything(client, made, choices, pid_of, ledger):
     answer = client.post(made.unsubscribe_url, data=ONE_CLICK)
-    assert "Vi sender deg ikke lenger «E-post om nettstedet». De andre valgene dine er uendret." in answer.text
+    assert "Vi sender deg ikke lenger «Nyhetsbrev fra Mesier». De andre valgene dine er uendret." in answer.text
     assert "Meld meg av alt" in answer.text and "Angre" in answer.text
     undone = client.post(_action(answer.text, "/undo"), data={"change": CHANGE.search(answer.text)[1]})
     assert undone.status_code == 200 and "Avmeldingen er angret" in undone.text
@@ -79,7 +79,7 @@ def test_unsubscribe_from_everything_from_the_page_and_undo_it(client, made, cho
 def test_already_unsubscribed_says_so_and_offers_no_button_for_the_same_act(client, made, decide):
     decide(EMAIL, "everything", "opt-out")
     page = client.get(made.unsubscribe_url)
-    assert '<h1>Du er allerede meldt av «E-post om <span class="nobr">nettstedet»</span></h1>' in page.text
+    assert '<h1>Du er allerede meldt av «Nyhetsbrev fra <span class="nobr">Mesier»</span></h1>' in page.text
     assert 'value="One-Click"' not in page.text
 
 

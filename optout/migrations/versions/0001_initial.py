@@ -3,6 +3,10 @@
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-28
+
+The seeded texts were made concrete on 2026-12-01 (UX review 2026-12, seed table): a database
+created before keeps the texts it was seeded with; `optout topic edit` changes them on a running
+installation.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ TOPICS = [
         "basis": "opt-out",
         "for_partners": False,
         "position": 1,
-        "name_nb": "E-post om nettstedet",
-        "name_en": "E-mails about the site",
-        "description_nb": "Jevnlige e-poster fra oss med informasjon om nettstedet og tjenestene våre.",
-        "description_en": "Regular e-mails from us with information about the site and our services.",
+        "name_nb": "Nyhetsbrev fra Mesier",
+        "name_en": "Mesier newsletter",
+        "description_nb": "Nyheter og tips om mesier.com og tjenestene våre, omtrent én gang i måneden.",
+        "description_en": "News and tips about mesier.com and our services, about once a month.",
     },
     {
         "key": "partner-offers",
@@ -35,15 +39,15 @@ TOPICS = [
         "basis": "consent",
         "for_partners": True,
         "position": 2,
-        "name_nb": "Tilbud fra samarbeidspartnere",
+        "name_nb": "Tilbud fra samarbeids\u00adpartnere",  # a soft hyphen: it breaks there at 320 px
         "name_en": "Offers from our partners",
         "description_nb": (
-            "Kampanjetilbud som vi sender på vegne av markedsføringspartnere. "
-            "Partnerne får aldri e-postadressen din eller andre personopplysninger."
+            "Tilbud fra bedrifter vi samarbeider med. Vi sender dem selv \u2013 "
+            "partnerne får aldri e-postadressen din eller andre opplysninger om deg."
         ),
         "description_en": (
-            "Campaign offers that we send on behalf of marketing partners. "
-            "The partners never get your e-mail address or any other personal data."
+            "Offers from companies we work with. We send them ourselves: "
+            "our partners never get your email address or any other information about you."
         ),
     },
     {
@@ -52,10 +56,10 @@ TOPICS = [
         "basis": "consent",
         "for_partners": False,
         "position": 3,
-        "name_nb": "Innspilte telefonmeldinger",
-        "name_en": "Pre-recorded phone messages",
-        "description_nb": "Forhåndsinnspilte meldinger som vi ringer til telefonen din.",
-        "description_en": "Pre-recorded messages that we play when we call your phone.",
+        "name_nb": "Oppringinger med innspilt melding",
+        "name_en": "Pre-recorded phone calls",
+        "description_nb": "Vi ringer deg og spiller av en innspilt melding.",
+        "description_en": "We call you and play a recorded message.",
     },
 ]
 

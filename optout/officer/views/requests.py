@@ -14,13 +14,14 @@ import json
 from flask import Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 
+from ... import formats
 from ...dates import LOCAL, local_date
 from ...db import utcnow
 from ...identity import normalize
 from ...privacy import access_requests as register_of_requests
 from ...privacy import messages, package, service
 from ...web.extensions import get_settings
-from ...web.i18n import _
+from ...web.i18n import _, current_language
 from ...web.pages import current_policy
 from ...web.session import get_session
 from .. import guard
@@ -86,10 +87,12 @@ def register_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _)]
+        refused = [messages.repeat_refused(error, _, current_language())]
         return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
     db.commit()
-    done = _("Request registered. The answer is due on %(day)s.", day=request.due_on.isoformat())
+    done = _(
+        "Request registered. The answer is due on %(day)s.", day=formats.long_date(request.due_on, current_language())
+    )
     return _register_page(RequestForm(formdata=None), PackageForm(formdata=None), {}, done, 200)
 
 
@@ -117,7 +120,7 @@ def answer_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _)]
+        refused = [messages.repeat_refused(error, _, current_language())]
         return _register_page(RequestForm(formdata=None), form, {"package": refused}, None, 409)
     db.commit()
     request, data = answer.request, answer.package
@@ -152,12 +155,12 @@ def extend_request(request_id: int) -> ResponseReturnValue:
             if error.code in (register_of_requests.Refusal.BAD_MONTHS, register_of_requests.Refusal.NO_REASON)
             else 409
         )
-        refused = [messages.extension_refused(error, _)]
+        refused = [messages.extension_refused(error, _, current_language())]
         return _register_page(*blank, {"extend": refused}, None, status, (request_id, form))
     db.commit()
     done = _(
         "The deadline of request %(id)s is extended: the answer is now due on %(day)s.",
         id=request_id,
-        day=due.isoformat(),
+        day=formats.long_date(due, current_language()),
     )
     return _register_page(*blank, {}, done, 200)
