@@ -19,6 +19,7 @@ from ..audit.service import AuditAction
 from ..catalog import service as catalog
 from ..config import Settings
 from ..consent.rules import Freshness
+from ..labels import Names
 from ..ledger.export import LedgerFilter
 from ..models import AccessRequest
 from . import access_requests, erasure, package, processing_record
@@ -26,10 +27,11 @@ from . import access_requests, erasure, package, processing_record
 
 @dataclass(frozen=True)
 class Answer:
-    """An answered access request and the package that answers it."""
+    """An answered access request, the package that answers it, and the names its letter uses."""
 
     request: AccessRequest
     package: dict[str, Any]
+    names: Names
 
 
 def register_request(
@@ -58,14 +60,13 @@ def answer_request(
     request = access_requests.open_request(session, pid) or register_request(
         session, pid, actor=actor, reason=reason, received_at=received_at
     )
-    data = package.build(
-        session, pid, email=email, settings=settings, request=request, topics=catalog.topics(session), fresh=fresh
-    )
+    topics = catalog.topics(session)
+    data = package.build(session, pid, email=email, settings=settings, request=request, topics=topics, fresh=fresh)
     access_requests.answer(request)
     audit.record(
         session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}
     )
-    return Answer(request, data)
+    return Answer(request, data, package.names(session, topics))
 
 
 def extend_request(session: Session, request: AccessRequest, *, months: int, reason: str, actor: str) -> dt.date:

@@ -19,6 +19,21 @@ from tests.officer.conftest import console, post
 
 ADDRESS = "kari.nordmann@example.no"
 
+MONTHS_NB = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
+
 
 @pytest.fixture
 def history(decide):
@@ -199,8 +214,8 @@ def test_extend_a_deadline_from_the_register(app, signed_in, audit_log, officer,
     due = add_months(_today(), 1)
     extended_to = add_months(due, 2)
     assert re.search(
-        rf'<p class="notice" role="status">Fristen for forespørsel {number} er forlenget\. '
-        rf"Svaret skal nå gis senest {extended_to.isoformat()}\.</p>",
+        rf'<p class="success" role="status">Fristen for forespørsel {number} er forlenget\. '
+        rf"Svaret skal nå gis senest {extended_to.day}\. {MONTHS_NB[extended_to.month - 1]} {extended_to.year}\.</p>",
         response.text,
     )
     assert _stored(app, number) == (due.isoformat(), extended_to.isoformat(), "Mange systemer å gå gjennom", officer)

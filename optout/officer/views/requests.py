@@ -17,10 +17,11 @@ from flask.typing import ResponseReturnValue
 from ...dates import LOCAL, local_date
 from ...db import utcnow
 from ...identity import normalize
+from ...labels.times import day
 from ...privacy import access_requests as register_of_requests
 from ...privacy import messages, package, service
 from ...web.extensions import get_settings
-from ...web.i18n import _
+from ...web.i18n import _, current_language
 from ...web.pages import current_policy
 from ...web.session import get_session
 from .. import guard
@@ -89,7 +90,7 @@ def register_request() -> ResponseReturnValue:
         refused = [messages.repeat_refused(error, _)]
         return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
     db.commit()
-    done = _("Request registered. The answer is due on %(day)s.", day=request.due_on.isoformat())
+    done = _("Request registered. The answer is due on %(day)s.", day=day(request.due_on, current_language()))
     return _register_page(RequestForm(formdata=None), PackageForm(formdata=None), {}, done, 200)
 
 
@@ -124,7 +125,7 @@ def answer_request() -> ResponseReturnValue:
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2), "application/json"
     else:
-        body, mimetype = package.render_html(current_app.jinja_env, data, settings), "text/html"
+        body, mimetype = package.render_html(current_app.jinja_env, data, settings, answer.names), "text/html"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="access-request-{request.id}.{fmt}"'
     return response
@@ -158,6 +159,6 @@ def extend_request(request_id: int) -> ResponseReturnValue:
     done = _(
         "The deadline of request %(id)s is extended: the answer is now due on %(day)s.",
         id=request_id,
-        day=due.isoformat(),
+        day=day(due, current_language()),
     )
     return _register_page(*blank, {}, done, 200)
