@@ -17,10 +17,13 @@ from .. import labels
 from ..labels import Names
 from ..labels.times import day, moment
 from ..languages import N_, SUPPORTED, translate
+from ..models import Source
 
 YOU_GET = N_("You get: %(list)s.")
 YOU_DO_NOT_GET = N_("You do not get: %(list)s.")
 NOTHING = N_("You get nothing from us.")
+# A person reads "Command line" as jargon: to them it is a choice our staff recorded for them.
+SOURCES = {**labels.SOURCES, Source.CLI: N_("Recorded for you by our staff")}
 LANGUAGE_NAMES = {"nb": N_("Norwegian (Bokmål)"), "en": N_("English")}
 _LOCALE = {"nb": "nb", "en": "en_GB"}
 
@@ -38,6 +41,14 @@ def sentences(receives: Mapping[str, bool], names: Names) -> list[str]:
     if not_got:
         said.append(translate(lang, YOU_DO_NOT_GET, list=_listed(not_got, lang)))
     return said
+
+
+def _version(version: str | None, lang: str) -> str:
+    """A privacy policy version: its day written out when it is named by one (``2020-02-28``)."""
+    try:
+        return day(version, lang) if version else ""
+    except ValueError:
+        return version or ""
 
 
 def _language(code: str | None, lang: str) -> str:
@@ -58,7 +69,7 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
                 "scope": names.scope(c["scope"]),
                 "status": labels.status(c["scope"], c["status"], lang),
                 "changed": moment(c["changed_at"], lang),
-                "policy": c["policy_version"] or "",
+                "policy": _version(c["policy_version"], lang),
             }
             for c in data["current_choices"]
         ],
@@ -67,10 +78,10 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
                 "when": moment(e["occurred_at"] or e["at"], lang),
                 "scope": names.scope(e["scope"]),
                 "action": labels.action(e["scope"], e["action"], lang),
-                "source": labels.word(labels.SOURCES, e["source"], lang),
+                "source": labels.word(SOURCES, e["source"], lang),
                 "campaign": e["campaign"] or "",
                 "language": _language(e["lang"], lang),
-                "policy": e["policy_version"] or "",
+                "policy": _version(e["policy_version"], lang),
                 "evidence": e["evidence"] or "",
             }
             for e in data["history"]

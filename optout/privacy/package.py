@@ -61,8 +61,8 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
         "recipients",
         N_("Who receives your data (recipients)"),
         N_(
-            "Only our processors, the companies that host this service and deliver our e-mail, under data "
-            "processing agreements. Marketing partners never receive your e-mail address, your id or any "
+            "Only our processors, the companies that host this service and deliver our email, under data "
+            "processing agreements. Marketing partners never receive your email address, your ID or any "
             "other personal data: they only get totals."
         ),
     ),
