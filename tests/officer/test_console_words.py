@@ -4,7 +4,6 @@ linking to their fields, and an export bound that includes the day it names."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import re
 
@@ -75,7 +74,7 @@ def test_a_refused_form_has_an_error_title_and_a_summary_linking_to_the_field(si
     page = post(signed_in, path, data)
     assert page.status_code == 422, page.text
     text = html.unescape(page.text)
-    assert re.search(r"<title>Feil: [^<]+ – Personvernkonsoll", text), re.search(r"<title>.*</title>", text)
+    assert re.search(r"<title>Feil: [^<]+ \u2013 Personvernkonsoll", text), re.search(r"<title>.*</title>", text)
     summary = text.split('<div class="error-summary" role="alert"')[1].split("</div>")[0]
     assert "Noe må rettes" in summary and f'<a href="#{field}">' in summary
     assert f'id="{field}"' in text  # the link lands on the field
