@@ -13,8 +13,6 @@ from ..labels import Names
 from ..labels import audit as audit_words
 from ..web.i18n import current_language
 
-__all__ = ["Names", "action", "audit_action", "audit_detail", "choice", "event_action", "fault", "source"]
-
 
 def action(code: str) -> str:
     """A ledger action (no scope known: an opt-in reads "Opted in")."""
