@@ -7,8 +7,10 @@ from here, so a translation is written once.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
+from ..labels.times import day as written
 from . import access_requests, package
 
 
@@ -23,33 +25,41 @@ def english(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english) -> str:
+def _day(value: dt.date | None, lang: str | None) -> str:
+    """A day in a sentence: written out in *lang* (the console), ISO without one (the CLI's output)."""
+    if value is None:
+        return ""
+    return written(value, lang) if lang else value.isoformat()
+
+
+def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english, *, lang: str | None = None) -> str:
     """Why a repeated request was not registered (and how to answer it anyway)."""
     return _(
         "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
         "declined (privacy policy § 8 and § 10); to answer anyway, give the reason.",
-        day=package.received_on(error.previous).isoformat(),
+        day=_day(package.received_on(error.previous), lang),
     )
 
 
-def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english) -> str:
+def extension_refused(
+    error: access_requests.ExtensionRefused, _: Translate = english, *, lang: str | None = None
+) -> str:
     """Why a request's deadline was not extended."""
     request, code = error.request, error.code
     if code is access_requests.Refusal.ANSWERED:
         return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
     if code is access_requests.Refusal.ALREADY_EXTENDED:
-        day = request.extended_to.isoformat() if request.extended_to else ""
         return _(
             "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
             id=request.id,
-            day=day,
+            day=_day(request.extended_to, lang),
         )
     if code is access_requests.Refusal.TOO_LATE:
         return _(
             "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
             "receipt, so it is too late to extend it.",
             id=request.id,
-            day=request.due_on.isoformat(),
+            day=_day(request.due_on, lang),
         )
     if code is access_requests.Refusal.BAD_MONTHS:
         return _("Choose one or two months.")

@@ -133,3 +133,11 @@ def test_the_audit_trail_names_the_category_and_the_inclusive_bound(signed_in, a
     text = html.unescape(signed_in.get(console("/audit")).text)
     assert "csv: before 1 December 2026, category E-mails about the site" in text
     assert "Password accepted" in text
+
+
+def test_a_refused_repeat_writes_its_day_out_in_the_viewers_language(signed_in):
+    assert post(signed_in, "/requests", {"email": ADDRESS, "received": "2026-01-31"}).status_code == 200
+    again = post(signed_in, "/requests", {"email": ADDRESS})
+    assert again.status_code == 409
+    assert "Denne personen ba om innsyn 31. januar 2026, for under tolv måneder siden." in html.unescape(again.text)
+    assert '<a href="#request-email">' in again.text and "<title>Feil: " in again.text

@@ -270,7 +270,9 @@ def test_a_deadline_is_extended_only_once(app, signed_in, audit_log):
     before, stored = audit_log(), _stored(app, number)
     again = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "second"})
     assert again.status_code == 409
-    assert f"Fristen for forespørsel {number} er allerede forlenget, til {stored[1]}." in again.text
+    extended_to = dt.date.fromisoformat(stored[1])
+    written = f"{extended_to.day}. {MONTHS_NB[extended_to.month - 1]} {extended_to.year}"
+    assert f"Fristen for forespørsel {number} er allerede forlenget, til {written}." in again.text
     assert (_stored(app, number), audit_log()) == (stored, before)
 
 
@@ -294,7 +296,7 @@ def test_a_request_past_its_original_due_day_is_not_extended_in_the_officers_lan
     refused = post(signed_in, f"/requests/{number}/extend", {"months": "2", "reason": "many records"})
     assert refused.status_code == 409
     assert f"The deadline of request {number} was not extended." in refused.text
-    assert f"Request {number} was due on 2026-02-10." in refused.text and "too late to extend it" in refused.text
+    assert f"Request {number} was due on 10 February 2026." in refused.text and "too late to extend it" in refused.text
     assert (_stored(app, number)[1], audit_log()) == (None, before)
 
 

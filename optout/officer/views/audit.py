@@ -9,6 +9,7 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ...audit import service as audit
+from ...labels import Names
 from ...models import AuditEntry
 from ...web.session import get_session
 from .. import labels
@@ -38,7 +39,7 @@ class AuditRow:
     legacy: bool  # written before 0009: the detail is the English text it was recorded with
 
     @classmethod
-    def of(cls, entry: AuditEntry, names: labels.Names) -> AuditRow:
+    def of(cls, entry: AuditEntry, names: Names) -> AuditRow:
         """Render *entry* for the page, with topic and partner *names* for the codes in it."""
         data = entry.data or {}
         detail = labels.audit_detail(entry.action, data, entry.subject_pid, names)

@@ -87,7 +87,7 @@ def register_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _)]
+        refused = [messages.repeat_refused(error, _, lang=current_language())]
         return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
     db.commit()
     done = _("Request registered. The answer is due on %(day)s.", day=day(request.due_on, current_language()))
@@ -118,7 +118,7 @@ def answer_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _)]
+        refused = [messages.repeat_refused(error, _, lang=current_language())]
         return _register_page(RequestForm(formdata=None), form, {"package": refused}, None, 409)
     db.commit()
     request, data = answer.request, answer.package
@@ -153,7 +153,7 @@ def extend_request(request_id: int) -> ResponseReturnValue:
             if error.code in (register_of_requests.Refusal.BAD_MONTHS, register_of_requests.Refusal.NO_REASON)
             else 409
         )
-        refused = [messages.extension_refused(error, _)]
+        refused = [messages.extension_refused(error, _, lang=current_language())]
         return _register_page(*blank, {"extend": refused}, None, status, (request_id, form))
     db.commit()
     done = _(
