@@ -4,12 +4,16 @@ linking to their fields, and an export bound that includes the day it names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
 
+from optout.dates import local_date
+from optout.db import utcnow
 from tests.officer.conftest import console, post
+from tests.officer.test_rights import MONTHS_NB
 
 ADDRESS = "kari@example.no"
 
@@ -136,8 +140,10 @@ def test_the_audit_trail_names_the_category_and_the_inclusive_bound(signed_in, a
 
 
 def test_a_refused_repeat_writes_its_day_out_in_the_viewers_language(signed_in):
-    assert post(signed_in, "/requests", {"email": ADDRESS, "received": "2026-01-31"}).status_code == 200
+    first = local_date(utcnow()) - dt.timedelta(days=40)
+    assert post(signed_in, "/requests", {"email": ADDRESS, "received": first.isoformat()}).status_code == 200
     again = post(signed_in, "/requests", {"email": ADDRESS})
     assert again.status_code == 409
-    assert "Denne personen ba om innsyn 31. januar 2026, for under tolv måneder siden." in html.unescape(again.text)
+    written = f"{first.day}. {MONTHS_NB[first.month - 1]} {first.year}"
+    assert f"Denne personen ba om innsyn {written}, for under tolv måneder siden." in html.unescape(again.text)
     assert '<a href="#request-email">' in again.text and "<title>Feil: " in again.text
