@@ -159,7 +159,7 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
         if fmt == "json":
             out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         else:
-            out.write(package.render_html(current_app.jinja_env, data, get_settings()))
+            out.write(package.render_html(current_app.jinja_env, data, get_settings(), answer.names))
     db.commit()
     click.echo(f"Access request {request.id} answered (due {request.answer_due.isoformat()}).", err=True)
 

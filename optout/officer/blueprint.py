@@ -12,7 +12,7 @@ from flask import Blueprint, g, request, session
 from flask.typing import ResponseReturnValue
 
 from ..web.i18n import explicit_language
-from . import chart, guard, labels
+from . import chart, errors, guard, labels
 from .navigation import NAV
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
@@ -27,6 +27,11 @@ for _name, _label in {
     "fault_label": labels.fault,
 }.items():
     bp.add_app_template_filter(_label, _name)
+# Labels that depend on the scope too: ``{{ choice_label(scope, status) }}``.
+bp.add_app_template_global(labels.choice, "choice_label")
+bp.add_app_template_global(labels.event_action, "event_action_label")
+# A refused form's summary: ``{% set error_summary = errors|error_summary("email") %}``.
+bp.add_app_template_filter(errors.summary, "error_summary")
 
 
 @bp.before_request

@@ -49,7 +49,7 @@ class RequestForm(FlaskForm):  # type: ignore[misc]
     """Register an access request received by letter, e-mail or phone."""
 
     email = _address(_l("The person's e-mail address"))
-    received = DateField(_l("Received on (empty: today)"), validators=[Optional()])
+    received = DateField(_l("Received on (leave empty for today)"), validators=[Optional()])
     reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
 
 
@@ -81,8 +81,8 @@ class LedgerExportForm(FlaskForm):  # type: ignore[misc]
     """Which ledger events to download; the choices are filled from the catalog by the view."""
 
     since = DateField(_l("From (inclusive)"), validators=[Optional()])
-    until = DateField(_l("Until (exclusive)"), validators=[Optional()])
-    topic = SelectField(_l("Topic"), choices=[], validate_choice=True)
+    until = DateField(_l("Until (inclusive)"), validators=[Optional()])
+    topic = SelectField(_l("Category"), choices=[], validate_choice=True)
     partner = SelectField(_l("Partner"), choices=[], validate_choice=True)
     campaign = SelectField(_l("Campaign"), choices=[], validate_choice=True)
     format = SelectField(_l("Format"), choices=[SelectChoice("csv", "CSV"), SelectChoice("jsonl", "JSON Lines")])
@@ -108,6 +108,6 @@ class EraseConfirmForm(EraseForm):
     """The second step: the officer confirms, having seen what will be removed."""
 
     confirm = BooleanField(
-        _l("I have checked the address and want to erase this person"),
+        _l("I have checked the address and want to erase this person's data"),
         validators=[InputRequired(_l("Tick the box to confirm."))],
     )

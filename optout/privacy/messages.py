@@ -8,6 +8,7 @@ extracted into the catalog from here, so a translation is written once.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 from .. import formats
@@ -25,33 +26,37 @@ def english(message: str, **variables: Any) -> str:
     return message % variables if variables else message
 
 
-def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english, lang: str = "en") -> str:
+def _day(value: dt.date | None, lang: str) -> str:
+    """A day in a sentence, written out in *lang* (the console's, or English for the CLI)."""
+    return "" if value is None else formats.long_date(value, lang)
+
+
+def repeat_refused(error: access_requests.RepeatedRequest, _: Translate = english, *, lang: str = "en") -> str:
     """Why a repeated request was not registered (and how to answer it anyway)."""
     return _(
         "This person already asked on %(day)s, less than twelve months ago. Repeated requests may be "
         "declined (privacy policy § 8 and § 10); to answer anyway, give the reason.",
-        day=formats.long_date(package.received_on(error.previous), lang),
+        day=_day(package.received_on(error.previous), lang),
     )
 
 
-def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english, lang: str = "en") -> str:
+def extension_refused(error: access_requests.ExtensionRefused, _: Translate = english, *, lang: str = "en") -> str:
     """Why a request's deadline was not extended."""
     request, code = error.request, error.code
     if code is access_requests.Refusal.ANSWERED:
         return _("Request %(id)s is already answered; there is nothing to extend.", id=request.id)
     if code is access_requests.Refusal.ALREADY_EXTENDED:
-        day = formats.long_date(request.extended_to, lang) if request.extended_to else ""
         return _(
             "The deadline of request %(id)s was already extended, to %(day)s. It can be extended only once.",
             id=request.id,
-            day=day,
+            day=_day(request.extended_to, lang),
         )
     if code is access_requests.Refusal.TOO_LATE:
         return _(
             "Request %(id)s was due on %(day)s. The person must be told of an extension within one month of "
             "receipt, so it is too late to extend it.",
             id=request.id,
-            day=formats.long_date(request.due_on, lang),
+            day=_day(request.due_on, lang),
         )
     if code is access_requests.Refusal.BAD_MONTHS:
         return _("Choose one or two months.")

@@ -20,10 +20,12 @@ from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..dates import local_date
 from ..db import utcnow
-from ..languages import N_, SUPPORTED, translate
+from ..labels import Names
+from ..languages import DEFAULT, N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
-from ..models import AccessRequest, Campaign, Choice, Topic
+from ..models import AccessRequest, Campaign, Choice, Partner, Topic
 from ..pids import Pid
+from . import letter
 
 FORMAT = "optout-access-package/1"
 TEMPLATE = "privacy/package.html"
@@ -42,17 +44,17 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
         "purposes",
         N_("Why we process your data (purposes)"),
         N_(
-            "We send periodic e-mails about our site and, only if you agreed, campaign offers that we send "
-            "on behalf of marketing partners and pre-recorded phone messages. We record every choice you make "
-            "so that we respect it and can prove it (GDPR Art. 7(1) and Art. 21)."
+            "We send you regular emails about our site. Only if you have said yes do we also send you offers "
+            "on behalf of our partners and call you with recorded messages. We record every choice you make so "
+            "that we can respect it and prove it (GDPR Articles 7(1) and 21)."
         ),
     ),
     (
         "categories",
         N_("What we hold (categories of personal data)"),
         N_(
-            "This service does not store your e-mail address. It keeps a pseudonymous id computed from the "
-            "address with a secret key, your choices for each topic, partner and channel, and the history of "
+            "This service does not store your email address. It keeps a pseudonymous ID computed from the "
+            "address with a secret key, your choices for each category, partner and channel, and the history of "
             "those choices: when, how, in which language and under which version of our privacy policy."
         ),
     ),
@@ -60,14 +62,14 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
         "recipients",
         N_("Who receives your data (recipients)"),
         N_(
-            "Only our processors, the companies that host this service and deliver our e-mail, under data "
-            "processing agreements. Marketing partners never receive your e-mail address, your id or any "
+            "Only our processors, the companies that host this service and deliver our email, under data "
+            "processing agreements. Marketing partners never receive your email address, your ID or any "
             "other personal data: they only get totals."
         ),
     ),
     (
         "retention",
-        N_("How long we keep it"),
+        N_("How long we keep your data"),
         N_(
             "Your choices and their history are kept as long as we may send you messages and as long as we "
             "need them to prove your choices. If you ask us to erase your data, everything is deleted except "
@@ -92,8 +94,8 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
         "source",
         N_("Where the data comes from"),
         N_(
-            "From you: your own choices in our e-mails and on our preference page. Where the history says "
-            "\u201cimport\u201d, the entry records a consent or a refusal you gave us elsewhere, with its evidence."
+            "From you: the choices you made in our emails and on the \u201cYour choices\u201d page. Where the "
+            "history shows \u201cImport\u201d, it is a consent or refusal you gave us elsewhere, with its evidence."
         ),
     ),
     (
@@ -107,32 +109,35 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
 LABELS: dict[str, str] = {
     "title": N_("Your data at %(organisation)s"),
     "intro": N_(
-        "This is a copy of everything our e-mail preference center holds about the address below, "
-        "with the information the GDPR (Art. 15) says you are owed."
+        "This is a copy of everything we hold about the email address below in the service where you choose "
+        "what we send you, together with the information you are entitled to under Article 15 of the GDPR."
     ),
-    "generated": N_("Made"),
-    "email": N_("E-mail address"),
-    "pid": N_("Pseudonymous id"),
+    "generated": N_("Created"),
+    "email": N_("Email address"),
+    "pid": N_("Pseudonymous ID"),
     "received": N_("Request received"),
     "due": N_("Answer due"),
     "answered": N_("Answered"),
     "extension": N_("Why the deadline was extended"),
     "choices": N_("Your current choices"),
     "history": N_("The history of your choices"),
-    "campaigns": N_("Campaigns your choices were made through"),
+    "campaigns": N_("Emails you made your choices from"),
     "requests": N_("Your access requests"),
     "about": N_("About the processing"),
     "scope": N_("Applies to"),
     "status": N_("Choice"),
     "changed": N_("Changed"),
     "policy": N_("Privacy policy version"),
-    "time": N_("Time (UTC)"),
+    "time": N_("When"),
     "action": N_("What happened"),
     "source": N_("How"),
-    "campaign": N_("Campaign"),
+    "campaign": N_("From the email"),
     "language": N_("Language"),
     "evidence": N_("Evidence"),
-    "topic": N_("Topic"),
+    "topic": N_("Category"),
+    "recorded": N_("What you have told us"),
+    "appendix": N_("Appendix"),
+    "times": N_("Times are given in Norwegian time, to the minute. We store them in UTC (coordinated universal time)."),
     "partner": N_("Partner"),
     "none": N_("None."),
 }
@@ -252,9 +257,18 @@ def build(
     }
 
 
-def render_html(templates: Environment, data: dict[str, Any], settings: Settings) -> str:
-    """The package as one standalone, printable HTML document (no request needed: the CLI renders it too)."""
-    return templates.get_template(TEMPLATE).render(package=data, labels=labels(settings))
+def names(session: Session, topics: Sequence[Topic]) -> Names:
+    """The topic and partner names the letter uses (in bokmål; :func:`letter.letters` gives each language)."""
+    partners = {p.slug: p.name for p in session.scalars(select(Partner)).all()}
+    return Names.of(topics, partners, DEFAULT)
+
+
+def render_html(templates: Environment, data: dict[str, Any], settings: Settings, known: Names) -> str:
+    """The package as one standalone, printable letter in HTML, in bokmål and English (no request
+    needed: the CLI renders it too), with topic and partner names from *known*."""
+    return templates.get_template(TEMPLATE).render(
+        package=data, labels=labels(settings), letters=letter.letters(data, known)
+    )
 
 
 def received_on(request: AccessRequest) -> dt.date:

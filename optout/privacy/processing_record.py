@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..dates import LOCAL
 from ..db import utcnow
+from ..labels.times import moment
 from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, ConsentEvent, FilterRun, Partner, Source, Topic
@@ -52,8 +53,8 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "categories",
         N_("(c) Categories of data subjects and of personal data"),
         N_(
-            "Recipients of our e-mail and phone messages. Kept: a pseudonymous id computed from the e-mail "
-            "address with a secret key (the address itself is not stored), the choices for each topic, partner "
+            "Recipients of our email and phone messages. Kept: a pseudonymous ID computed from the email "
+            "address with a secret key (the address itself is not stored), the choices for each category, partner "
             "and channel, their history (when, how, language, privacy-policy version, evidence of consents given "
             "elsewhere) and access requests. No special categories of data."
         ),
@@ -88,26 +89,26 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "security",
         N_("(g) Technical and organisational security measures"),
         N_(
-            "No address is stored: ids are keyed hashes (HMAC-SHA256) whose key stays outside the database. "
+            "No address is stored: IDs are keyed hashes (HMAC-SHA256) whose key stays outside the database. "
             "Links are signed (HMAC-SHA256), carry no address and are never tracked. Every choice is an entry in "
             "a hash-chained, tamper-evident ledger. The officer's console needs a password (argon2id) and locks "
             "after repeated failures; its sessions are short, its forms protected against forgery, and every "
             "export, access request and erasure is written to an audit trail. HTTPS with HSTS and a strict "
-            "content security policy; no third-party content."
+            "Content Security Policy (CSP); no third-party content."
         ),
     ),
 )
 
 LABELS: dict[str, str] = {
-    "title": N_("Record of processing: the e-mail preference center of %(organisation)s"),
+    "title": N_("Record of processing: the email preference centre of %(organisation)s"),
     "intro": N_(
         "The entry for this processing activity in the record that GDPR Art. 30(1) requires, made from the "
         "service's own configuration and data. It names no person."
     ),
-    "generated": N_("Made"),
+    "generated": N_("Created"),
     "policy": N_("Privacy policy in force"),
-    "topics": N_("Topics and their legal basis"),
-    "topic": N_("Topic"),
+    "topics": N_("Categories and their legal basis"),
+    "topic": N_("Category"),
     "basis": N_("Legal basis"),
     "consent": N_("consent: sent only after an opt-in"),
     "opt-out": N_("existing customers: sent until the recipient refuses"),
@@ -137,7 +138,7 @@ def build(session: Session, settings: Settings, *, year: int | None = None) -> d
         "generated_at": timestamp(utcnow()),
         "policy_version": state.current.version,
         "topics": [
-            {"key": topic.key, "basis": topic.basis}
+            {"key": topic.key, "basis": topic.basis, "names": {lang: topic.name(lang) for lang in SUPPORTED}}
             for topic in session.scalars(select(Topic).order_by(Topic.key)).all()
         ],
         "partners": list(session.scalars(select(Partner.name).order_by(Partner.name)).all()),
@@ -182,4 +183,5 @@ def labels(settings: Settings, year: int | None) -> dict[str, dict[str, str]]:
 def render_html(templates: Environment, data: dict[str, Any], settings: Settings) -> str:
     """The record as one standalone, printable HTML document."""
     year = data["disclosures"]["year"] if data["disclosures"] else None
-    return templates.get_template(TEMPLATE).render(record=data, labels=labels(settings, year))
+    generated = {language: moment(data["generated_at"], language) for language in SUPPORTED}
+    return templates.get_template(TEMPLATE).render(record=data, labels=labels(settings, year), generated=generated)

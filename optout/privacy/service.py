@@ -19,6 +19,7 @@ from ..audit.service import AuditAction
 from ..catalog import service as catalog
 from ..config import Settings
 from ..consent.rules import Freshness
+from ..labels import Names
 from ..ledger.export import LedgerFilter
 from ..models import AccessRequest
 from ..pids import Pid
@@ -27,10 +28,11 @@ from . import access_requests, erasure, package, processing_record
 
 @dataclass(frozen=True)
 class Answer:
-    """An answered access request and the package that answers it."""
+    """An answered access request, the package that answers it, and the names its letter uses."""
 
     request: AccessRequest
     package: dict[str, Any]
+    names: Names
 
 
 def register_request(
@@ -59,14 +61,13 @@ def answer_request(
     request = access_requests.open_request(session, pid) or register_request(
         session, pid, actor=actor, reason=reason, received_at=received_at
     )
-    data = package.build(
-        session, pid, email=email, settings=settings, request=request, topics=catalog.topics(session), fresh=fresh
-    )
+    topics = catalog.topics(session)
+    data = package.build(session, pid, email=email, settings=settings, request=request, topics=topics, fresh=fresh)
     access_requests.answer(request)
     audit.log_action(
         session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}
     )
-    return Answer(request, data)
+    return Answer(request, data, package.names(session, topics))
 
 
 def extend_request(session: Session, request: AccessRequest, *, months: int, reason: str, actor: str) -> dt.date:

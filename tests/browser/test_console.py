@@ -24,7 +24,7 @@ PAGES = [  # (nav link in bokmål, in English, screenshot name)
     ("Oversikt", "Overview", "overview"),
     ("Slå opp en person", "Look up a person", "lookup"),
     ("Innsynsforespørsler", "Access requests", "requests"),
-    ("Eksporter", "Exports", "exports"),
+    ("Eksport", "Exports", "exports"),
     ("Sletting", "Erasure", "erasure"),
     ("Kampanjerapporter", "Campaign reports", "campaigns"),
     ("Samtykkelogg", "Ledger", "ledger"),
@@ -139,7 +139,7 @@ def test_look_up_a_person_then_log_out(desk, console_data, request):
     desk.wait_for_selector("text=Du er logget ut.")
     desk.goto(f"{origin}/officer/ledger")
     assert desk.url.startswith(f"{origin}/officer/login")
-    assert desk.problems == []
+    assert [p for p in desk.problems if "422" not in p] == []  # only the refused address
 
 
 def test_register_a_request_extend_it_then_erase_the_person(desk, console_data, request):
@@ -165,10 +165,10 @@ def test_register_a_request_extend_it_then_erase_the_person(desk, console_data, 
     desk.wait_for_selector("h2:text('Kontroller før du sletter')")
     _check_page(desk, "nb")
     _shoot(desk, request, "nb-erasure-review")
-    desk.click("button:text('Slett denne personen')")  # without the tick: refused
+    desk.click("button:text('Slett opplysningene')")  # without the tick: refused
     desk.wait_for_selector("text=Kryss av i boksen for å bekrefte.")
     desk.check("#confirm")
-    desk.click("button:text('Slett denne personen')")
+    desk.click("button:text('Slett opplysningene')")
     desk.wait_for_selector("text=Slettet.")
     _check_page(desk, "nb")
     _shoot(desk, request, "nb-erasure-done")

@@ -97,10 +97,10 @@ def test_the_audit_page_renders_entries_in_bokmal_and_english(signed_in, optout,
         "Access request registered",
         f"Request {number}, person {pid_of(ADDRESS)}",
         "Ledger exported",
-        "csv: topic phone",
+        "csv: category Pre-recorded phone calls",
         "Looked up a person",
         "a person since erased",
-        "Tombstone: ledger event",
+        "Do-not-contact entry kept: ledger event",
         '<td lang="en">ledger (csv): everything</td>',  # from before 0009, as it was written
     ):
         assert words in english, words
@@ -109,9 +109,9 @@ def test_the_audit_page_renders_entries_in_bokmal_and_english(signed_in, optout,
         "Innsynsforespørsel registrert",
         f"Forespørsel {number}, person {pid_of(ADDRESS)}",
         "Samtykkeloggen eksportert",
-        "csv: emne phone",
+        "csv: kategori Oppringinger med innspilt melding",
         "en person som siden er slettet",
-        "Sperreoppføring: logghendelse",
+        "«Ikke kontakt»-oppføring beholdt: hendelse",
     ):
         assert words in norwegian, words
     assert ADDRESS not in english and OTHER not in norwegian

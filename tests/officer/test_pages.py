@@ -61,7 +61,9 @@ def test_overview_draws_a_chart_and_a_table_without_script_or_inline_style(app, 
     _record(app, "b@example.no", "topic:partner-offers", "opt-in")
     html = signed_in.get(console("/")).text
     assert (
-        "<h2" in html and "Emne: Nyhetsbrev fra Mesier" in html and "Emne: Tilbud fra samarbeids\u00adpartnere" in html
+        "<h2" in html
+        and "Kategori: Nyhetsbrev fra Mesier" in html
+        and "Kategori: Tilbud fra samarbeids\u00adpartnere" in html
     )
     assert html.count('<svg class="chart"') == 2 and html.count("<rect ") == 2
     assert 'role="img"' in html and "avmeldinger: 1" in html and "avmeldinger 1, påmeldinger 0" in html
@@ -84,7 +86,7 @@ def test_lookup_shows_choices_and_history_and_audits_only_the_id(app, signed_in,
     pid = pseudonymous_id(ID_KEY.encode(), "kari@example.no").hex()
     assert pid in html
     assert "Meldt av" in html and "Kommandolinjen" in html and "English" in html
-    assert "Nyhetsbrev fra Mesier: <strong>nei</strong> (Meldt av emnet)" in html
+    assert "Nyhetsbrev fra Mesier: <strong>nei</strong> (Meldt av kategorien)" in html
     assert audit_log()[-1] == (EMAIL, "lookup", pid, {})
     assert "kari" not in str(audit_log()).lower()
     assert "kari@example.no" not in caplog.text.lower()
@@ -112,7 +114,7 @@ def test_campaign_list_and_report(app, signed_in, make_campaign, decide):
     html = signed_in.get(console("/campaigns")).text
     assert 'href="/officer/campaigns/fjord-spring"' in html and "Fjordreiser AS" in html
     report = signed_in.get(console("/campaigns/fjord-spring")).text
-    assert "Rapport for fjord-spring" in report and "Innsendte lister" in report and "Ikke samtykket" in report
+    assert "Rapport for fjord-spring" in report and "Innsendte lister" in report and "Har ikke samtykket" in report
     assert signed_in.get(console("/campaigns/nope")).status_code == 404
 
 
@@ -134,7 +136,7 @@ def test_ledger_page_shows_an_intact_chain_and_then_the_first_fault(app, signed_
     _record(app, "a@example.no", "topic:periodic", "opt-out")
     _record(app, "b@example.no", "topic:periodic", "opt-out")
     html = signed_in.get(console("/ledger")).text
-    assert "<strong>Hel</strong>" in html
+    assert "<strong>Ubrutt</strong>" in html
     assert re.search(r"<dt>Hendelser</dt><dd>2</dd>", html) and re.search(r"<dt>Siste løpenummer</dt><dd>2</dd>", html)
     sql("UPDATE consent_event SET scope = 'everything' WHERE seq = 1")
     html = signed_in.get(console("/ledger")).text

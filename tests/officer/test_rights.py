@@ -20,6 +20,21 @@ from tests.officer.conftest import console, post
 
 ADDRESS = "kari.nordmann@example.no"
 
+MONTHS_NB = [
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+]
+
 
 @pytest.fixture
 def history(decide):
@@ -200,7 +215,7 @@ def test_extend_a_deadline_from_the_register(app, signed_in, audit_log, officer,
     due = add_months(_today(), 1)
     extended_to = add_months(due, 2)
     assert re.search(
-        rf'<p class="notice" role="status">Fristen for forespørsel {number} er forlenget\. '
+        rf'<p class="success" role="status">Fristen for forespørsel {number} er forlenget\. '
         rf"Svaret skal nå gis senest {re.escape(long_date(extended_to, 'nb'))}\.</p>",
         response.text,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -16,7 +17,7 @@ REQUIRED = {
         "purposes",
         "categories of personal data",
         "Marketing partners never receive",
-        "How long we keep it",
+        "How long we keep your data",
         "object to direct marketing",
         "Datatilsynet",
         "Where the data comes from",
@@ -27,7 +28,7 @@ REQUIRED = {
         "formål",
         "kategorier av personopplysninger",
         "Markedsføringspartnere får aldri",
-        "Hvor lenge vi lagrer det",
+        "Hvor lenge vi lagrer opplysningene",
         "protestere mot direkte markedsføring",
         "Datatilsynet",
         "Hvor opplysningene kommer fra",
@@ -118,3 +119,63 @@ def test_the_package_shows_an_extended_deadline_and_why(optout, tmp_path, past_r
     assert request["due_on"] == "2027-04-28" and request["extension_reason"] == "many records to gather"
     html = _export(optout, tmp_path, "kari@example.no", "--format", "html", "--reason", "asked again")
     assert "Hvorfor fristen ble forlenget" in html and "many records to gather" in html
+
+
+# Codes the letter must never show a person (they stay in the JSON export, for machines).
+RAW_CODES = re.compile(
+    r"\b(?:topic|partner|channel):|\bopt-(?:in|out)\b|confirmation-page|preference-page|one-click|"
+    r"\bcli\b|partner-offers|\bperiodic\b"
+)
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:T|\b)|\d{2}:\d{2}:\d{2}|\.\d{6}")
+
+
+def _sections(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<section lang="(nb|en)">(.*?)</section>', html, re.S))
+
+
+@pytest.fixture
+def lifted(person, decide):
+    """Kari also lifted an earlier unsubscribe-all, and unblocked e-mail."""
+    decide(person, "everything", "opt-out")
+    decide(person, "everything", "opt-in")
+    decide(person, "channel:email", "opt-in")
+    return person
+
+
+def test_the_letter_says_what_the_person_gets_in_sentences_from_the_send_rule(optout, tmp_path, lifted):
+    package = json.loads(_export(optout, tmp_path, lifted))
+    assert package["receives"] == {"periodic": True, "partner-offers": False, "phone": True}
+    sections = _sections(_export(optout, tmp_path, lifted, "--format", "html", "--reason", "again"))
+    assert "Du får: Nyhetsbrev fra Mesier og Oppringinger med innspilt melding." in sections["nb"]
+    assert "Du får ikke: Tilbud fra samarbeids\u00adpartnere." in sections["nb"]
+    assert "You get: Mesier newsletter and Pre-recorded phone calls." in sections["en"]
+    assert "You do not get: Offers from our partners." in sections["en"]
+    # The sentences come first, the history is an appendix after the statements.
+    for text in sections.values():
+        assert text.index("<h2>") < text.index("Du får:" if "Du får:" in text else "You get:") < text.index("<dl>")
+        assert text.index("<dl>") < text.rindex("<h3>")
+
+
+def test_the_letter_shows_labels_and_local_times_never_codes_or_iso_times(optout, tmp_path, lifted):
+    sections = _sections(_export(optout, tmp_path, lifted, "--format", "html"))
+    assert set(sections) == {"nb", "en"}
+    for language, text in sections.items():
+        visible = re.sub(r"<[^>]+>", " ", text)
+        assert not RAW_CODES.search(visible), (language, RAW_CODES.search(visible))
+        assert not ISO_TIME.search(visible), (language, ISO_TIME.search(visible))
+    nb, en = sections["nb"], sections["en"]
+    assert "(norsk tid)" in nb and " kl. " in nb and "(Norwegian time)" in en
+    assert "Stans opphevet" in nb and "Ikke blokkert" in nb and "Kanal: E-post" in nb
+    assert "Unsubscribe-all lifted" in en and "Not blocked" in en
+    assert "Kategori: Tilbud fra samarbeids\u00adpartnere" in nb and "Category: Offers from our partners" in en
+    assert "Avmelding med ett klikk i e-postprogrammet" in nb and "Recorded for you by our staff" in en
+    assert "Vedlegg" in nb and "Appendix" in en and "UTC" in nb and "UTC" in en
+
+
+def test_the_letter_holds_every_ledger_event_in_both_languages(optout, tmp_path, lifted, ledger, pid_of):
+    mine = [row for row in ledger() if row["pid"] == pid_of(lifted)]
+    assert len(mine) == 5
+    sections = _sections(_export(optout, tmp_path, lifted, "--format", "html"))
+    for text in sections.values():
+        history = text.split("<h3>")[1].split("</table>")[0]  # the appendix's first table
+        assert history.count("<tr><td>") == len(mine)

@@ -82,3 +82,17 @@ def test_the_record_is_audited_and_a_bad_year_is_refused(optout, tmp_path, app):
     assert audit_rows(app) == [("cli", "export.record", None, {"format": "json", "year": 2026})]
     result = optout("record", "--year", "26")
     assert result.exit_code == 2 and "2000<=x<=9999" in result.output
+
+
+def test_the_record_names_categories_in_each_language_with_the_reviews_terms(optout, tmp_path, activity):
+    record = json.loads(_record(optout, tmp_path, "--format", "json"))
+    names = {t["key"]: t["names"]["nb"] for t in record["topics"]}
+    assert names["partner-offers"] == "Tilbud fra samarbeids\u00adpartnere"
+    html = _record(optout, tmp_path, "--format", "html")
+    nb, en = (html.split(f'<section lang="{lang}">')[1].split("</section>")[0] for lang in ("nb", "en"))
+    assert "Kategoriene og behandlingsgrunnlaget deres" in nb and "Categories and their legal basis" in en
+    assert "<td>Tilbud fra samarbeids\u00adpartnere</td>" in nb and "<td>Offers from our partners</td>" in en
+    assert "<td>partner-offers</td>" not in html and "<td>periodic</td>" not in html
+    assert "revisjonsloggen" in nb and "revisjonsspor" not in nb and "innsynsbegjæring" not in nb
+    assert "Content Security Policy (CSP)" in nb and "pseudonym ID" in nb
+    assert "email preference centre" in en and "(norsk tid)" in nb and "(Norwegian time)" in en

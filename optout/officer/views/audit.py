@@ -9,10 +9,12 @@ from flask import abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ...audit import service as audit
+from ...labels import Names
 from ...models import AuditEntry
 from ...web.session import get_session
 from .. import labels
 from ..blueprint import bp
+from .common import names
 
 MAX_ENTRY_ID = 2**31 - 1  # the id column is an INTEGER: PostgreSQL refuses to compare it with more
 
@@ -37,10 +39,10 @@ class AuditRow:
     legacy: bool  # written before 0009: the detail is the English text it was recorded with
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditRow:
-        """Render *entry* for the page."""
+    def of(cls, entry: AuditEntry, names: Names) -> AuditRow:
+        """Render *entry* for the page, with topic and partner *names* for the codes in it."""
         data = entry.data or {}
-        detail = labels.audit_detail(entry.action, data, entry.subject_pid)
+        detail = labels.audit_detail(entry.action, data, entry.subject_pid, names)
         legacy = set(data) == {audit.LEGACY_TEXT}
         return cls(entry.at, entry.officer, labels.audit_action(entry.action), detail, legacy)
 
@@ -51,5 +53,6 @@ def audit_trail() -> ResponseReturnValue:
     before = _entry_id(request.args.get("before"))
     entries = audit.entries(get_session(), before=before, limit=audit.PAGE_SIZE + 1)
     older = entries[audit.PAGE_SIZE - 1].id if len(entries) > audit.PAGE_SIZE else None
-    rows = [AuditRow.of(entry) for entry in entries[: audit.PAGE_SIZE]]
+    known = names()
+    rows = [AuditRow.of(entry, known) for entry in entries[: audit.PAGE_SIZE]]
     return render_template("officer/audit.html", entries=rows, older=older, first_page=before is None)

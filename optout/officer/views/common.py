@@ -6,18 +6,18 @@ from wtforms import Form
 
 from ...catalog import service as catalog
 from ...identity import AddressInvalid, normalize, pid_of
+from ...labels import Names
 from ...pids import Pid
 from ...web.extensions import get_catalog, get_settings
 from ...web.i18n import _, current_language
 from ...web.session import get_session
-from .. import labels
 
 
-def names() -> labels.Names:
+def names() -> Names:
     """The names of the topics, partners and channels in the page's language."""
     db = get_session()
     partners = {p.slug: p.name for p in catalog.partners(db)}
-    return labels.Names.of(get_catalog().topics(db), partners, current_language())
+    return Names.of(get_catalog().topics(db), partners, current_language())
 
 
 def form_errors(form: Form) -> list[str]:

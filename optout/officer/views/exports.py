@@ -17,7 +17,7 @@ from ...catalog import service as catalog
 from ...ledger import export
 from ...privacy import processing_record, service
 from ...web.extensions import get_settings
-from ...web.i18n import _
+from ...web.i18n import _, current_language
 from ...web.session import get_database, get_session
 from .. import guard
 from ..blueprint import bp
@@ -32,14 +32,19 @@ def _export_form(**options: object) -> LedgerExportForm:
     db = get_session()
     form = LedgerExportForm(**options)
     everything = [SelectChoice(ALL, _("All"))]
-    form.topic.choices = everything + [SelectChoice(t.key, t.key) for t in catalog.topics(db)]
+    lang = current_language()
+    form.topic.choices = everything + [SelectChoice(t.key, t.name(lang)) for t in catalog.topics(db)]
     form.partner.choices = everything + [SelectChoice(p.slug, p.name) for p in catalog.partners(db)]
     form.campaign.choices = everything + [SelectChoice(c.slug, c.slug) for c in catalog.campaigns(db)]
     return form
 
 
-def _utc_midnight(day: dt.date | None) -> dt.datetime | None:
-    return None if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+def _utc_midnight(day: dt.date | None, *, after: bool = False) -> dt.datetime | None:
+    """The start of *day* in UTC (the export's times are UTC); *after*: of the day after, so that an
+    "until" day the officer picks is included whole (the filter's upper bound is exclusive)."""
+    if day is None:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1) if after else day, dt.time(), tzinfo=dt.UTC)
 
 
 def _exports_page(form: LedgerExportForm, record_form: RecordForm, errors: dict[str, list[str]]) -> str:
@@ -79,7 +84,7 @@ def export_ledger() -> ResponseReturnValue:
         return _exports_page(form, RecordForm(formdata=None), {"export": form_errors(form)}), 422
     chosen = export.LedgerFilter(
         since=_utc_midnight(form.since.data),
-        until=_utc_midnight(form.until.data),
+        until=_utc_midnight(form.until.data, after=True),
         topic=form.topic.data or None,
         partner=form.partner.data or None,
         campaign=form.campaign.data or None,

@@ -37,7 +37,7 @@ def lookup_page() -> ResponseReturnValue:
             db.commit()
     errors = [*form.email.errors, *([address_error] if address_error else [])]
     campaigns = {c.id: c.slug for c in catalog.campaigns(get_session())} if record else {}
-    return render_template(
+    page = render_template(
         "officer/lookup.html",
         form=form,
         errors=errors,
@@ -46,3 +46,4 @@ def lookup_page() -> ResponseReturnValue:
         topics=get_catalog().topics(get_session()),
         campaigns=campaigns,
     )
+    return page, 422 if errors else 200  # a refused address is refused as the other console forms are

@@ -87,7 +87,7 @@ def register_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _, current_language())]
+        refused = [messages.repeat_refused(error, _, lang=current_language())]
         return _register_page(form, PackageForm(formdata=None), {"request": refused}, None, 409)
     db.commit()
     done = _(
@@ -120,14 +120,14 @@ def answer_request() -> ResponseReturnValue:
         )
     except register_of_requests.RepeatedRequest as error:
         db.rollback()
-        refused = [messages.repeat_refused(error, _, current_language())]
+        refused = [messages.repeat_refused(error, _, lang=current_language())]
         return _register_page(RequestForm(formdata=None), form, {"package": refused}, None, 409)
     db.commit()
     request, data = answer.request, answer.package
     if fmt == "json":
         body, mimetype = json.dumps(data, ensure_ascii=False, indent=2), "application/json"
     else:
-        body, mimetype = package.render_html(current_app.jinja_env, data, settings), "text/html"
+        body, mimetype = package.render_html(current_app.jinja_env, data, settings, answer.names), "text/html"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="access-request-{request.id}.{fmt}"'
     return response
@@ -155,7 +155,7 @@ def extend_request(request_id: int) -> ResponseReturnValue:
             if error.code in (register_of_requests.Refusal.BAD_MONTHS, register_of_requests.Refusal.NO_REASON)
             else 409
         )
-        refused = [messages.extension_refused(error, _, current_language())]
+        refused = [messages.extension_refused(error, _, lang=current_language())]
         return _register_page(*blank, {"extend": refused}, None, status, (request_id, form))
     db.commit()
     done = _(
