@@ -44,6 +44,7 @@ COLUMNS = (
     "evidence",
     "link",
     "restores",
+    "ends_on",
     "nonce",
     "digest",
     "prev_chain",
@@ -113,6 +114,8 @@ def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str,
             record = {name: row[name] for name in COLUMNS}
             record["created_at"] = timestamp(row["created_at"])
             record["occurred_at"] = timestamp(row["occurred_at"])
+            if record["ends_on"] is not None:
+                record["ends_on"] = record["ends_on"].isoformat()
             yield record
 
 

@@ -39,6 +39,8 @@ class Names:
             return _("Partner: %(name)s", name=self.partners.get(key, key))
         if kind == "channel":
             return _("Channel: %(name)s", name=channel(key))
+        if scope == scopes.PAUSE_EMAIL:
+            return _("Pause of all email")
         if scope == scopes.EVERYTHING:
             return _("Everything")
         return scope
@@ -55,7 +57,12 @@ def channel(name: str | None) -> str:
 
 def action(code: str) -> str:
     """A ledger action."""
-    words = {"opt-out": _("Opted out"), "opt-in": _("Opted in"), "reset": _("Back to no recorded choice")}
+    words = {
+        "opt-out": _("Opted out"),
+        "opt-in": _("Opted in"),
+        "reset": _("Back to no recorded choice"),
+        "pause": _("Paused"),
+    }
     return words.get(code, code)
 
 
@@ -85,6 +92,7 @@ def reason(code: str) -> str:
         "opted-out-topic": _("Opted out of the topic"),
         "no-consent": _("No consent given"),
         "consent-predates-policy": _("Consent given under an older privacy policy"),
+        "paused": _("Paused all email"),
     }
     return words.get(code, code)
 
