@@ -103,3 +103,20 @@ def test_ending_a_pause_early_lets_the_next_run_through(run, newsletter, pause, 
     assert ended and not again  # ending a pause that no longer holds records nothing
     _result, rows, _summary = run("email\nback@example.no\n")
     assert [r["email"] for r in rows] == ["back@example.no"]
+
+
+def test_recipient_show_gives_the_pause_and_its_reason(optout, pause, monkeypatch):
+    import json
+
+    pause("shown@example.no", 6)
+    _on(monkeypatch, dt.date(2027, 7, 31))  # the last day: 31 January + 6 months
+    shown = json.loads(optout("recipient", "show", "shown@example.no").output)
+    assert shown["paused_until"] == "2027-07-31"
+    assert shown["blocked_by"] == {"periodic": "paused", "partner-offers": "no-consent", "phone": "no-consent"}
+    assert shown["choices"] == {"pause:email": "pause"}
+    assert [(e["scope"], e["action"], e["ends_on"]) for e in shown["history"]] == [
+        ("pause:email", "pause", "2027-07-31")
+    ]
+    _on(monkeypatch, dt.date(2027, 8, 1))
+    shown = json.loads(optout("recipient", "show", "shown@example.no").output)
+    assert shown["paused_until"] is None and shown["receives"]["periodic"] is True
