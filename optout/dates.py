@@ -22,6 +22,11 @@ def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(LOCAL).date()
 
 
+def today() -> dt.date:
+    """Today in Norway: the one clock the send rule reads for pauses (tests replace it to move the day)."""
+    return local_date(dt.datetime.now(dt.UTC))
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """*day* moved by *months* (negative goes back), clamped to the end of a shorter month."""
     index = day.year * 12 + day.month - 1 + months

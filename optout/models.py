@@ -37,14 +37,16 @@ class Status(enum.StrEnum):
 
     OPTED_IN = "opt-in"
     OPTED_OUT = "opt-out"
+    PAUSED = "pause"  # scope pause:email only, until its ends_on: never an opt-out, it expires
 
 
 class Action(enum.StrEnum):
-    """What one ledger event did. ``reset`` returns a scope to no recorded choice (undo only)."""
+    """What one ledger event did. ``reset`` returns a scope to no recorded choice (undo, ending a pause)."""
 
     OPT_IN = "opt-in"
     OPT_OUT = "opt-out"
     RESET = "reset"
+    PAUSE = "pause"
 
 
 class Source(enum.StrEnum):
@@ -135,7 +137,7 @@ class Choice(Base):
     """The current choice of one recipient for one scope; always equal to the ledger's last word."""
 
     __tablename__ = "choice"
-    __table_args__ = (CheckConstraint("status IN ('opt-in', 'opt-out')", name="status"),)
+    __table_args__ = (CheckConstraint("status IN ('opt-in', 'opt-out', 'pause')", name="status"),)
 
     pid: Mapped[Pid] = mapped_column(String(32), primary_key=True)
     scope: Mapped[str] = mapped_column(String(140), primary_key=True)
@@ -143,6 +145,7 @@ class Choice(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The privacy policy in force when the choice was made: a material change makes older opt-ins stale.
     policy_version: Mapped[str | None] = mapped_column(String(64))
+    ends_on: Mapped[dt.date | None]  # a pause's last day (Norway's calendar); null for every other choice
 
 
 class ConsentEvent(Base):
@@ -152,7 +155,7 @@ class ConsentEvent(Base):
 
     __tablename__ = "consent_event"
     __table_args__ = (
-        CheckConstraint("action IN ('opt-in', 'opt-out', 'reset')", name="action"),
+        CheckConstraint("action IN ('opt-in', 'opt-out', 'reset', 'pause')", name="action"),
         Index("ix_consent_event_pid_id", "pid", "id"),
         Index("ix_consent_event_change_id", "change_id"),
     )
@@ -176,6 +179,7 @@ class ConsentEvent(Base):
     # the event whose choice it brought back: the proof of a restored consent leads to its origin.
     link: Mapped[Link | None] = mapped_column(stored_enum(Link, 16))
     restores: Mapped[int | None] = mapped_column(BigInteger)
+    ends_on: Mapped[dt.date | None]  # a pause's last day
     nonce: Mapped[str] = mapped_column(String(32))
     digest: Mapped[str] = mapped_column(String(64))
     prev_chain: Mapped[str] = mapped_column(String(64))

@@ -1,9 +1,11 @@
 """Scopes a choice applies to, written as strings: ``everything``, ``topic:KEY``,
-``partner:SLUG`` or ``channel:email|phone``. One string keeps the ledger readable in exports."""
+``partner:SLUG``, ``channel:email|phone`` or ``pause:email`` (a pause of all e-mail, with its
+last day). One string keeps the ledger readable in exports."""
 
 from __future__ import annotations
 
 EVERYTHING = "everything"
+PAUSE_EMAIL = "pause:email"  # pausing is for e-mail only
 
 
 def topic(key: str) -> str:

@@ -76,9 +76,9 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
             "nb",
             [
                 "Dine valg",
-                "Hva kan vi sende deg?",
+                "Hva vil du få fra oss?",
                 "Lagre valgene mine",
-                "Stans alt",
+                "Meld meg av alt",
                 "Spørsmål om personopplysningene dine?",
                 "sist endret",
                 "28. februar 2020",
@@ -89,9 +89,9 @@ def test_an_unknown_language_is_explained_in_the_fallback(client, links, campaig
             "en",
             [
                 "Your choices",
-                "What may we send you?",
+                "What would you like to get from us?",
                 "Save my choices",
-                "Stop everything",
+                "Unsubscribe from everything",
                 "Questions about your personal data?",
                 "last updated",
                 "28 February 2020",

@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 from .. import scopes
 from ..audit import service as audit
 from ..catalog import service as catalog
+from ..consent import rules
 from ..consent import service as consent
 from ..identity import pid_of, pseudonymous_id
 from ..links import links_for
@@ -70,6 +71,7 @@ def recipient_show_cmd(email: str) -> None:
             "choices": dict(sorted(choices.statuses.items())),
             "receives": {key: blocker is None for key, blocker in verdicts.items()},
             "blocked_by": {key: blocker.value for key, blocker in verdicts.items() if blocker is not None},
+            "paused_until": day.isoformat() if (day := rules.paused_until(choices)) else None,
             "history": [
                 {
                     "id": e.id,
@@ -84,6 +86,7 @@ def recipient_show_cmd(email: str) -> None:
                     "change_id": e.change_id,
                     "link": e.link,
                     "restores": e.restores,
+                    "ends_on": e.ends_on.isoformat() if e.ends_on else None,
                 }
                 for e in consent.history(db, pid)
             ],

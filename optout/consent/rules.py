@@ -5,17 +5,22 @@ preference and unsubscribe pages, ``optout recipient show``, the officer's look-
 package all read the person's choices and ask :func:`blocker`, so they cannot disagree. Which
 policy versions' opt-ins still count is a required argument (:class:`Freshness`): a caller can
 not forget a material policy change by leaving an argument out.
+
+A pause (scope ``pause:email``) holds back e-mail that would otherwise be sent, through its last
+day in Norway's calendar: it is the last check, so a refusal or a missing consent is reported
+as such, and a pause never hides one. The day is :func:`optout.dates.today` unless given.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from .. import scopes
-from ..models import Basis, Status
+from .. import dates, scopes
+from ..models import Basis, Channel, Status
 
 
 class TopicLike(Protocol):
@@ -38,6 +43,7 @@ class Blocker(enum.StrEnum):
     TOPIC = "opted-out-topic"
     NO_CONSENT = "no-consent"
     STALE_CONSENT = "consent-predates-policy"
+    PAUSED = "paused"
 
 
 # The blockers that are a recorded "no" of the person's (the others are a missing "yes").
@@ -59,10 +65,11 @@ EVERY_VERSION_COUNTS = Freshness(None)
 
 
 class Recorded(NamedTuple):
-    """One recorded choice: its status and the policy version it was given under."""
+    """One recorded choice: its status, the policy version it was given under, a pause's last day."""
 
     status: str
     policy_version: str | None
+    ends_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,15 @@ class Choices:
     recorded: Mapping[str, Recorded] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rows: Iterable[tuple[str, str, str | None]]) -> Choices:
-        """The choices from ``(scope, status, policy version)`` rows."""
-        return cls({scope: Recorded(status, version) for scope, status, version in rows})
+    def of(cls, rows: Iterable[Sequence[Any]]) -> Choices:
+        """The choices from ``(scope, status, policy version[, ends_on])`` rows (ends_on: a date or its text)."""
+        recorded = {}
+        for scope, status, version, *rest in rows:
+            ends_on = rest[0] if rest else None
+            if isinstance(ends_on, str):  # SQLite's driver, read without SQLAlchemy, gives the text
+                ends_on = dt.date.fromisoformat(ends_on) if ends_on else None
+            recorded[scope] = Recorded(status, version, ends_on)
+        return cls(recorded)
 
     @property
     def statuses(self) -> dict[str, str]:
@@ -89,6 +102,14 @@ class Choices:
     def refused(self, scope: str) -> bool:
         """True when *scope* is opted out."""
         return self.status(scope) == Status.OPTED_OUT
+
+
+def paused_until(choices: Choices, today: dt.date | None = None) -> dt.date | None:
+    """The last day of the person's pause of e-mail if it holds on *today* (default: today in Norway)."""
+    choice = choices.recorded.get(scopes.PAUSE_EMAIL)
+    if choice is None or choice.status != Status.PAUSED or choice.ends_on is None:
+        return None
+    return choice.ends_on if (today or dates.today()) <= choice.ends_on else None
 
 
 def stale(choices: Choices, topic: TopicLike, fresh: Freshness) -> bool:
@@ -110,8 +131,16 @@ def wants_topic(choices: Choices, topic: TopicLike, fresh: Freshness) -> bool:
     return choice.status == Status.OPTED_IN and not stale(choices, topic, fresh)
 
 
-def blocker(choices: Choices, topic: TopicLike, *, partner_slug: str | None, fresh: Freshness) -> Blocker | None:
-    """Why a message of *topic* (from *partner_slug*, if any) may not be sent now; None if it may."""
+def blocker(
+    choices: Choices,
+    topic: TopicLike,
+    *,
+    partner_slug: str | None,
+    fresh: Freshness,
+    today: dt.date | None = None,
+) -> Blocker | None:
+    """Why a message of *topic* (from *partner_slug*, if any) may not be sent on *today* (default:
+    today in Norway); None if it may."""
     if choices.refused(scopes.EVERYTHING):
         return Blocker.EVERYTHING
     if choices.refused(scopes.channel(topic.channel)):
@@ -122,4 +151,6 @@ def blocker(choices: Choices, topic: TopicLike, *, partner_slug: str | None, fre
         return Blocker.TOPIC
     if not wants_topic(choices, topic, fresh):
         return Blocker.STALE_CONSENT if stale(choices, topic, fresh) else Blocker.NO_CONSENT
+    if topic.channel == Channel.EMAIL and paused_until(choices, today) is not None:
+        return Blocker.PAUSED
     return None

@@ -72,6 +72,7 @@ class Write(NamedTuple):
     action: Action
     policy_version: str  # the version the resulting choice was given under
     restores: int | None = None  # undo: the seq of the event whose choice this brings back
+    ends_on: dt.date | None = None  # a pause: its last day
 
 
 @functools.cache  # built once per dialect: building and hashing it anew costs more than running it
@@ -95,13 +96,20 @@ def _upsert(dialect: str) -> Executable:
         status=bindparam("status"),
         changed_at=bindparam("at"),
         policy_version=bindparam("policy_version"),
+        ends_on=bindparam("ends_on"),
     )
     excluded = stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
-        set_={"status": excluded.status, "changed_at": excluded.changed_at, "policy_version": excluded.policy_version},
+        set_={
+            "status": excluded.status,
+            "changed_at": excluded.changed_at,
+            "policy_version": excluded.policy_version,
+            "ends_on": excluded.ends_on,
+        },
         where=or_(
             _CHOICE.c.status != excluded.status,
+            _CHOICE.c.ends_on.is_distinct_from(excluded.ends_on),  # a pause moved to another last day
             and_(
                 excluded.status == Status.OPTED_IN.value,
                 or_(_CHOICE.c.policy_version.is_(None), _CHOICE.c.policy_version != excluded.policy_version),
@@ -122,7 +130,7 @@ def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     kind, key = scopes.split(scope)
     if kind == "topic":
         return topic_channels.get(key)
-    if kind == "channel":
+    if kind in ("channel", "pause"):
         return key
     if kind == "partner":
         return Channel.EMAIL
@@ -140,6 +148,7 @@ def _apply(connection: Connection, pid: Pid, write: Write, now: dt.datetime) -> 
         "status": write.action.value,
         "at": now,
         "policy_version": write.policy_version,
+        "ends_on": write.ends_on,
     }
     return connection.execute(upsert, values).first() is not None
 
@@ -202,6 +211,7 @@ def apply_writes(
                 "evidence": context.evidence,
                 "link": context.link.value if context.link else None,
                 "restores": write.restores,
+                "ends_on": write.ends_on,
             },
         )
     chain.append(connection, events, head)
@@ -211,7 +221,9 @@ def apply_writes(
 def choices_of(session: Session, pid: Pid) -> Choices:
     """Read the recorded choices of recipient *pid* (what they mean: :mod:`optout.consent.rules`)."""
     # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
-    stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version).where(_CHOICE.c.pid == pid)
+    stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version, _CHOICE.c.ends_on).where(
+        _CHOICE.c.pid == pid
+    )
     return Choices.of(session.connection().execute(stmt))
 
 

@@ -98,5 +98,7 @@ def undo(session: Session, pid: Pid, change_id: str, context: DecisionContext) -
         if before is None or before.action == Action.RESET:
             writes.append(Write(scope, Action.RESET, context.policy_version))
         else:
-            writes.append(Write(scope, before.action, before.policy_version, restores=before.seq))
+            writes.append(
+                Write(scope, Action(before.action), before.policy_version, restores=before.seq, ends_on=before.ends_on)
+            )
     return apply_writes(connection, pid, writes, context, topic_channels(session, None), head)

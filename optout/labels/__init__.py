@@ -25,8 +25,13 @@ ACTIONS: dict[Action, str] = {
     Action.OPT_IN: N_("Opted in"),
     Action.OPT_OUT: N_("Opted out"),
     Action.RESET: N_("Reset to no recorded choice"),
+    Action.PAUSE: N_("Paused"),
 }
-STATUSES: dict[Status, str] = {Status.OPTED_IN: N_("Opted in"), Status.OPTED_OUT: N_("Opted out")}
+STATUSES: dict[Status, str] = {
+    Status.OPTED_IN: N_("Opted in"),
+    Status.OPTED_OUT: N_("Opted out"),
+    Status.PAUSED: N_("Paused"),
+}
 SOURCES: dict[Source, str] = {
     Source.ONE_CLICK: N_("One-click unsubscribe in the email program"),
     Source.MAILTO: N_("Unsubscribe email sent from the mail program"),
@@ -56,6 +61,7 @@ REASONS: dict[Reason, str] = {
     Reason.TOPIC: N_("Opted out of the category"),
     Reason.NO_CONSENT: N_("No consent given"),
     Reason.STALE_CONSENT: N_("Consent given under an older privacy policy"),
+    Reason.PAUSED: N_("Paused all email"),
 }
 OPT_OUT_KIND_LABELS: dict[str, str] = {
     "total": N_("All opt-outs"),
@@ -180,6 +186,8 @@ class Names:
             return translate(self.lang, N_("Partner: %(name)s"), name=self.partner(key))
         if kind == "channel":
             return translate(self.lang, N_("Channel: %(name)s"), name=channel(key, self.lang))
+        if scope == scopes.PAUSE_EMAIL:
+            return translate(self.lang, N_("Pause of all email"))
         if scope == scopes.EVERYTHING:
             return translate(self.lang, N_("Everything"))
         return scope

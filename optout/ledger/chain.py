@@ -48,7 +48,8 @@ FIELDS = (
 )
 # Fields added later, after the nonce: trailing ones that are null are left out of the canonical
 # form, so an event written before they existed keeps its digest, and one that has them commits to them.
-LATER_FIELDS = ("link", "restores")
+# A date (a pause's ends_on) is written as its ISO text.
+LATER_FIELDS = ("link", "restores", "ends_on")
 ALL_FIELDS = FIELDS + LATER_FIELDS
 _EVENT = cast(Table, ConsentEvent.__table__)
 _INSERT = _EVENT.insert()
@@ -63,6 +64,11 @@ def timestamp(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _day(value: Any) -> Any:
+    """A date as its ISO text (a datetime never reaches here: later fields hold no times)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def canonical(event: Mapping[str, Any]) -> bytes:
     """The bytes a digest is taken over (times may be datetimes or their :func:`timestamp` text)."""
     values = []
@@ -71,7 +77,7 @@ def canonical(event: Mapping[str, Any]) -> bytes:
         if isinstance(value, dt.datetime):
             value = timestamp(value)
         values.append(value)
-    later = [event.get(name) for name in LATER_FIELDS]
+    later = [_day(event.get(name)) for name in LATER_FIELDS]
     while later and later[-1] is None:
         later.pop()
     values.extend(later)

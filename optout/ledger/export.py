@@ -44,6 +44,7 @@ COLUMNS = (
     "evidence",
     "link",
     "restores",
+    "ends_on",
     "nonce",
     "digest",
     "prev_chain",
@@ -113,6 +114,8 @@ def _event_rows(connection: Connection, stmt: Select[Any]) -> Iterator[dict[str,
             exported = {name: row[name] for name in COLUMNS}
             exported["created_at"] = timestamp(row["created_at"])
             exported["occurred_at"] = timestamp(row["occurred_at"])
+            if exported["ends_on"] is not None:
+                exported["ends_on"] = exported["ends_on"].isoformat()
             yield exported
 
 

@@ -1,8 +1,10 @@
 """Decide which recipients may get a campaign: a batch at a time by querying, or from every
-relevant choice read once. Each verdict comes from the send rule (:mod:`optout.consent.rules`)."""
+relevant choice read once. Each verdict comes from the send rule (:mod:`optout.consent.rules`),
+on the day the run started (a pause's last day is compared with it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections import Counter
@@ -13,7 +15,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Connection, text
 
-from .. import scopes
+from .. import dates, scopes
 from ..catalog.cache import CampaignInfo
 from ..consent import rules
 from ..consent.rules import Blocker, Choices, Freshness
@@ -25,16 +27,18 @@ from ..policy import service as policy
 # an IN list of thousands of parameters costs more to build than to run.
 # (CROSS JOIN makes SQLite walk the ids and probe the index for each, whatever its estimates.)
 _SQLITE_CHOICES_OF = (
-    "SELECT c.pid, c.scope, c.status, c.policy_version FROM json_each(?) AS j CROSS JOIN choice AS c ON c.pid = j.value"
+    "SELECT c.pid, c.scope, c.status, c.policy_version, c.ends_on"
+    " FROM json_each(?) AS j CROSS JOIN choice AS c ON c.pid = j.value"
 )
 _COUNT_UP_TO = text("SELECT count(*) FROM (SELECT 1 FROM choice LIMIT :limit) AS c")
-# Each choice as one text: scope, status and policy version with _FIELD between them.
+# Each choice as one text: scope, status, policy version and a pause's last day with _FIELD between them.
 _CHOICES_IN_SCOPES = (
-    "SELECT pid, scope || {mark} || status || {mark} || coalesce(policy_version, '') FROM choice"
-    " WHERE scope IN ({marks})"
+    "SELECT pid, scope || {mark} || status || {mark} || coalesce(policy_version, '')"
+    " || {mark} || coalesce(CAST(ends_on AS TEXT), '') FROM choice WHERE scope IN ({marks})"
 )
 _FIELD, _CHOICE_SEPARATOR = "\x1f", "\x1e"  # ASCII's unit and record separators: in no scope or version
-_POSTGRES_CHOICES_OF = text("SELECT pid, scope, status, policy_version FROM choice WHERE pid = ANY(:pids)")
+_POSTGRES_CHOICES_OF = text("SELECT pid, scope, status, policy_version, ends_on FROM choice WHERE pid = ANY(:pids)")
+_Row = tuple[str, str, str | None, dt.date | str | None]  # a choice's scope, status, policy version, ends_on
 
 
 class Verdicts(NamedTuple):
@@ -59,13 +63,16 @@ class Decider:
         self.scopes = {scopes.EVERYTHING, scopes.channel(campaign.topic.channel), scopes.topic(campaign.topic.key)}
         if self.partner_slug:
             self.scopes.add(scopes.partner(self.partner_slug))
+        if campaign.topic.channel == "email":
+            self.scopes.add(scopes.PAUSE_EMAIL)
         # The verdict for someone with no recorded choice is the same for everyone: decide it once
         # (no choice, nothing a policy version could make stale).
         self.nobody_chose = rules.blocker(
             Choices(), campaign.topic, partner_slug=self.partner_slug, fresh=rules.EVERY_VERSION_COUNTS
         )
-        self._verdicts: dict[frozenset[tuple[str, str, str | None]], Blocker | None] = {}
+        self._verdicts: dict[frozenset[_Row], Blocker | None] = {}
         self._fresh: Freshness | None = None
+        self._today: dt.date | None = None  # the day the run is decided on, read with _fresh
         self._blocked_by: dict[bytes, Blocker] | None = None  # all the blocked, once use() has them
         self._cleared: frozenset[bytes] = frozenset()  # those with choices that let the campaign through
 
@@ -88,7 +95,7 @@ class Decider:
         with closing(connection.connection.driver_connection.cursor()) as cursor:  # type: ignore[union-attr]
             cursor.execute(
                 _CHOICES_IN_SCOPES.format(mark=mark, marks=", ".join([mark] * len(relevant))),
-                [_FIELD, _FIELD, *relevant],
+                [_FIELD, _FIELD, _FIELD, *relevant],
             )
             rows: list[tuple[str, str]] = cursor.fetchall()
         codes = dict(rows)  # pid: its choice as one text; there are few distinct texts
@@ -139,6 +146,7 @@ class Decider:
     def _fresh_versions(self, connection: Connection) -> Freshness:
         if self._fresh is None:
             self._fresh = Freshness(policy.fresh_versions(connection))
+            self._today = dates.today()
         return self._fresh
 
     def _blocked(self, connection: Connection, pids: Sequence[str], as_json: str) -> dict[str, Blocker]:
@@ -161,28 +169,28 @@ class Decider:
 
     def _verdicts_of(self, fresh: Freshness, found: Sequence[Sequence[Any]]) -> dict[str, Blocker | None]:
         """The verdict for each recipient with a choice among *found* rows (pid, scope, status,
-        policy version): None where they may get the campaign."""
-        chosen: dict[str, list[tuple[str, str, str | None]]] = {}
-        for pid, scope, status, version in found:
-            chosen.setdefault(pid, []).append((scope, status, version))
+        policy version, ends_on): None where they may get the campaign."""
+        chosen: dict[str, list[_Row]] = {}
+        for pid, scope, status, version, ends_on in found:
+            chosen.setdefault(pid, []).append((scope, status, version, ends_on))
         return {pid: self._verdict(fresh, choices) for pid, choices in chosen.items()}
 
-    def _verdict(self, fresh: Freshness, choices: list[tuple[str, str, str | None]]) -> Blocker | None:
-        """The verdict for one recipient's recorded (scope, status, policy version) choices."""
+    def _verdict(self, fresh: Freshness, choices: list[_Row]) -> Blocker | None:
+        """The verdict for one recipient's recorded (scope, status, policy version, ends_on) choices."""
         relevant = self.scopes
         key = frozenset(choice for choice in choices if choice[0] in relevant)
         verdicts = self._verdicts
         if key not in verdicts:  # a handful of combinations of choices: each decided once
             verdicts[key] = rules.blocker(
-                Choices.of(key), self.campaign.topic, partner_slug=self.partner_slug, fresh=fresh
+                Choices.of(key), self.campaign.topic, partner_slug=self.partner_slug, fresh=fresh, today=self._today
             )
         return verdicts[key]
 
 
-def _choices_of(code: str) -> list[tuple[str, str, str | None]]:
-    """The (scope, status, policy version) choices that :meth:`Decider.read_all` read as *code*."""
-    choices: list[tuple[str, str, str | None]] = []
+def _choices_of(code: str) -> list[_Row]:
+    """The (scope, status, policy version, ends_on) choices that :meth:`Decider.read_all` read as *code*."""
+    choices: list[_Row] = []
     for choice in code.split(_CHOICE_SEPARATOR):
-        scope, status, version = choice.split(_FIELD)
-        choices.append((scope, status, version or None))
+        scope, status, version, ends_on = choice.split(_FIELD)
+        choices.append((scope, status, version or None, ends_on or None))
     return choices

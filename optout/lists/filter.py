@@ -56,6 +56,7 @@ class Reason(enum.StrEnum):
     TOPIC = Blocker.TOPIC.value
     NO_CONSENT = Blocker.NO_CONSENT.value
     STALE_CONSENT = Blocker.STALE_CONSENT.value
+    PAUSED = Blocker.PAUSED.value
 
 
 class ListUnusable(CsvUnusable):

@@ -1,19 +1,27 @@
-"""What the preference page shows and what a submitted form changes; no HTTP in here."""
+"""What the preference page shows and what a submitted form changes; no HTTP in here.
+
+Every tick means exactly "you get this": a topic is ticked when the send rule lets it through
+(a channel opt-out recorded elsewhere unticks it, and ticking it lifts that opt-out too), and the
+partner box is shown only under a ticked partner-offers topic, so it can never stand for consent
+the parent lacks. Two states are shown beside the ticks rather than through them: unsubscribed
+from everything (the form gives way to «Meld meg på igjen») and a pause (its last day, «Avslutt
+pausen»). The status line above asks the rule about today, pause and all, as the filter does.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from .. import scopes
-from ..catalog import service as catalog
+from .. import dates, scopes
 from ..catalog.cache import CampaignInfo, TopicInfo
-from ..consent import rules, undo
+from ..consent import rules
 from ..consent import service as consent
-from ..consent.rules import Freshness
-from ..models import Action, Channel, ConsentEvent, Link, Source
+from ..consent.rules import Choices, Freshness
+from ..models import Action
 from ..pids import Pid
 from ..web.i18n import _
 
@@ -27,6 +35,7 @@ class Option:
     description: str
     checked: bool
     renew: bool = False  # an opt-in that a material policy change made stale: ask again
+    lifts: tuple[str, ...] = ()  # refusals a tick lifts as well (a channel opt-out made elsewhere)
 
 
 @dataclass(frozen=True)
@@ -34,36 +43,24 @@ class Page:
     """Everything the preference template shows."""
 
     topics: Sequence[Option]
-    partner: Option | None
-    channels: Sequence[Option]
+    partner: Option | None  # shown only while its parent topic is ticked
+    partner_parent: str | None  # the scope of the partner box's parent topic
+    partner_waits: str | None  # said instead of the partner box while the parent is unticked
     everything_stopped: bool
-    receiving: Sequence[str] = ()  # the topics the send rule lets through now, by name
+    paused_until: dt.date | None
+    receiving: Sequence[str] = ()  # the topics the send rule lets through today, by name
     not_receiving: Sequence[str] = ()
 
     @property
-    def options(self) -> list[Option]:
-        """Every checkbox on the form."""
-        return [*self.topics, *([self.partner] if self.partner else []), *self.channels]
+    def ticked(self) -> list[str]:
+        """The names of the ticked topics: what the person gets once nothing stops or pauses it."""
+        return [option.label for option in self.topics if option.checked]
 
 
-@dataclass(frozen=True)
-class Summary:
-    """A change shown back to the recipient, with Undo when it is still possible."""
-
-    change_id: str
-    lines: Sequence[str]
-    undoable: bool
-    was_undo: bool
-
-
-def _channel_label(channel: str) -> str:
-    return _("All e-mail") if channel == Channel.EMAIL else _("All phone messages")
-
-
-def _channel_description(channel: str) -> str:
-    if channel == Channel.EMAIL:
-        return _("Turn this off to get no e-mail from us at all.")
-    return _("Turn this off to get no phone messages from us at all.")
+def _beneath(choices: Choices) -> Choices:
+    """The choices without the stop of everything and the pause: what the ticks show."""
+    kept = {s: r for s, r in choices.recorded.items() if s not in (scopes.EVERYTHING, scopes.PAUSE_EMAIL)}
+    return Choices(kept)
 
 
 def build_page(
@@ -77,97 +74,74 @@ def build_page(
 ) -> Page:
     """The recipient's choices as checkboxes; opt-ins given under a replaced policy show unticked."""
     choices = consent.choices_of(session, pid)
-    partner = None
-    if campaign.partner is not None:
-        scope = scopes.partner(campaign.partner.slug)
-        partner = Option(
-            scope,
-            _("Offers from %(partner)s", partner=campaign.partner.name),
-            _("Turn this off to stop offers from this partner only."),
-            not choices.refused(scope),
-        )
-    channels = [
-        Option(
-            scopes.channel(ch), _channel_label(ch), _channel_description(ch), not choices.refused(scopes.channel(ch))
-        )
-        for ch in dict.fromkeys(t.channel for t in topics)
-    ]
-    verdicts = {t.key: rules.blocker(choices, t, partner_slug=None, fresh=fresh) for t in topics}
-    return Page(
-        topics=[
+    beneath, today = _beneath(choices), dates.today()
+    options = []
+    for t in topics:
+        channel = scopes.channel(t.channel)
+        options.append(
             Option(
                 scopes.topic(t.key),
                 t.name(lang),
                 t.description(lang),
-                rules.wants_topic(choices, t, fresh),
+                rules.blocker(beneath, t, partner_slug=None, fresh=fresh) is None,
                 renew=rules.stale(choices, t, fresh),
+                lifts=(channel,) if choices.refused(channel) else (),
             )
-            for t in topics
-        ],
+        )
+    partner = parent = waits = None
+    if campaign.partner is not None:
+        parent = scopes.topic(campaign.topic.key)
+        parent_option = next((o for o in options if o.scope == parent), None)
+        name, topic_name = campaign.partner.name, campaign.topic.name(lang)
+        if parent_option is not None and parent_option.checked:
+            scope = scopes.partner(campaign.partner.slug)
+            partner = Option(
+                scope,
+                _("Offers from %(partner)s", partner=name),
+                _("Untick this to stop offers from this partner only. Offers from other partners are not affected."),
+                not choices.refused(scope),
+            )
+        else:
+            waits = _(
+                "You get offers from %(partner)s only while “%(topic)s” is ticked.", partner=name, topic=topic_name
+            )
+    verdicts = {t.key: rules.blocker(choices, t, partner_slug=None, fresh=fresh, today=today) for t in topics}
+    return Page(
+        topics=options,
         partner=partner,
-        channels=channels,
+        partner_parent=parent,
+        partner_waits=waits,
         everything_stopped=choices.refused(scopes.EVERYTHING),
+        paused_until=rules.paused_until(choices, today),
         receiving=[t.name(lang) for t in topics if verdicts[t.key] is None],
         not_receiving=[t.name(lang) for t in topics if verdicts[t.key] is not None],
     )
 
 
 def changes_from_form(page: Page, shown: Collection[str], wanted: Collection[str]) -> list[tuple[str, Action]]:
-    """Compare the submitted checkboxes with the page; only options that were shown can change."""
-    changes = []
-    for option in page.options:
+    """Compare the submitted checkboxes with the page; only options that were shown can change.
+
+    A partner box counts only when its parent topic is wanted in the same form: ticked under an
+    unticked parent, it is never saved.
+    """
+    changes: list[tuple[str, Action]] = []
+    for option in page.topics:
         if option.scope not in shown:
             continue
         want = option.scope in wanted
-        if want != option.checked:
-            changes.append((option.scope, Action.OPT_IN if want else Action.OPT_OUT))
-    return changes
-
-
-def _describe_scope(session: Session, scope: str, topics: Sequence[TopicInfo], lang: str) -> str:
-    kind, key = scopes.split(scope)
-    if kind == "topic":
-        return next((t.name(lang) for t in topics if t.key == key), key)
-    if kind == "partner":
-        try:
-            return _("Offers from %(partner)s", partner=catalog.partner_by_slug(session, key).name)
-        except catalog.CatalogError:
-            return key
-    if kind == "channel":
-        return _channel_label(key)
-    return _("Everything")
-
-
-def _describe(session: Session, event: ConsentEvent, topics: Sequence[TopicInfo], lang: str) -> str:
-    what = _describe_scope(session, event.scope, topics, lang)
-    if event.scope == scopes.EVERYTHING:
-        if event.action == Action.OPT_OUT:
-            return _("Everything is stopped: you get no e-mail or phone messages from us.")
-        return _("Everything is no longer stopped.")
-    if event.action == Action.OPT_OUT:
-        return _("%(what)s: off", what=what)
-    if event.action == Action.OPT_IN:
-        return _("%(what)s: on", what=what)
-    return _("%(what)s: back to no recorded choice", what=what)
-
-
-def summary(
-    session: Session, pid: Pid, change_id: str | None, topics: Sequence[TopicInfo], lang: str, campaign_id: int
-) -> Summary | None:
-    """Describe change *change_id* if it belongs to *pid*; None otherwise."""
-    if not change_id:
-        return None
-    events = consent.change_events(session, pid, change_id)
-    if not events:
-        return None
-    return Summary(
-        change_id=change_id,
-        lines=[_describe(session, event, topics, lang) for event in events],
-        undoable=undo.undoable(session, pid, events, Link.PREFERENCES, campaign_id),
-        was_undo=events[0].source == Source.UNDO,
-    )
+        if want and not option.checked:
+            changes.append((option.scope, Action.OPT_IN))
+            changes.extend((lifted, Action.OPT_IN) for lifted in option.lifts)
+        elif not want and option.checked:
+            changes.append((option.scope, Action.OPT_OUT))
+    partner = page.partner
+    if partner is not None and partner.scope in shown and page.partner_parent in wanted:
+        want = partner.scope in wanted
+        if want != partner.checked:
+            changes.append((partner.scope, Action.OPT_IN if want else Action.OPT_OUT))
+    return list(dict.fromkeys(changes))
 
 
 def everything_action(stop: bool) -> list[tuple[str, Action]]:
-    """The change for the "stop everything" / "start again" buttons."""
+    """The change for the «Meld meg av alt» / «Meld meg på igjen» buttons."""
     return [(scopes.EVERYTHING, Action.OPT_OUT if stop else Action.OPT_IN)]

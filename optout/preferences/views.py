@@ -1,4 +1,4 @@
-"""The preference page: show every choice, save changes, stop everything, undo.
+"""The preference page: show every choice, save changes, unsubscribe from everything, pause, undo.
 
 Every POST here is CSRF-protected (the session cookie exists only on these pages). After a
 change the browser is sent back to the page with the change's id, which shows what changed and
@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from ..consent import pause as pausing
 from ..consent import service as consent
 from ..consent import undo as consent_undo
 from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..tokens import Purpose
-from ..web.extensions import get_catalog
+from ..web.extensions import get_catalog, get_settings
 from ..web.i18n import current_language, explicit_language
 from ..web.pages import current_policy, read_link
 from ..web.session import get_session
 from . import page as prefs
+from . import summary as changes
+from . import why
+from .words import long_date
 
 bp = Blueprint("preferences", __name__)
 TOKEN_RULE = PREFERENCES_PREFIX + "<token>"  # the URL scheme is links.py's
+ACTIONS = ("save", "everything", "undo", "pause", "end_pause")
 
 
 def _context(source: Source, campaign_id: int) -> consent.DecisionContext:
@@ -51,18 +56,20 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
     pid, lang = claims.pid_hex, current_language()
     lang_arg = explicit_language()
     topics = get_catalog().topics(session)
+    page = prefs.build_page(session, pid, campaign, topics, lang, fresh=current_policy().freshness)
     return (
         render_template(
             "preferences/show.html",
             campaign=campaign,
-            page=prefs.build_page(session, pid, campaign, topics, lang, fresh=current_policy().freshness),
-            summary=prefs.summary(session, pid, request.args.get("change"), topics, lang, campaign.id),
+            page=page,
+            summary=changes.summary(session, pid, request.args.get("change"), topics, lang, campaign.id),
+            reasons=why.reasons(session, pid, page, topics, lang),
+            partner_promise=why.partner_promise(campaign, get_settings().officer.organisation),
+            paused_until=long_date(page.paused_until, lang) if page.paused_until else None,
+            pause_months=pausing.MONTHS,
             saved=request.args.get("saved") == "1",
             stale=stale,
-            actions={
-                name: url_for(f"preferences.{name}", token=token, lang=lang_arg)
-                for name in ("save", "everything", "undo")
-            },
+            actions={name: url_for(f"preferences.{name}", token=token, lang=lang_arg) for name in ACTIONS},
         ),
         status,
     )
@@ -82,15 +89,15 @@ def save(token: str) -> ResponseReturnValue:
     pid = claims.pid_hex
     topics = get_catalog().topics(session)
     page = prefs.build_page(session, pid, campaign, topics, current_language(), fresh=current_policy().freshness)
-    changes = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
-    change = consent.decide(session, pid, changes, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
+    wanted = prefs.changes_from_form(page, request.form.getlist("shown"), request.form.getlist("want"))
+    change = consent.decide(session, pid, wanted, _context(Source.PREFERENCE_PAGE, campaign.id), topics=topics)
     session.commit()
     return _back(token, change.change_id if change else None)
 
 
 @bp.post(TOKEN_RULE + "/everything")
 def everything(token: str) -> ResponseReturnValue:
-    """Stop everything, or lift that stop."""
+    """Unsubscribe from everything, or resubscribe (which lifts that stop and gives no consent)."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
     stop = request.form.get("do") != "resume"
@@ -101,6 +108,29 @@ def everything(token: str) -> ResponseReturnValue:
         _context(Source.PREFERENCE_PAGE, campaign.id),
         topics=get_catalog().topics(session),
     )
+    session.commit()
+    return _back(token, change.change_id if change else None)
+
+
+@bp.post(TOKEN_RULE + "/pause")
+def pause(token: str) -> ResponseReturnValue:
+    """Pause all e-mail for the months chosen (1, 3 or 6)."""
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    months = request.form.get("months", "")
+    if not months.isdigit() or int(months) not in pausing.MONTHS:
+        abort(400)
+    session = get_session()
+    change = pausing.pause(session, claims.pid_hex, int(months), _context(Source.PREFERENCE_PAGE, campaign.id))
+    session.commit()
+    return _back(token, change.change_id if change else None)
+
+
+@bp.post(TOKEN_RULE + "/pause/end")
+def end_pause(token: str) -> ResponseReturnValue:
+    """End the pause now, before its last day."""
+    claims, campaign = read_link(Purpose.PREFERENCES, token)
+    session = get_session()
+    change = pausing.end(session, claims.pid_hex, _context(Source.PREFERENCE_PAGE, campaign.id))
     session.commit()
     return _back(token, change.change_id if change else None)
 

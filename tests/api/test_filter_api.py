@@ -29,6 +29,7 @@ NO_DROPS = {
     "opted-out-topic": 0,
     "no-consent": 0,
     "consent-predates-policy": 0,
+    "paused": 0,
 }
 
 

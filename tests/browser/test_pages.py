@@ -113,12 +113,14 @@ def test_preferences_by_keyboard_in_english(page, recipient_links, origin_guard,
     page.keyboard.press("Enter")
     page.wait_for_selector("[role=status]")
     status = page.inner_text("[role=status]")
-    assert "Offers from our partners: on" in status
+    assert "Subscribed: Offers from our partners" in status
     _check_layout(page)
     screenshot("saved")
-    _tab_to(page, "Stop everything")
+    _tab_to(page, "Unsubscribe from everything")  # first the jump link at the top, to the section
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=Everything is stopped")
+    _tab_to(page, "Unsubscribe from everything", limit=2)  # then the section's button, next in line
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=You're unsubscribed from everything")
     screenshot("stopped")
     assert origin_guard == []
 

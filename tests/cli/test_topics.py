@@ -128,6 +128,6 @@ def test_an_edit_reads_plainly_in_the_consoles_audit_trail(optout, app, topics_r
     client = app.test_client()
     log_in(client, "personvern@example.no", "a long enough pass")
     english = client.get(console("/audit?lang=en")).text
-    assert "Category texts changed" in english and "Category phone: name-en" in english
+    assert "Category texts changed" in english and "Category Recorded calls: name-en" in english
     norwegian = client.get(console("/audit?lang=nb")).text
-    assert "Tekstene til en kategori er endret" in norwegian and "Kategori phone: name-en" in norwegian
+    assert "Tekstene til en kategori er endret" in norwegian and "Kategori Oppringinger med innspilt melding: name-en" in norwegian

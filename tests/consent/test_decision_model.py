@@ -1,12 +1,15 @@
 """The whole decision core against a small reference model, through the public surface.
 
 A hypothesis state machine clicks one-click links and the confirmation page's buttons, saves
-random subsets of the preference page, stops and resumes everything, undoes (valid, stale, an
-undo, from the wrong link), imports consents and suppressions, registers policy versions
-(material or not) and erases people, each with a random spelling of the person's address. After
-every step each surface's verdict must equal the model's, for every person and topic: the filter
-(what is kept, and why the rest is dropped), ``optout recipient show``, the preference page's
-status line, the unsubscribe page's "already unsubscribed", and, every few steps, the officer's
+random subsets of the preference page, stops and resumes everything, pauses e-mail and ends a
+pause, lets days pass (the app's clock, :func:`optout.dates.today`, is the model's day), undoes
+(valid, stale, an undo, from the wrong link), imports consents and suppressions, registers
+policy versions (material or not) and erases people, each with a random spelling of the person's
+address. After every step each surface's verdict must equal the model's, for every person and
+topic: the filter (what is kept, and why the rest is dropped), ``optout recipient show``, the
+preference page's status line and its ticks (a tick is "you get this" once no stop or pause holds
+it back; the partner box only under its ticked parent), the unsubscribe page's "already
+unsubscribed", and, every few steps, the officer's
 look-up page and the access package. The stored choices must equal the model's, and the ledger
 must verify.
 
@@ -27,7 +30,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import text
 
-from optout import create_app
+from optout import create_app, dates
 from optout.accounts import officers as auth
 from optout.catalog import service as catalog
 from optout.cli import cli
@@ -81,6 +84,7 @@ SCOPES = ["everything", "channel:email", "channel:phone", "partner:acme", "partn
     f"topic:{key}" for key in TOPICS
 ]
 CHANGE = re.compile(r'name="change" value="([0-9a-f]{32})"')
+PAUSE = "pause:email"  # its state is ("pause", policy version, last day)
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Model:
     changes: dict[str, ChangeModel] = field(default_factory=dict)
     last_change: dict[tuple[str, str], str] = field(default_factory=dict)  # (person, scope): change id
     versions: list[tuple[str, dt.date, bool]] = field(default_factory=list)
+    day: dt.date = field(default_factory=dates.today)  # Norway's today, as the app is made to see it
 
     @property
     def current(self) -> str:
@@ -136,6 +141,20 @@ class Model:
             return not topic.consent
         return choice[0] == "opt-in" and not self.stale(person, topic)
 
+    def paused(self, person: str) -> bool:
+        state = self.choices[person].get(PAUSE)
+        return state is not None and state[0] == "pause" and self.day <= state[2]
+
+    def ticked(self, person: str, topic: TopicModel, partner: str | None = None) -> bool:
+        """What a tick says: the verdict with neither the stop of everything nor a pause."""
+        held = self.choices[person]
+        kept = {s: c for s, c in held.items() if s not in ("everything", PAUSE)}
+        self.choices[person] = kept
+        try:
+            return self.verdict(person, topic, partner) is None
+        finally:
+            self.choices[person] = held
+
     def verdict(self, person: str, topic: TopicModel, partner: str | None = None) -> str | None:
         if self.refused(person, "everything"):
             return "opted-out-everything"
@@ -147,6 +166,8 @@ class Model:
             return "opted-out-topic"
         if not self.wants(person, topic):
             return "consent-predates-policy" if self.stale(person, topic) else "no-consent"
+        if topic.channel == "email" and self.paused(person):
+            return "paused"
         return None
 
     def apply(
@@ -208,6 +229,8 @@ class DecisionCore(RuleBasedStateMachine):
         super().__init__()
         self.app = create_app(settings_for(self.database_url))
         self.model = Model()
+        self._today = dates.today
+        dates.today = lambda: self.model.day  # the rule's one clock: the app sees the model's day
         self.steps = 0
         self._files: list[str] = []
         self.ids: dict[str, int] = {}
@@ -227,6 +250,7 @@ class DecisionCore(RuleBasedStateMachine):
         self.officer.post(f"{BASE_URL}/officer/login", data=login, headers={"Referer": f"{BASE_URL}/officer/login"})
 
     def teardown(self) -> None:
+        dates.today = self._today
         empty_and_dispose(self.app)
         for name in self._files:
             os.unlink(name)
@@ -297,17 +321,28 @@ class DecisionCore(RuleBasedStateMachine):
             url, data={"csrf_token": csrf_token(page.text), "shown": shown, "want": want}, headers={"Referer": url}
         )
         assert saved.status_code == 303
-        partner = CAMPAIGNS[campaign][1]
-        expected_shown = [f"topic:{k}" for k in TOPICS] + ([f"partner:{partner}"] if partner else [])
-        assert sorted(shown) == sorted([*expected_shown, "channel:email", "channel:phone"])
+        topic_key, partner = CAMPAIGNS[campaign]
+        model = self.model
         writes = []
-        for scope in shown:
-            kind, key = scope.split(":")
-            checked = (
-                self.model.wants(person, TOPICS[key]) if kind == "topic" else not self.model.refused(person, scope)
-            )
-            if (scope in want) != checked:
-                writes.append((scope, "opt-in" if scope in want else "opt-out"))
+        if model.refused(person, "everything"):
+            assert shown == []  # the form gives way to «Meld meg på igjen»
+        else:
+            parent = model.ticked(person, TOPICS[topic_key])
+            partner_shown = partner is not None and parent
+            expected_shown = [f"topic:{k}" for k in TOPICS] + ([f"partner:{partner}"] if partner_shown else [])
+            assert sorted(shown) == sorted(expected_shown)
+            for key, topic in TOPICS.items():
+                scope, checked = f"topic:{key}", model.ticked(person, topic)
+                if scope in want and not checked:
+                    writes.append((scope, "opt-in"))
+                    if model.refused(person, f"channel:{topic.channel}"):
+                        writes.append((f"channel:{topic.channel}", "opt-in"))
+                elif scope not in want and checked:
+                    writes.append((scope, "opt-out"))
+            if partner_shown and f"topic:{topic_key}" in want:
+                scope = f"partner:{partner}"
+                if (scope in want) == model.refused(person, scope):
+                    writes.append((scope, "opt-in" if scope in want else "opt-out"))
         before = self.model.apply(person, writes, "preference-page", "preferences", campaign)
         location = saved.headers["Location"]
         change_id = location.split("change=")[1].split("&")[0] if "change=" in location else None
@@ -328,6 +363,46 @@ class DecisionCore(RuleBasedStateMachine):
         location = saved.headers["Location"]
         change_id = location.split("change=")[1].split("&")[0] if "change=" in location else None
         self.model.remember(change_id, ChangeModel(person, "preference-page", "preferences", campaign, before))
+
+    @rule(person=people, campaign=campaigns, index=spelling, months=st.sampled_from([1, 3, 6]))
+    def pause(self, person: str, campaign: str, index: int, months: int) -> None:
+        """Pause all e-mail from the preference page: a choice with a last day."""
+        url = self.links(self.spell(person, index), campaign).preferences_url
+        client = self.app.test_client()
+        page = client.get(url)
+        data = {"csrf_token": csrf_token(page.text), "months": str(months)}
+        saved = client.post(url + "/pause", data=data, headers={"Referer": url})
+        assert saved.status_code == 303
+        held = self.model.choices[person]
+        state = ("pause", self.model.current, dates.add_months(self.model.day, months))
+        now = held.get(PAUSE)
+        before = {} if now is not None and (now[0], now[2]) == (state[0], state[2]) else {PAUSE: now}
+        if before:
+            held[PAUSE] = state
+        location = saved.headers["Location"]
+        change_id = location.split("change=")[1].split("&")[0] if "change=" in location else None
+        assert bool(change_id) == bool(before), location
+        self.model.remember(change_id, ChangeModel(person, "preference-page", "preferences", campaign, before))
+
+    @rule(person=people, campaign=campaigns, index=spelling)
+    def end_pause(self, person: str, campaign: str, index: int) -> None:
+        """«Avslutt pausen»: ends a pause that holds; one past its last day has ended by itself."""
+        url = self.links(self.spell(person, index), campaign).preferences_url
+        client = self.app.test_client()
+        page = client.get(url)
+        saved = client.post(url + "/pause/end", data={"csrf_token": csrf_token(page.text)}, headers={"Referer": url})
+        assert saved.status_code == 303
+        before = {}
+        if self.model.paused(person):
+            before = {PAUSE: self.model.choices[person].pop(PAUSE)}
+        location = saved.headers["Location"]
+        change_id = location.split("change=")[1].split("&")[0] if "change=" in location else None
+        assert bool(change_id) == bool(before), location
+        self.model.remember(change_id, ChangeModel(person, "preference-page", "preferences", campaign, before))
+
+    @rule(days=st.sampled_from([1, 27, 31, 95, 200]))
+    def days_pass(self, days: int) -> None:
+        self.model.day += dt.timedelta(days=days)
 
     @rule(data=st.data(), person=people, campaign=campaigns, index=spelling, link=st.sampled_from(["u", "p"]))
     def undo(self, data: st.DataObject | _Fixed, person: str, campaign: str, index: int, link: str) -> None:
@@ -452,7 +527,8 @@ class DecisionCore(RuleBasedStateMachine):
         with self.app.extensions["optout.db"].engine.connect() as conn:
             stored = {
                 (r.pid, r.scope): (r.status, r.policy_version)
-                for r in conn.execute(text("SELECT pid, scope, status, policy_version FROM choice"))
+                + ((dt.date.fromisoformat(str(r.ends_on)),) if r.status == "pause" else ())
+                for r in conn.execute(text("SELECT pid, scope, status, policy_version, ends_on FROM choice"))
             }
         expected = {
             (pseudonymous_id(ID_KEY.encode(), PEOPLE[p][0]).hex(), scope): state
@@ -477,6 +553,13 @@ class DecisionCore(RuleBasedStateMachine):
                 assert set(listed.split(", ")) == getting, line
             else:
                 assert "You now get nothing from us." in line
+            ticks = set(re.findall(r'name="want" value="([^"]+)"[^>]*\bchecked\b', page.text.replace("\n", " ")))
+            if self.model.refused(person, "everything"):
+                assert 'name="want"' not in page.text
+            else:
+                ticked = {f"topic:{k}" for k, topic in TOPICS.items() if self.model.ticked(person, topic)}
+                assert ticks == ticked, (ticks, ticked)
+                assert getting <= {TOPICS[s.partition(":")[2]].name_en for s in ticks}  # a pause unticks nothing
             for campaign, (topic, partner) in CAMPAIGNS.items():
                 page = self.app.test_client().get(self.links(spelling, campaign).unsubscribe_url + "?lang=en")
                 refused = (self.model.verdict(person, TOPICS[topic], partner) or "").startswith("opted-out")

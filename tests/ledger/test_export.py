@@ -85,3 +85,32 @@ def test_a_file_that_is_not_an_export_is_refused(optout, tmp_path):
     result = optout("ledger", "verify", "--file", str(path))
     assert result.exit_code == 1
     assert "not a ledger export" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_pause_and_its_end_chain_export_and_verify(optout, history, app, tmp_path, fmt):
+    import datetime as dt
+
+    from optout.consent import pause, service
+    from optout.identity import pseudonymous_id
+    from optout.models import Source
+    from optout.web.extensions import get_settings
+    from optout.web.session import get_session
+
+    with app.app_context():
+        session = get_session()
+        pid = pseudonymous_id(get_settings().id_key, "c@example.no").hex()
+        context = service.DecisionContext(Source.PREFERENCE_PAGE, "test")
+        pause.pause(session, pid, 3, context, today=dt.date(2026, 11, 30))
+        pause.end(session, pid, context, today=dt.date(2026, 12, 1))
+        session.commit()
+    assert optout("ledger", "verify").exit_code == 0
+    path = tmp_path / f"ledger.{fmt}"
+    assert optout("export", "ledger", "--format", fmt, "--output", str(path)).exit_code == 0
+    text = path.read_text()
+    assert "2027-02-28" in text and "pause:email" in text
+    verified = optout("ledger", "verify", "--file", str(path))
+    assert verified.exit_code == 0, verified.output
+    assert "intact: 6 events" in verified.output
+    path.write_text(text.replace("2027-02-28", "2027-02-27"))
+    assert optout("ledger", "verify", "--file", str(path)).exit_code == 1

@@ -56,6 +56,7 @@ def test_every_drop_reason_on_an_own_topic(run, newsletter, decide):
         "opted-out-topic": 1,
         "no-consent": 0,
         "consent-predates-policy": 0,
+        "paused": 0,
     }
     assert summary["rows_read"] == 8 and summary["rows_kept"] == 3
 

@@ -1,5 +1,6 @@
-"""The preference page: every topic with its current choice, CSRF-protected saving, stop
-everything, and Undo that restores exactly what was there before."""
+"""The preference page: every topic with its current choice, CSRF-protected saving, unsubscribe
+from everything, and Undo that restores exactly what was there before. (Partner nesting, the
+stopped state, pause and «Hvorfor fikk jeg dette?»: test_states.py.)"""
 
 from __future__ import annotations
 
@@ -49,12 +50,13 @@ def test_page_shows_every_topic_with_description_and_default_choice(client, page
         assert name in response.text
     assert "partnerne får aldri e-postadressen din" in response.text  # a description
     # periodic is opt-out based (on by default); partner offers and phone need consent.
-    assert _checked(response.text) == {"topic:periodic", "channel:email", "channel:phone"}
-    assert "partner:" not in response.text
+    assert _checked(response.text) == {"topic:periodic"}
+    assert "partner:" not in response.text and "channel:" not in response.text
     assert "<fieldset>" in response.text and "<legend>" in response.text
 
 
-def test_partner_campaign_offers_only_this_partner(client, links, partner_campaign):
+def test_partner_campaign_offers_only_this_partner_under_its_ticked_parent(client, links, partner_campaign, decide):
+    decide(EMAIL, "topic:partner-offers", "opt-in")
     response = client.get(links(EMAIL, partner_campaign).preferences_url)
     assert "Tilbud fra Fjordreiser AS" in response.text
     assert "partner:fjordreiser" in _shown(response.text)
@@ -83,7 +85,7 @@ def test_saving_from_another_origin_is_refused(client, page_url, ledger):
 
 
 def test_saving_records_each_change_and_confirms_it(client, page_url, ledger, choices, pid_of, campaign):
-    response = _submit(client, page_url, ["topic:partner-offers", "channel:email", "channel:phone"])
+    response = _submit(client, page_url, ["topic:partner-offers"])
     assert response.status_code == 303
     pid = pid_of(EMAIL)
     assert choices() == {(pid, "topic:periodic"): "opt-out", (pid, "topic:partner-offers"): "opt-in"}
@@ -95,13 +97,16 @@ def test_saving_records_each_change_and_confirms_it(client, page_url, ledger, ch
     assert len({e["change_id"] for e in events}) == 1 and events[0]["campaign_id"] == campaign.id
     shown = client.get(BASE_URL + response.headers["Location"])
     assert 'role="status"' in shown.text and "Valgene dine er lagret" in shown.text
-    assert "Nyhetsbrev fra Mesier: av" in shown.text and "Tilbud fra samarbeids\u00adpartnere: på" in shown.text
+    assert (
+        "Meldt av: Nyhetsbrev fra Mesier" in shown.text
+        and "Meldt på: Tilbud fra samarbeids\u00adpartnere" in shown.text
+    )
     assert ">Angre<" in shown.text
-    assert _checked(shown.text) == {"topic:partner-offers", "channel:email", "channel:phone"}
+    assert _checked(shown.text) == {"topic:partner-offers"}
 
 
 def test_saving_unchanged_choices_records_nothing(client, page_url, ledger):
-    response = _submit(client, page_url, ["topic:periodic", "channel:email", "channel:phone"])
+    response = _submit(client, page_url, ["topic:periodic"])
     assert response.status_code == 303 and "saved=1" in response.headers["Location"]
     assert ledger() == []
     assert "Ingenting ble endret" in client.get(BASE_URL + response.headers["Location"]).text
@@ -119,9 +124,9 @@ def test_a_crafted_form_cannot_touch_options_it_did_not_show(client, page_url, c
 
 def test_undo_restores_the_previous_choices(client, page_url, ledger, choices, pid_of):
     pid = pid_of(EMAIL)
-    first = _submit(client, page_url, ["topic:periodic", "topic:phone", "channel:email", "channel:phone"])
+    first = _submit(client, page_url, ["topic:periodic", "topic:phone"])
     assert choices() == {(pid, "topic:phone"): "opt-in"}
-    second = _submit(client, BASE_URL + first.headers["Location"], ["channel:email", "channel:phone"])
+    second = _submit(client, BASE_URL + first.headers["Location"], [])
     assert choices() == {(pid, "topic:periodic"): "opt-out", (pid, "topic:phone"): "opt-out"}
     shown = client.get(BASE_URL + second.headers["Location"])
     change = re.search(r'name="change" value="([0-9a-f]+)"', shown.text).group(1)
@@ -136,7 +141,8 @@ def test_undo_restores_the_previous_choices(client, page_url, ledger, choices, p
         ("topic:phone", "opt-in", "undo"),
     ]
     after = client.get(BASE_URL + undone.headers["Location"])
-    assert "De forrige valgene dine er gjenopprettet" in after.text and ">Angre<" not in after.text
+    assert "Endringen er angret" in after.text and ">Angre<" not in after.text
+    assert "<title>Endringen er angret" in after.text
 
 
 def test_undo_needs_csrf_and_is_not_reachable_by_get(client, page_url, choices):
@@ -149,10 +155,10 @@ def test_undo_needs_csrf_and_is_not_reachable_by_get(client, page_url, choices):
 
 
 def test_undo_of_a_change_overtaken_by_a_newer_one_is_refused(client, page_url, links, campaign, choices):
-    saved = _submit(client, page_url, ["channel:email", "channel:phone"])
+    saved = _submit(client, page_url, [])
     change = saved.headers["Location"].split("change=")[1]
     client.post(links(EMAIL, campaign).unsubscribe_url, data={"List-Unsubscribe": "One-Click"})
-    _submit(client, page_url, ["topic:periodic", "channel:email", "channel:phone"])  # newer decision
+    _submit(client, page_url, ["topic:periodic"])  # newer decision
     before = choices()
     page = client.get(page_url)
     response = client.post(
@@ -163,7 +169,7 @@ def test_undo_of_a_change_overtaken_by_a_newer_one_is_refused(client, page_url, 
 
 
 def test_another_recipients_change_is_neither_shown_nor_undone(client, page_url, links, campaign, choices):
-    saved = _submit(client, page_url, ["channel:email", "channel:phone"])
+    saved = _submit(client, page_url, [])
     change = saved.headers["Location"].split("change=")[1]
     other = links("someone.else@example.no", campaign).preferences_url
     assert ">Angre<" not in client.get(f"{other}?change={change}").text
@@ -181,7 +187,7 @@ def test_stop_everything_and_start_again(client, page_url, choices, pid_of, ledg
     stopped = _submit(client, page_url, [], path="/everything", extra={"do": "stop"})
     assert choices() == {(pid, "everything"): "opt-out"}
     shown = client.get(BASE_URL + stopped.headers["Location"])
-    assert "Du har stanset alt" in shown.text and "Start igjen" in shown.text
+    assert "Du er meldt av alt" in shown.text and "Meld meg på igjen" in shown.text
     assert ledger()[-1]["channel"] is None
     _submit(client, page_url, [], path="/everything", extra={"do": "resume"})
     assert choices() == {(pid, "everything"): "opt-in"}
