@@ -7,7 +7,7 @@ import pytest
 
 from optout import create_app
 from optout.config import ConfigError
-from tests.conftest import BASE_URL, settings_for
+from tests.helpers.settings import BASE_URL, settings_for
 
 SLASH_REDIRECTS = ["/officer", "/p//{token}", "/u//{token}"]
 

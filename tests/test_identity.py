@@ -15,7 +15,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from optout.identity import PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize, pseudonymous_id
-from tests.conftest import ID_KEY
+from tests.helpers.settings import ID_KEY
 
 
 def nfd(text: str) -> str:

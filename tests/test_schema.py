@@ -14,7 +14,8 @@ from optout import create_app, schema
 from optout.cli import cli
 from optout.db import Base
 from optout.identity import pseudonymous_id
-from tests.conftest import audit_rows, settings_for
+from tests.helpers.db import audit_rows
+from tests.helpers.settings import settings_for
 
 
 def test_models_match_the_migrations(app):

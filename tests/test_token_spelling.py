@@ -7,7 +7,7 @@ import pytest
 
 from optout.identity import pseudonymous_id
 from optout.tokens import Purpose
-from tests.conftest import BASE_URL, ID_KEY, OLD_KEY
+from tests.helpers.settings import BASE_URL, ID_KEY, OLD_KEY
 from tests.tokens_oracle import FIRST_FORMAT, FORMAT_VERSION, reference_token
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from optout.api import FILTER_CSV_MAX_BYTES, auth, views
 from optout.lists import service as lists_service
 from tests.api import bearer, create_key
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 URL = "/api/v1/campaigns/newsletter/filter"
 LINKS = ["unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post"]

@@ -9,7 +9,7 @@ import pytest
 
 from optout.api import LINKS_MAX_ADDRESSES, LINKS_MAX_BYTES
 from tests.api import bearer, create_key
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 URL = "/api/v1/campaigns/newsletter/links"
 FIELDS = ["email", "unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post"]

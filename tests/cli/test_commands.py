@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 
 def _lines(result) -> list[dict]:

@@ -15,8 +15,9 @@ from optout.accounts.officers import LOCK_TIME, MAX_FAILURES
 from optout.db import utcnow
 from optout.officer import guard
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, csrf_token
-from tests.officer.conftest import EMAIL, LOGIN_URL, PASSWORD, console, log_in, post
+from tests.helpers.officers import EMAIL, LOGIN_URL, PASSWORD, console, log_in, post
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 
 FAILED = "Innloggingen mislyktes"  # the one message for every kind of failure
 

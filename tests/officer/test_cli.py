@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import text
 
-from tests.officer.conftest import EMAIL, PASSWORD, log_in
+from tests.helpers.officers import EMAIL, PASSWORD, log_in
 
 GOOD = "a long enough password"
 

@@ -13,8 +13,8 @@ from optout.identity import pseudonymous_id
 from optout.models import Action, Source
 from optout.officer import chart, overview
 from optout.web.session import get_session
-from tests.conftest import ID_KEY
-from tests.officer.conftest import EMAIL, console, post
+from tests.helpers.officers import EMAIL, console, post
+from tests.helpers.settings import ID_KEY
 
 
 def _record(app, email: str, scope: str, action: str, *, occurred_at: dt.datetime | None = None) -> None:

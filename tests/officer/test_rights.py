@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from optout.dates import add_months, local_date
 from optout.db import utcnow
-from tests.officer.conftest import console, post
+from tests.helpers.officers import console, post
 
 ADDRESS = "kari.nordmann@example.no"
 

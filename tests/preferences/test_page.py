@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tests.conftest import BASE_URL, csrf_token
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 
 EMAIL = "ola@example.no"
 

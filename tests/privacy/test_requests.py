@@ -14,7 +14,7 @@ from optout.dates import LOCAL, add_months, local_date
 from optout.db import utcnow
 from optout.privacy import access_requests
 from optout.web.session import get_session
-from tests.conftest import audit_rows
+from tests.helpers.db import audit_rows
 
 
 @pytest.mark.parametrize(

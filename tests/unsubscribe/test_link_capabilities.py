@@ -10,7 +10,8 @@ import re
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import BASE_URL, csrf_token
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 
 EMAIL = "kari@example.no"
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

@@ -8,7 +8,7 @@ import pytest
 from itsdangerous import Signer
 
 from optout.tokens import Purpose
-from tests.conftest import BASE_URL, ID_KEY, OLD_KEY
+from tests.helpers.settings import BASE_URL, ID_KEY, OLD_KEY
 from tests.tokens_oracle import V1_SALT, reference_token
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optout.config import ConfigError
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
