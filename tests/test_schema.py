@@ -25,9 +25,8 @@ def test_models_match_the_migrations(app):
     assert diff == []
 
 
-def test_topics_are_seeded(app):
-    with app.extensions["optout.db"].engine.connect() as conn:
-        rows = conn.execute(text("SELECT key, channel, basis, for_partners FROM topic ORDER BY position")).all()
+def test_topics_are_seeded(db_session):
+    rows = db_session.execute(text("SELECT key, channel, basis, for_partners FROM topic ORDER BY position")).all()
     assert [tuple(r) for r in rows] == [
         ("periodic", "email", "opt-out", False),
         ("partner-offers", "email", "consent", True),

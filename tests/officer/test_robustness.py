@@ -7,6 +7,8 @@ import pytest
 from tests.helpers.officers import console, log_in
 from tests.helpers.settings import BASE_URL
 
+pytestmark = pytest.mark.dialect_independent("odd input is answered before any query")
+
 
 @pytest.mark.parametrize(
     "before", ["99999999999999999999999", "9223372036854775808", "2147483648", "-1", "0", "abc", "", "١٢"]

@@ -10,6 +10,8 @@ from optout.config import ConfigError
 from tests.helpers.officers import console, log_in
 from tests.helpers.settings import NEW_KEY, settings_for
 
+pytestmark = pytest.mark.dialect_independent("cookie signing")
+
 SESSION_KEY = "console-session-key-0123456789-abcdefghijk"
 COOKIE = "__Host-optout"
 HOST = "optout.example.no"

@@ -119,41 +119,30 @@ def _listed(optout) -> list[dict[str, object]]:
         (dt.date(2027, 3, 15), dt.date(2027, 4, 15), 1, dt.date(2027, 5, 15)),
     ],
 )
-def test_an_extension_adds_months_to_the_original_due_day(app, received, due, months, extended_to):
+def test_an_extension_adds_months_to_the_original_due_day(db_session, received, due, months, extended_to):
     told = dt.datetime.combine(received + dt.timedelta(days=3), dt.time(9), tzinfo=LOCAL)
-    with app.app_context():
-        session = get_session()
-        request = access_requests.register(
-            session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3)
-        )
-        assert request.due_on == due
-        assert (
-            access_requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
-        )
-        session.commit()
-        stored = access_requests.get(session, request.id)
-        assert stored is not None
-        assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
-        assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
+    request = access_requests.register(db_session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3))
+    assert request.due_on == due
+    assert access_requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
+    db_session.commit()
+    db_session.expunge_all()  # read back what the database holds, not the objects in memory
+    stored = access_requests.get(db_session, request.id)
+    assert stored is not None and stored is not request
+    assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
+    assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
 
 
-def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_after(app):
-    with app.app_context():
-        session = get_session()
-        received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
-        on_time, late = (
-            access_requests.register(session, pid, handled_by="cli", received_at=received) for pid in ("a", "b")
-        )
-        # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
-        access_requests.extend(
-            on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL)
-        )
-        with pytest.raises(access_requests.ExtensionRefused) as refused:
-            access_requests.extend(
-                late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL)
-            )
-        assert refused.value.code is access_requests.Refusal.TOO_LATE
-        assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
+def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_after(db_session):
+    received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
+    on_time, late = (
+        access_requests.register(db_session, pid, handled_by="cli", received_at=received) for pid in ("a", "b")
+    )
+    # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
+    access_requests.extend(on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL))
+    with pytest.raises(access_requests.ExtensionRefused) as refused:
+        access_requests.extend(late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL))
+    assert refused.value.code is access_requests.Refusal.TOO_LATE
+    assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
 
 
 def test_overdue_is_judged_against_the_extended_day(app, past_request):

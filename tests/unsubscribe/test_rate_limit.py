@@ -7,6 +7,8 @@ import pytest
 from optout.config import ConfigError
 from tests.helpers.settings import BASE_URL
 
+pytestmark = pytest.mark.dialect_independent("the limiter counts in memory, not in the database")
+
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
