@@ -145,21 +145,25 @@ def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_
     assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
 
 
-def test_overdue_is_judged_against_the_extended_day(app, past_request):
-    extended = past_request("kari@example.no", dt.date(2026, 3, 15), extended=(dt.date(2026, 4, 1), 2))
-    plain = past_request("ola@example.no", dt.date(2026, 3, 20))
-    with app.app_context():
-        session = get_session()
+def test_overdue_is_judged_against_the_extended_day(db_session):
+    def noon(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(12), tzinfo=LOCAL)
 
-        def overdue_on(day: dt.date) -> list[int]:
-            return [r.id for r in access_requests.listing(session, overdue_only=True, today=day)]
+    first = access_requests.register(db_session, "ab" * 16, handled_by="cli", received_at=noon(dt.date(2026, 3, 15)))
+    access_requests.extend(first, months=2, reason="many records to gather", by="cli", at=noon(dt.date(2026, 4, 1)))
+    second = access_requests.register(db_session, "cd" * 16, handled_by="cli", received_at=noon(dt.date(2026, 3, 20)))
+    db_session.commit()
+    extended, plain = first.id, second.id
 
-        assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
-        assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
-        assert overdue_on(dt.date(2026, 6, 15)) == [plain]
-        assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
-        # The earliest due first, by the day that counts: the extended request comes last.
-        assert [r.id for r in access_requests.listing(session, today=dt.date(2026, 4, 1))] == [plain, extended]
+    def overdue_on(day: dt.date) -> list[int]:
+        return [r.id for r in access_requests.listing(db_session, overdue_only=True, today=day)]
+
+    assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
+    assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
+    assert overdue_on(dt.date(2026, 6, 15)) == [plain]
+    assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
+    # The earliest due first, by the day that counts: the extended request comes last.
+    assert [r.id for r in access_requests.listing(db_session, today=dt.date(2026, 4, 1))] == [plain, extended]
 
 
 def test_extend_from_the_cli_moves_the_due_day_and_is_audited(optout, app, pid_of):
