@@ -18,6 +18,10 @@ from tests.browser.accessibility import violations
 from tests.browser.test_pages import CONTRAST_JS, SMALL_TARGETS_JS
 from tests.helpers.browser import ARTIFACTS
 
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout, CSP; the decisions behind the pages run on both elsewhere"
+)
+
 EMAIL = "personvern@example.no"
 PASSWORD = "correct horse battery staple"
 PAGES = [  # (nav link in bokmål, in English, screenshot name)
