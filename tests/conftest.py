@@ -1,73 +1,56 @@
-"""Fixtures: a throw-away database per backend (SQLite always, PostgreSQL when a server answers),
-an app per test on it, the test client and CLI runner, and helpers to mint links.
+"""Fixtures: a throw-away database per backend, an app per test on it, a rolled-back session for
+service tests, the test client and CLI runner, and fixtures to mint links and read the ledger.
+Helpers that tests import live in ``tests/helpers/``.
 
-PostgreSQL tests create their own database on the server named by ``OPTOUT_TEST_POSTGRES_URL``
-(default: the local server, trust auth) and drop it afterwards; without a server they skip,
-except under CI (``CI`` set), where a missing server is an error.
+A test that uses the database runs on SQLite and PostgreSQL unless marked otherwise
+(``tests/helpers/dialects.py``). PostgreSQL tests create their own database on
+the server named by ``OPTOUT_TEST_POSTGRES_URL`` (default: the local server, trust auth) and drop
+it afterwards; without a server they skip, except under CI (``CI`` set), where a missing server
+is an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from werkzeug.test import TestResponse
+from sqlalchemy.orm import Session
 
 from optout import create_app, schema
+from optout.accounts import officers
 from optout.catalog import service as catalog
-from optout.db import Base, make_engine
+from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import Links, links_for
-from optout.models import AuditEntry, Campaign
+from optout.models import Campaign
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
+from tests.helpers.db import PG_ADMIN_URL, AuditRow, audit_rows, empty_and_dispose, postgres_answers
+from tests.helpers.dialects import backends_for
+from tests.helpers.settings import ID_KEY, settings_for
+from tests.helpers.web import PublicOriginClient, SharedTemplateCache, share_url_builders
 
-OLD_KEY = "old-signing-key-0123456789-abcdefghijklmnop"
-NEW_KEY = "new-signing-key-0123456789-abcdefghijklmnop"
-ID_KEY = "pseudonymous-id-key-0123456789-abcdefghijk"
-BASE_URL = "https://optout.example.no"
-PG_ADMIN_URL = os.environ.get("OPTOUT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-# Every table but the seeded topics and the ledger's head (reset below), children before parents:
-# derived from the models, so a new table is emptied between tests without anyone listing it.
-KEPT_TABLES = {"topic", "ledger_head"}
-TABLES_TO_EMPTY = tuple(table.name for table in reversed(Base.metadata.sorted_tables) if table.name not in KEPT_TABLES)
-
-
-class PublicOriginClient(FlaskClient):
-    """A test client that sends relative URLs to the app's public origin, as a browser following
-    its links would: the app refuses every other ``Host`` (``TRUSTED_HOSTS``), and the test client's
-    default, ``localhost``, is another."""
-
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
-        if args and isinstance(args[0], str) and args[0].startswith("/") and "base_url" not in kwargs:
-            kwargs["base_url"] = self.application.extensions["optout.settings"].public_origin
-        return super().open(*args, **kwargs)
+# Every app the tests build, however they build it:
+Flask.test_client_class = PublicOriginClient
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCache()}
+share_url_builders()
 
 
-Flask.test_client_class = PublicOriginClient  # every app the tests build, however they build it
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise ``database_url`` (ids ``sqlite``, ``postgresql``) for every test that uses it."""
+    if "database_url" in metafunc.fixturenames:
+        metafunc.parametrize("database_url", backends_for(metafunc.definition), indirect=True, scope="session")
 
 
-def _postgres_answers() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:
-        return False
-    return True
-
-
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated, throw-away database for the whole run, one per backend."""
     if request.param == "sqlite":
@@ -77,7 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         engine.dispose()
         yield url
         return
-    if not _postgres_answers():
+    if not postgres_answers():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests, but no server answers at {PG_ADMIN_URL}")
         pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL}")
@@ -85,6 +68,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throw-away database need not survive a crash of the server: commits stop waiting for the
+        # disk. Locks, isolation and what other connections see are unchanged.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     engine = make_engine(url)
     schema.upgrade(engine)
@@ -95,16 +81,58 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     admin.dispose()
 
 
-def settings_for(database_url: str, **overrides: str) -> dict[str, object]:
-    """The configuration every test app starts from."""
-    return {
-        "TESTING": True,
-        "OPTOUT_DATABASE_URL": database_url,
-        "OPTOUT_SECRET_KEYS": f"{OLD_KEY} {NEW_KEY}",
-        "OPTOUT_ID_KEY": ID_KEY,
-        "OPTOUT_BASE_URL": BASE_URL,
-        **overrides,
-    }
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2id at its lowest cost: production's (argon2-cffi's defaults) costs about 0.25 s of CPU
+    per hash, and every console test hashes a password and checks it. Production's parameters are
+    tested once, in ``tests/officer/test_hashing.py``, with the ``production_hasher`` fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(officers, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@pytest.fixture
+def production_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """The password hasher production uses, for this test only."""
+    hasher = PasswordHasher()
+    monkeypatch.setattr(officers, "_HASHER", hasher)
+    return hasher
+
+
+@pytest.fixture(scope="session")
+def savepoint_engine(database_url: str) -> Iterator[Engine]:
+    """The run's engine for :func:`db_session`. pysqlite opens a transaction only before a write and
+    would let the first SAVEPOINT's release commit, so on SQLite the engine sends BEGIN itself
+    (SQLAlchemy's recipe for SAVEPOINT on pysqlite)."""
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _no_implicit_transactions(dbapi_connection: object, _record: object) -> None:
+            dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: object) -> None:
+            conn.exec_driver_sql("BEGIN")  # type: ignore[attr-defined]
+
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(savepoint_engine: Engine) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back after the test, so nothing needs
+    deleting: for service tests, which flush and never commit. A ``commit()`` (or
+    ``begin_nested()``) only ends a savepoint inside it. Not for tests whose writes another
+    connection, thread, process or the app must see: those use ``app``, which empties the tables."""
+    with savepoint_engine.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
 
 
 @pytest.fixture
@@ -113,16 +141,6 @@ def app(database_url: str) -> Iterator[Flask]:
     application = create_app(settings_for(database_url))
     yield application
     empty_and_dispose(application)
-
-
-def empty_and_dispose(application: Flask) -> None:
-    """Delete everything but the seeded topics, and close the app's connections."""
-    engine = application.extensions["optout.db"].engine
-    with engine.begin() as conn:
-        for table in TABLES_TO_EMPTY:
-            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608  (fixed table names)
-        conn.execute(text("UPDATE ledger_head SET seq = 0, chain = :genesis"), {"genesis": "0" * 64})
-    engine.dispose()
 
 
 @pytest.fixture
@@ -200,16 +218,6 @@ def choices(app: Flask) -> Callable[[], dict[tuple[str, str], str]]:
     return rows
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in *html*."""
-    match = CSRF_FIELD.search(html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
 @pytest.fixture
 def optout(runner: FlaskCliRunner) -> Callable[..., object]:
     """Run an ``optout`` command against the test app, as the console script would."""
@@ -274,16 +282,6 @@ def past_request(app: Flask) -> Callable[..., int]:
             return request.id
 
     return register
-
-
-AuditRow = tuple[str, str, str | None, dict[str, Any]]
-
-
-def audit_rows(app: Flask) -> list[AuditRow]:
-    """Every audit entry as (actor, action, subject_pid, data), oldest first."""
-    columns = AuditEntry.officer, AuditEntry.action, AuditEntry.subject_pid, AuditEntry.data
-    with app.extensions["optout.db"].engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(select(*columns).order_by(AuditEntry.id))]  # type: ignore[misc]
 
 
 @pytest.fixture

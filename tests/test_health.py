@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from optout import create_app
-from tests.conftest import BASE_URL, settings_for
+from tests.helpers.settings import BASE_URL, settings_for
 
 
 def _closed_port() -> int:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from optout.identity import PLAIN_ADDRESS, PLAIN_MAX_LENGTH, AddressInvalid, normalize, pid_of, pseudonymous_id
 from optout.pids import pid_hex
-from tests.conftest import ID_KEY
+from tests.helpers.settings import ID_KEY
 
 
 def nfd(text: str) -> str:

@@ -7,6 +7,10 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.dialect_independent(
+    "language negotiation and page text; what pages record runs on both in tests/unsubscribe, tests/preferences"
+)
+
 EMAIL = "per@example.no"
 
 

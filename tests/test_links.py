@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+
 from optout.links import PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
+
+pytestmark = pytest.mark.dialect_independent("URL routing and link minting")
 
 
 def test_every_token_page_is_under_the_prefix_its_links_are_minted_with(app):

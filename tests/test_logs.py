@@ -27,7 +27,8 @@ from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, PG_ADMIN_URL, _postgres_answers, settings_for
+from tests.helpers.db import PG_ADMIN_URL, postgres_answers
+from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, settings_for
 
 EMAIL = "liv.secret@example.no"
 LOGGERS = ("", "optout", "werkzeug", "gunicorn.access", "gunicorn.error", "sqlalchemy", "sqlalchemy.engine.Engine")
@@ -68,7 +69,7 @@ def captured() -> Iterator[Capture]:
 @pytest.fixture
 def admin() -> Iterator[Callable[[str], None]]:
     """Run a statement on the PostgreSQL server as its superuser (skips without a server)."""
-    if not _postgres_answers():
+    if not postgres_answers():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests, but no server answers at {PG_ADMIN_URL}")
         pytest.skip(f"no PostgreSQL server answers at {PG_ADMIN_URL}")

@@ -18,7 +18,8 @@ from optout.cli import cli
 from optout.db import Base
 from optout.identity import pseudonymous_id
 from optout.models import Action, Basis, Channel, Choice, ConsentEvent, Source, Status, Topic
-from tests.conftest import audit_rows, settings_for
+from tests.helpers.db import audit_rows
+from tests.helpers.settings import settings_for
 
 
 def test_models_match_the_migrations(app):
@@ -68,9 +69,8 @@ def test_a_string_that_is_no_member_is_refused_before_it_is_stored(app):
         assert conn.execute(text("SELECT count(*) FROM choice")).scalar() == 0
 
 
-def test_topics_are_seeded(app):
-    with app.extensions["optout.db"].engine.connect() as conn:
-        rows = conn.execute(text("SELECT key, channel, basis, for_partners FROM topic ORDER BY position")).all()
+def test_topics_are_seeded(db_session):
+    rows = db_session.execute(text("SELECT key, channel, basis, for_partners FROM topic ORDER BY position")).all()
     assert [tuple(r) for r in rows] == [
         ("periodic", "email", "opt-out", False),
         ("partner-offers", "email", "consent", True),

@@ -12,6 +12,10 @@ from sqlalchemy import text
 from optout.api import RECORD_MAX_BYTES, views
 from tests.api import bearer, create_key
 
+pytestmark = pytest.mark.dialect_independent(
+    "the JSON body reader, before any query; the filter's decisions run on both in test_filter_api.py"
+)
+
 URL = "/api/v1/campaigns/newsletter/filter"
 
 

@@ -14,6 +14,8 @@ from optout.api import ENDPOINT_SCOPES, PREFIX, ErrorCode, Scope
 from optout.lists.filter import LINK_COLUMNS, Reason
 from tests.api import bearer, create_key
 
+pytestmark = pytest.mark.dialect_independent("the OpenAPI document and the shape of answers")
+
 DOC = f"{PREFIX}/openapi.json"
 
 

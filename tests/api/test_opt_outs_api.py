@@ -12,7 +12,7 @@ from openapi_schema_validator import OAS31Validator
 from optout.api import OPT_OUTS_MAX_RECORDS, PREFIX, Scope
 from optout.phones import phone_id
 from tests.api import bearer, create_key
-from tests.conftest import ID_KEY
+from tests.helpers.settings import ID_KEY
 
 URL = f"{PREFIX}/opt-outs"
 WHEN = "2026-11-30T09:15:00+01:00"

@@ -12,7 +12,7 @@ from optout import create_app, schema
 from optout.api import Scope
 from optout.cli.api_keys import api_key_group
 from tests.api import bearer, create_key
-from tests.conftest import settings_for
+from tests.helpers.settings import settings_for
 
 FILTER = "/api/v1/campaigns/newsletter/filter"
 LINKS = "/api/v1/campaigns/newsletter/links"

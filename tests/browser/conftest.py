@@ -7,7 +7,6 @@ Chromium and a missing browser is an error.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,19 +17,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from optout import create_app
-from tests.conftest import empty_and_dispose, settings_for
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.db import empty_and_dispose
+from tests.helpers.settings import settings_for
 
 
 def _unavailable(reason: str) -> None:

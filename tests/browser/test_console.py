@@ -15,8 +15,12 @@ from optout.models import Action, Source
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.browser.accessibility import violations
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_pages import CONTRAST_JS, SMALL_TARGETS_JS
+from tests.helpers.browser import ARTIFACTS
+
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout, CSP; the decisions behind the pages run on both elsewhere"
+)
 
 EMAIL = "personvern@example.no"
 PASSWORD = "correct horse battery staple"

@@ -12,6 +12,10 @@ from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.browser.accessibility import violations
 
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout, CSP; the decisions behind the pages run on both elsewhere"
+)
+
 # Contrast of every element that holds text, against the first opaque background behind it.
 CONTRAST_JS = """
 () => {

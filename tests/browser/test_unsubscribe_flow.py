@@ -75,7 +75,7 @@ def _check(page, shot, name: str) -> None:
 
 @pytest.fixture
 def shot(request):
-    from tests.browser.conftest import ARTIFACTS
+    from tests.helpers.browser import ARTIFACTS
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from optout import create_app
 from optout.cli import cli
 from optout.cli import demo as demo_module
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 KEYS = {"OPTOUT_SECRET_KEYS": "d" * 40, "OPTOUT_ID_KEY": "e" * 40}
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.dialect_independent("file modes and whole-or-nothing writes")
+
 
 @pytest.fixture(autouse=True)
 def usual_umask() -> Iterator[None]:

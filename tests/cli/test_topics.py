@@ -121,7 +121,7 @@ def test_edit_is_listed_in_the_help(runner):
 
 
 def test_an_edit_reads_plainly_in_the_consoles_audit_trail(optout, app, topics_restored):
-    from tests.officer.conftest import console, log_in
+    from tests.helpers.officers import console, log_in
 
     assert optout("topic", "edit", "phone", "--name-en", "Recorded calls").exit_code == 0
     assert optout("officer", "add", "personvern@example.no", input="a long enough pass\n" * 2).exit_code == 0
@@ -130,4 +130,7 @@ def test_an_edit_reads_plainly_in_the_consoles_audit_trail(optout, app, topics_r
     english = client.get(console("/audit?lang=en")).text
     assert "Category texts changed" in english and "Category Recorded calls: name-en" in english
     norwegian = client.get(console("/audit?lang=nb")).text
-    assert "Tekstene til en kategori er endret" in norwegian and "Kategori Oppringinger med innspilt melding: name-en" in norwegian
+    assert (
+        "Tekstene til en kategori er endret" in norwegian
+        and "Kategori Oppringinger med innspilt melding: name-en" in norwegian
+    )

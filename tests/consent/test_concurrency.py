@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 @pytest.fixture

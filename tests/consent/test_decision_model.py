@@ -37,7 +37,9 @@ from optout.cli import cli
 from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, ID_KEY, csrf_token, empty_and_dispose, settings_for
+from tests.helpers.db import empty_and_dispose
+from tests.helpers.settings import BASE_URL, ID_KEY, settings_for
+from tests.helpers.web import csrf_token
 
 PROFILES = {
     "ci": settings(max_examples=12, stateful_step_count=12, deadline=None),

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 EMAIL = "dave@example.no"
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}

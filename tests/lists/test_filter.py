@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 LINKS = ["unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post"]
 

@@ -9,7 +9,8 @@ import io
 import json
 import re
 
-from tests.conftest import BASE_URL, csrf_token
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 
 PEOPLE = [f"person{i}@example.no" for i in range(12)]
 

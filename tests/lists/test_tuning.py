@@ -6,6 +6,8 @@ import pytest
 
 from optout.lists.tuning import Tuning
 
+pytestmark = pytest.mark.dialect_independent("the tuning's argument checks")
+
 
 def test_some_fields_are_given_and_the_others_keep_their_defaults():
     assert Tuning.from_json('{"block": 64, "wait_for_loader": true}') == Tuning(block=64, wait_for_loader=True)

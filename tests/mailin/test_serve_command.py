@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Flask
 
 from optout.cli import cli
-from tests.conftest import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
+from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
 from tests.mailin.test_receiver import DOMAIN, free_port, message, unsubscribe_address
 
 

@@ -11,33 +11,7 @@ from sqlalchemy import text
 
 from optout.accounts import officers as auth
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, csrf_token
-
-EMAIL = "personvern@example.no"
-PASSWORD = "correct horse battery staple"
-LOGIN_URL = f"{BASE_URL}/officer/login"
-
-
-def console(path: str) -> str:
-    """The absolute URL of a console path."""
-    return f"{BASE_URL}/officer{path}"
-
-
-def log_in(client: FlaskClient, email: str = EMAIL, password: str = PASSWORD, *, query: str = ""):
-    """Fill in and send the login form, as a browser would (same-origin Referer)."""
-    page = client.get(LOGIN_URL + query)
-    data = {"csrf_token": csrf_token(page.text), "email": email, "password": password}
-    return client.post(LOGIN_URL + query, data=data, headers={"Referer": LOGIN_URL})
-
-
-def post(client: FlaskClient, path: str, data: dict[str, str] | None = None, *, token: bool = True):
-    """POST a console form with the CSRF token of the page at *path* (or without one)."""
-    url = console(path)
-    form = dict(data or {})
-    if token:
-        page = client.get(console("/"))
-        form["csrf_token"] = csrf_token((page if page.status_code == 200 else client.get(LOGIN_URL)).text)
-    return client.post(url, data=form, headers={"Referer": url})
+from tests.helpers.officers import EMAIL, PASSWORD, log_in
 
 
 @pytest.fixture

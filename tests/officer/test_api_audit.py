@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api import bearer, create_key
-from tests.officer.conftest import console
+from tests.helpers.officers import console
 
 FILTER = "/api/v1/campaigns/newsletter/filter"
 LINKS = "/api/v1/campaigns/newsletter/links"

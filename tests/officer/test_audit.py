@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import json
 
-from tests.officer.conftest import EMAIL, console, post
+from tests.helpers.officers import EMAIL, console, post
 
 ADDRESS = "kari.nordmann@example.no"
 OTHER = "ola@example.no"

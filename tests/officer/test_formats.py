@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from optout.dates import add_months
 from optout.formats import long_date
-from tests.officer.conftest import console, post
+from tests.helpers.officers import console, post
 
 
 def test_the_console_writes_en_gb_dates_and_times(signed_in):

@@ -7,7 +7,7 @@ import unicodedata
 
 from optout.accounts import officers as auth
 from optout.web.session import get_session
-from tests.officer.conftest import PASSWORD, console, log_in, post
+from tests.helpers.officers import PASSWORD, console, log_in, post
 
 SPELLED = "øyvind@blåbær.no"
 OTHERWISE = "ØYVIND@XN--BLBR-ROAH.NO"

@@ -9,33 +9,36 @@ import re
 
 from optout.consent import service as consent
 from optout.db import utcnow
-from optout.identity import pseudonymous_id
+from optout.identity import pid_of, pseudonymous_id
 from optout.models import Action, Source
 from optout.officer import chart, overview
 from optout.web.session import get_session
-from tests.conftest import ID_KEY
-from tests.officer.conftest import EMAIL, console, post
+from tests.helpers.officers import EMAIL, console, post
+from tests.helpers.settings import ID_KEY
 
 
-def _record(app, email: str, scope: str, action: str, *, occurred_at: dt.datetime | None = None) -> None:
+def _record(session, email: str, scope: str, action: str, *, occurred_at: dt.datetime | None = None) -> None:
+    pid = pid_of(ID_KEY.encode(), email)
+    context = consent.DecisionContext(Source.CLI, "test", occurred_at=occurred_at, lang="en")
+    consent.decide(session, pid, {scope: Action(action)}, context)
+
+
+def _record_and_commit(app, email: str, scope: str, action: str) -> None:
     with app.app_context():
         session = get_session()
-        pid = pseudonymous_id(ID_KEY.encode(), email).hex()
-        context = consent.DecisionContext(Source.CLI, "test", occurred_at=occurred_at, lang="en")
-        consent.decide(session, pid, {scope: Action(action)}, context)
+        _record(session, email, scope, action)
         session.commit()
 
 
-def test_daily_counts_per_scope_and_day(app):
+def test_daily_counts_per_scope_and_day(db_session):
     today = utcnow().date()
-    _record(app, "a@example.no", "topic:periodic", "opt-out")
-    _record(app, "b@example.no", "topic:periodic", "opt-out")
-    _record(app, "b@example.no", "topic:periodic", "opt-in")
-    _record(app, "c@example.no", "everything", "opt-out", occurred_at=utcnow() - dt.timedelta(days=3))
-    _record(app, "d@example.no", "partner:fjord", "opt-out", occurred_at=utcnow() - dt.timedelta(days=30))
-    _record(app, "e@example.no", "channel:phone", "opt-in", occurred_at=utcnow() - dt.timedelta(days=29))
-    with app.app_context():
-        counts = overview.daily_counts(get_session(), today=today, topic_order=["periodic"])
+    _record(db_session, "a@example.no", "topic:periodic", "opt-out")
+    _record(db_session, "b@example.no", "topic:periodic", "opt-out")
+    _record(db_session, "b@example.no", "topic:periodic", "opt-in")
+    _record(db_session, "c@example.no", "everything", "opt-out", occurred_at=utcnow() - dt.timedelta(days=3))
+    _record(db_session, "d@example.no", "partner:fjord", "opt-out", occurred_at=utcnow() - dt.timedelta(days=30))
+    _record(db_session, "e@example.no", "channel:phone", "opt-in", occurred_at=utcnow() - dt.timedelta(days=29))
+    counts = overview.daily_counts(db_session, today=today, topic_order=["periodic"])
     assert counts.days[0] == today - dt.timedelta(days=29) and counts.days[-1] == today and len(counts.days) == 30
     by_scope = {s.scope: s for s in counts.series}
     assert list(by_scope) == ["everything", "topic:periodic", "channel:phone"]  # day 30 ago is outside
@@ -57,8 +60,8 @@ def test_bars_scale_to_the_highest_day_and_skip_empty_days():
 
 
 def test_overview_draws_a_chart_and_a_table_without_script_or_inline_style(app, signed_in):
-    _record(app, "a@example.no", "topic:periodic", "opt-out")
-    _record(app, "b@example.no", "topic:partner-offers", "opt-in")
+    _record_and_commit(app, "a@example.no", "topic:periodic", "opt-out")
+    _record_and_commit(app, "b@example.no", "topic:partner-offers", "opt-in")
     html = signed_in.get(console("/")).text
     assert (
         "<h2" in html
@@ -79,7 +82,7 @@ def test_overview_says_when_nothing_happened(signed_in):
 
 
 def test_lookup_shows_choices_and_history_and_audits_only_the_id(app, signed_in, audit_log, caplog):
-    _record(app, "kari@example.no", "topic:periodic", "opt-out")
+    _record_and_commit(app, "kari@example.no", "topic:periodic", "opt-out")
     response = post(signed_in, "/lookup", {"email": "  Kari@Example.no "})
     assert response.status_code == 200
     html = response.text
@@ -133,8 +136,8 @@ def test_report_downloads_are_audited_as_exports(signed_in, make_campaign, audit
 
 
 def test_ledger_page_shows_an_intact_chain_and_then_the_first_fault(app, signed_in, sql):
-    _record(app, "a@example.no", "topic:periodic", "opt-out")
-    _record(app, "b@example.no", "topic:periodic", "opt-out")
+    _record_and_commit(app, "a@example.no", "topic:periodic", "opt-out")
+    _record_and_commit(app, "b@example.no", "topic:periodic", "opt-out")
     html = signed_in.get(console("/ledger")).text
     assert "<strong>Ubrutt</strong>" in html
     assert re.search(r"<dt>Hendelser</dt><dd>2</dd>", html) and re.search(r"<dt>Siste løpenummer</dt><dd>2</dd>", html)

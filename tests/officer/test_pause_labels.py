@@ -8,8 +8,8 @@ from optout.consent import service as consent
 from optout.identity import pseudonymous_id
 from optout.models import Source
 from optout.web.session import get_session
-from tests.conftest import ID_KEY
-from tests.officer.conftest import post
+from tests.helpers.officers import post
+from tests.helpers.settings import ID_KEY
 
 
 def test_lookup_shows_a_pause_in_words(app, signed_in):

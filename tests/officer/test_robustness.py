@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import BASE_URL
-from tests.officer.conftest import console, log_in
+from tests.helpers.officers import console, log_in
+from tests.helpers.settings import BASE_URL
+
+pytestmark = pytest.mark.dialect_independent("odd input is answered before any query")
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,10 @@ import pytest
 
 from optout import create_app
 from optout.config import ConfigError
-from tests.conftest import NEW_KEY, settings_for
-from tests.officer.conftest import console, log_in
+from tests.helpers.officers import console, log_in
+from tests.helpers.settings import NEW_KEY, settings_for
+
+pytestmark = pytest.mark.dialect_independent("cookie signing")
 
 SESSION_KEY = "console-session-key-0123456789-abcdefghijk"
 COOKIE = "__Host-optout"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optout import dates
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 # slug: (topic, partner, the topic's English name)
 CAMPAIGNS = {

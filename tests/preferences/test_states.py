@@ -9,7 +9,8 @@ import re
 import pytest
 
 from optout import dates
-from tests.conftest import BASE_URL, csrf_token
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 from tests.preferences.test_page import EMAIL, _checked, _shown, _submit
 
 

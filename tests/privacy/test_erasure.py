@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import String, Text, inspect, text
 
-from tests.conftest import csrf_token
+from tests.helpers.web import csrf_token
 
 ADDRESS = "kari.nordmann@example.no"
 

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from optout.privacy.processing_record import SECTIONS
-from tests.conftest import audit_rows
+from tests.helpers.db import audit_rows
 
 PEOPLE = ["kari@example.no", "ola@example.no", "gone@example.no"]
 

@@ -15,7 +15,7 @@ from optout.db import utcnow
 from optout.formats import long_date
 from optout.privacy import access_requests
 from optout.web.session import get_session
-from tests.conftest import audit_rows
+from tests.helpers.db import audit_rows
 
 
 @pytest.mark.parametrize(
@@ -120,58 +120,51 @@ def _listed(optout) -> list[dict[str, object]]:
         (dt.date(2027, 3, 15), dt.date(2027, 4, 15), 1, dt.date(2027, 5, 15)),
     ],
 )
-def test_an_extension_adds_months_to_the_original_due_day(app, received, due, months, extended_to):
+def test_an_extension_adds_months_to_the_original_due_day(db_session, received, due, months, extended_to):
     told = dt.datetime.combine(received + dt.timedelta(days=3), dt.time(9), tzinfo=LOCAL)
-    with app.app_context():
-        session = get_session()
-        request = access_requests.register(
-            session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3)
-        )
-        assert request.due_on == due
-        assert (
-            access_requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
-        )
-        session.commit()
-        stored = access_requests.get(session, request.id)
-        assert stored is not None
-        assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
-        assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
+    request = access_requests.register(db_session, "ab" * 16, handled_by="cli", received_at=told - dt.timedelta(days=3))
+    assert request.due_on == due
+    assert access_requests.extend(request, months=months, reason="  many records  ", by="cli", at=told) == extended_to
+    db_session.commit()
+    db_session.expunge_all()  # read back what the database holds, not the objects in memory
+    stored = access_requests.get(db_session, request.id)
+    assert stored is not None and stored is not request
+    assert (stored.due_on, stored.extended_to, stored.answer_due) == (due, extended_to, extended_to)
+    assert (stored.extension_reason, stored.extended_at, stored.extended_by) == ("many records", told, "cli")
 
 
-def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_after(app):
-    with app.app_context():
-        session = get_session()
-        received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
-        on_time, late = (
-            access_requests.register(session, pid, handled_by="cli", received_at=received) for pid in ("a", "b")
-        )
-        # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
-        access_requests.extend(
-            on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL)
-        )
-        with pytest.raises(access_requests.ExtensionRefused) as refused:
-            access_requests.extend(
-                late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL)
-            )
-        assert refused.value.code is access_requests.Refusal.TOO_LATE
-        assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
+def test_an_extension_may_be_recorded_on_the_original_due_day_in_norway_but_not_after(db_session):
+    received = dt.datetime(2027, 1, 31, 12, tzinfo=LOCAL)
+    on_time, late = (
+        access_requests.register(db_session, pid, handled_by="cli", received_at=received) for pid in ("a", "b")
+    )
+    # 23:30 on 28 February in Oslo is in time; 00:30 on 1 March is not, though it is still 28 February in UTC.
+    access_requests.extend(on_time, months=1, reason="r", by="cli", at=dt.datetime(2027, 2, 28, 23, 30, tzinfo=LOCAL))
+    with pytest.raises(access_requests.ExtensionRefused) as refused:
+        access_requests.extend(late, months=1, reason="r", by="cli", at=dt.datetime(2027, 3, 1, 0, 30, tzinfo=LOCAL))
+    assert refused.value.code is access_requests.Refusal.TOO_LATE
+    assert (on_time.extended_to, late.extended_to) == (dt.date(2027, 3, 28), None)
 
 
-def test_overdue_is_judged_against_the_extended_day(app, past_request):
-    extended = past_request("kari@example.no", dt.date(2026, 3, 15), extended=(dt.date(2026, 4, 1), 2))
-    plain = past_request("ola@example.no", dt.date(2026, 3, 20))
-    with app.app_context():
-        session = get_session()
+def test_overdue_is_judged_against_the_extended_day(db_session):
+    def noon(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(12), tzinfo=LOCAL)
 
-        def overdue_on(day: dt.date) -> list[int]:
-            return [r.id for r in access_requests.listing(session, overdue_only=True, today=day)]
+    first = access_requests.register(db_session, "ab" * 16, handled_by="cli", received_at=noon(dt.date(2026, 3, 15)))
+    access_requests.extend(first, months=2, reason="many records to gather", by="cli", at=noon(dt.date(2026, 4, 1)))
+    second = access_requests.register(db_session, "cd" * 16, handled_by="cli", received_at=noon(dt.date(2026, 3, 20)))
+    db_session.commit()
+    extended, plain = first.id, second.id
 
-        assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
-        assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
-        assert overdue_on(dt.date(2026, 6, 15)) == [plain]
-        assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
-        # The earliest due first, by the day that counts: the extended request comes last.
-        assert [r.id for r in access_requests.listing(session, today=dt.date(2026, 4, 1))] == [plain, extended]
+    def overdue_on(day: dt.date) -> list[int]:
+        return [r.id for r in access_requests.listing(db_session, overdue_only=True, today=day)]
+
+    assert overdue_on(dt.date(2026, 4, 15)) == []  # both due that day
+    assert overdue_on(dt.date(2026, 4, 21)) == [plain]  # past the original day, not the extended one
+    assert overdue_on(dt.date(2026, 6, 15)) == [plain]
+    assert overdue_on(dt.date(2026, 6, 16)) == [plain, extended]
+    # The earliest due first, by the day that counts: the extended request comes last.
+    assert [r.id for r in access_requests.listing(db_session, today=dt.date(2026, 4, 1))] == [plain, extended]
 
 
 def test_extend_from_the_cli_moves_the_due_day_and_is_audited(optout, app, pid_of):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 
 TAG = re.compile(r"<[^>]+>")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
 from tests.unsubscribe.pages import h1, title
 
 SAFETY = {

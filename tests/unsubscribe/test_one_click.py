@@ -8,8 +8,13 @@ import pytest
 from itsdangerous import Signer
 
 from optout.tokens import Purpose
-from tests.conftest import BASE_URL, ID_KEY, OLD_KEY
+from tests.helpers.settings import BASE_URL, ID_KEY, OLD_KEY
 from tests.tokens_oracle import V1_SALT, reference_token
+
+# The outcome of these tests cannot depend on the dialect: they run on SQLite only.
+ONE_DIALECT = pytest.mark.dialect_independent(
+    "page text and token checks; recording an opt-out runs on both in the other tests here"
+)
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -24,6 +29,7 @@ def url(links, campaign):
     return links("kari@example.no", campaign).unsubscribe_url
 
 
+@ONE_DIALECT
 def test_get_and_head_show_a_page_and_change_nothing(client, url, ledger, choices):
     scanner = {"User-Agent": "Mozilla/5.0 (compatible; SafeLinks scanner)"}
     page = client.get(url, headers=scanner)
@@ -137,6 +143,7 @@ def bad_tokens(links, campaign):
     }
 
 
+@ONE_DIALECT
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_every_bad_token_gets_the_same_page_and_changes_nothing(client, bad_tokens, method, ledger, choices):
     responses = {
@@ -151,6 +158,7 @@ def test_every_bad_token_gets_the_same_page_and_changes_nothing(client, bad_toke
     assert ledger() == [] and choices() == {}
 
 
+@ONE_DIALECT
 def test_bad_link_page_is_in_the_visitors_language(client, bad_tokens):
     english = client.get(f"{BASE_URL}/u/{bad_tokens['garbage']}", headers={"Accept-Language": "en-GB,en;q=0.8"})
     norwegian = client.get(f"{BASE_URL}/u/{bad_tokens['garbage']}", headers={"Accept-Language": "no"})
@@ -158,18 +166,21 @@ def test_bad_link_page_is_in_the_visitors_language(client, bad_tokens):
     assert '<html lang="nb">' in norwegian.text and "Lenken virker ikke" in norwegian.text
 
 
+@ONE_DIALECT
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_are_refused(client, url, method, ledger):
     assert client.open(url, method=method).status_code == 405
     assert ledger() == []
 
 
+@ONE_DIALECT
 def test_oversized_body_is_refused_and_changes_nothing(client, url, ledger):
     response = client.post(url, data={**ONE_CLICK, "padding": "x" * 100_000})
     assert response.status_code == 413
     assert ledger() == []
 
 
+@ONE_DIALECT
 def test_key_rotation_old_key_token_still_works(client, campaign, ledger):
     from optout.identity import pseudonymous_id
 
@@ -179,6 +190,7 @@ def test_key_rotation_old_key_token_still_works(client, campaign, ledger):
     assert len(ledger()) == 1
 
 
+@ONE_DIALECT
 def test_links_in_mail_sent_before_format_2_still_work(client, campaign, choices, pid_of):
     """Format 1 tokens (a salt and a whole MAC per purpose) are in mail already sent."""
     pid = pid_of("kari@example.no")

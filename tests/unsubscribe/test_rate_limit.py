@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from optout.config import ConfigError
-from tests.conftest import BASE_URL
+from tests.helpers.settings import BASE_URL
+
+pytestmark = pytest.mark.dialect_independent("the limiter counts in memory, not in the database")
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 

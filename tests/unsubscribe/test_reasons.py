@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 
 from optout.accounts import officers
 from optout.web.session import get_session
-from tests.conftest import BASE_URL, csrf_token
+from tests.helpers.settings import BASE_URL
+from tests.helpers.web import csrf_token
 from tests.unsubscribe.pages import buttons, h1, press
 
 EMAIL = "kari@example.no"
