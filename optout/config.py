@@ -17,17 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import idna
-from limits import parse_many
+from . import configvalues as values
+from .configvalues import KEYGEN_HINT, MIN_KEY_LENGTH, ConfigError
 
-from . import phones
-
-MIN_KEY_LENGTH = 32
-KEYGEN_HINT = "`optout keys generate` prints fresh ones"
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+__all__ = ["KEYGEN_HINT", "MIN_KEY_LENGTH", "ConfigError", "Officer", "Settings", "environment", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -177,101 +170,6 @@ def _officer(env: Mapping[str, str]) -> Officer:
     )
 
 
-def _keys(name: str, raw: str) -> tuple[bytes, ...]:
-    keys = tuple(part.encode() for part in raw.replace(",", " ").split())
-    if not keys:
-        raise ConfigError(f"{name} is empty: give one or more signing keys, newest last ({KEYGEN_HINT}).")
-    for key in keys:
-        if len(key) < MIN_KEY_LENGTH:
-            raise ConfigError(f"{name}: every key must be at least {MIN_KEY_LENGTH} characters long ({KEYGEN_HINT}).")
-    return keys
-
-
-def _base_url(raw: str, *, allow_http: bool) -> str:
-    parts = urlsplit(raw.strip())
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise ConfigError(f"OPTOUT_BASE_URL must be an absolute URL such as https://optout.example.no, not {raw!r}.")
-    if parts.scheme == "http" and not allow_http:
-        raise ConfigError("OPTOUT_BASE_URL must use https: RFC 8058 requires an HTTPS unsubscribe link.")
-    if parts.query or parts.fragment:
-        raise ConfigError("OPTOUT_BASE_URL must not carry a query or a fragment.")
-    return raw.strip().rstrip("/")
-
-
-def _session_key(raw: str) -> bytes | None:
-    if not raw.strip():
-        return None
-    keys = _keys("OPTOUT_SESSION_KEY", raw)
-    if len(keys) != 1:
-        raise ConfigError("OPTOUT_SESSION_KEY must be one key: changing it only ends the console's sessions.")
-    return keys[0]
-
-
-def _date(name: str, raw: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a date written YYYY-MM-DD, not {raw!r}.") from None
-
-
-def _count(name: str, raw: str) -> int:
-    try:
-        value = int(raw.strip() or "0")
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}.") from None
-    if not 0 <= value <= 5:
-        raise ConfigError(f"{name} must be between 0 and 5, not {value}.")
-    return value
-
-
-def _flag(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("", "0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}.")
-
-
-def _rate(name: str, raw: str) -> str:
-    try:
-        parse_many(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a rate such as '30 per minute', not {raw!r}.") from None
-    return raw.strip()
-
-
-def _mailto_domain(raw: str) -> str | None:
-    """The domain as an A-label in lower case (what mail software compares), or None when unset."""
-    value = raw.strip().rstrip(".")
-    if not value:
-        return None
-    try:
-        domain = idna.encode(value, uts46=True, std3_rules=True, transitional=False).decode()
-    except idna.IDNAError:
-        domain = ""
-    if "." not in domain:
-        raise ConfigError(f"OPTOUT_MAILTO_DOMAIN must be a domain name such as unsubscribe.example.no, not {raw!r}.")
-    return domain
-
-
-def _mail_bytes(raw: str) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        value = 0
-    if not 4096 <= value <= 10 << 20:
-        raise ConfigError(f"OPTOUT_MAIL_MAX_BYTES must be a number of bytes from 4096 to 10485760, not {raw!r}.")
-    return value
-
-
-def _region(raw: str) -> str:
-    value = raw.strip().upper() or "NO"
-    if not phones.valid_region(value):
-        raise ConfigError(f"OPTOUT_DEFAULT_REGION must be a region code such as NO or SE, not {raw!r}.")
-    return value
-
-
 def _dev_keys(instance_path: Path) -> dict[str, str]:
     """Generate (once) and return development keys kept in the instance folder."""
     path = instance_path / "dev-keys.json"
@@ -303,33 +201,33 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         if not development:
             raise ConfigError("OPTOUT_BASE_URL is not set: give the public origin used in links.")
         env["OPTOUT_BASE_URL"] = "http://127.0.0.1:5000"
-    id_keys = _keys("OPTOUT_ID_KEY", env["OPTOUT_ID_KEY"])
+    id_keys = values.signing_keys("OPTOUT_ID_KEY", env["OPTOUT_ID_KEY"])
     if len(id_keys) != 1:
         raise ConfigError("OPTOUT_ID_KEY must be exactly one key: it is never rotated.")
-    policy_date = _date("OPTOUT_POLICY_DATE", env["OPTOUT_POLICY_DATE"])
+    policy_date = values.iso_date("OPTOUT_POLICY_DATE", env["OPTOUT_POLICY_DATE"])
     database_url = env.get("OPTOUT_DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'optout.sqlite3'}"
-    secret_keys = _keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"])
-    session_key = _session_key(env.get("OPTOUT_SESSION_KEY", ""))
+    secret_keys = values.signing_keys("OPTOUT_SECRET_KEYS", env["OPTOUT_SECRET_KEYS"])
+    session_key = values.session_key(env.get("OPTOUT_SESSION_KEY", ""))
     if session_key in secret_keys:
         raise ConfigError("OPTOUT_SESSION_KEY must differ from every key in OPTOUT_SECRET_KEYS: it separates them.")
     return Settings(
         database_url=database_url,
         secret_keys=secret_keys,
         id_key=id_keys[0],
-        base_url=_base_url(env["OPTOUT_BASE_URL"], allow_http=development),
+        base_url=values.base_url(env["OPTOUT_BASE_URL"], allow_http=development),
         officer=_officer(env),
         policy_url=env["OPTOUT_POLICY_URL"],
         policy_version=env.get("OPTOUT_POLICY_VERSION", "").strip() or policy_date.isoformat(),
         policy_date=policy_date,
-        trusted_proxies=_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
-        trust_forwarded_host=_flag("OPTOUT_TRUST_FORWARDED_HOST", env.get("OPTOUT_TRUST_FORWARDED_HOST", "")),
+        trusted_proxies=values.proxy_count("OPTOUT_TRUSTED_PROXIES", env.get("OPTOUT_TRUSTED_PROXIES", "0")),
+        trust_forwarded_host=values.flag("OPTOUT_TRUST_FORWARDED_HOST", env.get("OPTOUT_TRUST_FORWARDED_HOST", "")),
         session_key=session_key,
-        bad_link_limit=_rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
+        bad_link_limit=values.rate("OPTOUT_BAD_LINK_LIMIT", env.get("OPTOUT_BAD_LINK_LIMIT", "30 per minute")),
         ratelimit_storage=env.get("OPTOUT_RATELIMIT_STORAGE", "").strip() or "memory://",
-        mailto_domain=_mailto_domain(env.get("OPTOUT_MAILTO_DOMAIN", "")),
-        mail_max_bytes=_mail_bytes(env.get("OPTOUT_MAIL_MAX_BYTES", str(64 << 10))),
-        mail_limit=_rate("OPTOUT_MAIL_LIMIT", env.get("OPTOUT_MAIL_LIMIT", "20 per minute")),
-        default_region=_region(env.get("OPTOUT_DEFAULT_REGION", "")),
+        mailto_domain=values.mailto_domain(env.get("OPTOUT_MAILTO_DOMAIN", "")),
+        mail_max_bytes=values.mail_bytes(env.get("OPTOUT_MAIL_MAX_BYTES", str(64 << 10))),
+        mail_limit=values.rate("OPTOUT_MAIL_LIMIT", env.get("OPTOUT_MAIL_LIMIT", "20 per minute")),
+        default_region=values.region(env.get("OPTOUT_DEFAULT_REGION", "")),
     )
 
 

@@ -14,7 +14,7 @@ from optout.labels import audit, times
 from optout.languages import SUPPORTED, catalog
 from optout.ledger.verify import Fault
 from optout.lists.filter import Reason
-from optout.models import Action, Channel, Link, Source, Status
+from optout.models import Action, Channel, Link, Source, Status, UnsubscribeReason
 from optout.reports.service import OPT_OUT_KINDS
 
 TABLES: list[tuple[type[enum.Enum], dict]] = [
@@ -27,6 +27,7 @@ TABLES: list[tuple[type[enum.Enum], dict]] = [
     (Fault, labels.FAULTS),
     (AuditAction, labels.AUDIT_ACTIONS),
     (AuditAction, audit.DETAILS),
+    (UnsubscribeReason, labels.UNSUBSCRIBE_REASONS),
 ]
 
 

@@ -19,7 +19,7 @@ from ..audit.service import AuditAction
 from ..languages import N_, translate
 from ..ledger.verify import Fault
 from ..lists.filter import Reason
-from ..models import Action, Channel, Link, Source, Status
+from ..models import Action, Channel, Link, Source, Status, UnsubscribeReason
 
 ACTIONS: dict[Action, str] = {
     Action.OPT_IN: N_("Opted in"),
@@ -62,6 +62,13 @@ REASONS: dict[Reason, str] = {
     Reason.NO_CONSENT: N_("No consent given"),
     Reason.STALE_CONSENT: N_("Consent given under an older privacy policy"),
     Reason.PAUSED: N_("Paused all email"),
+}
+# The reasons the unsubscribe answer page offers, in its order; the console's report shows them too.
+UNSUBSCRIBE_REASONS: dict[UnsubscribeReason, str] = {
+    UnsubscribeReason.TOO_MANY: N_("I get too many emails"),
+    UnsubscribeReason.NOT_RELEVANT: N_("The emails are not relevant to me"),
+    UnsubscribeReason.NEVER_SIGNED_UP: N_("I never signed up"),
+    UnsubscribeReason.OTHER: N_("Another reason"),
 }
 OPT_OUT_KIND_LABELS: dict[str, str] = {
     "total": N_("All opt-outs"),

@@ -13,7 +13,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..reasoncounts import ReasonCount, UnsubscribeReason
+from ..models import ReasonCount, UnsubscribeReason
 
 _COUNTS = cast(Table, ReasonCount.__table__)
 

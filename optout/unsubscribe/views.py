@@ -24,9 +24,9 @@ from ..catalog.cache import CampaignInfo
 from ..consent import rules
 from ..consent import service as consent
 from ..consent import undo as consent_undo
+from ..labels import UNSUBSCRIBE_REASONS as LABELS
 from ..links import UNSUBSCRIBE_PREFIX
-from ..models import Action, Link, Source
-from ..reasoncounts import LABELS, UnsubscribeReason
+from ..models import Action, Link, Source, UnsubscribeReason
 from ..reports import reasons as reason_counts
 from ..tokens import LinkClaims, Purpose
 from ..web.extensions import csrf, get_catalog

@@ -12,7 +12,7 @@ from ...audit import service as audit
 from ...audit.service import AuditAction
 from ...catalog import service as catalog
 from ...catalog.cache import CampaignInfo
-from ...reasoncounts import LABELS as REASON_LABELS
+from ...labels import UNSUBSCRIBE_REASONS as REASON_LABELS
 from ...reports.service import OPT_OUT_KINDS, campaign_report, report_csv
 from ...web.session import get_session
 from .. import guard
