@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.dates import format_date
-
+from .. import formats
 from ..models import Source
 from ..web.i18n import _
 
-_LOCALES = {"nb": "nb_NO", "en": "en_GB"}  # en-GB: "1 March 2027", never the US order
-
 
 def long_date(day: dt.date, lang: str) -> str:
-    """*day* written out in *lang*: «1. mars 2027», "1 March 2027"."""
-    return format_date(day, "long", locale=_LOCALES.get(lang, "nb_NO"))
+    """*day* written out in *lang*: «1. mars 2027», "1 March 2027" (:mod:`optout.formats`)."""
+    return formats.long_date(day, lang)
 
 
 def how(source: str) -> str:
