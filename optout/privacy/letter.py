@@ -22,6 +22,7 @@ from ..models import Source
 YOU_GET = N_("You get: %(list)s.")
 YOU_DO_NOT_GET = N_("You do not get: %(list)s.")
 NOTHING = N_("You get nothing from us.")
+UNTIL = N_("%(word)s (until and including %(day)s)")
 # A person reads "Command line" as jargon: to them it is a choice our staff recorded for them.
 SOURCES = {**labels.SOURCES, Source.CLI: N_("Recorded for you by our staff")}
 LANGUAGE_NAMES = {"nb": N_("Norwegian (Bokmål)"), "en": N_("English")}
@@ -67,7 +68,7 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
         "choices": [
             {
                 "scope": names.scope(c["scope"]),
-                "status": labels.status(c["scope"], c["status"], lang),
+                "status": _with_last_day(labels.status(c["scope"], c["status"], lang), c.get("ends_on"), lang),
                 "changed": moment(c["changed_at"], lang),
                 "policy": _version(c["policy_version"], lang),
             }
@@ -77,7 +78,7 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
             {
                 "when": moment(e["occurred_at"] or e["at"], lang),
                 "scope": names.scope(e["scope"]),
-                "action": labels.action(e["scope"], e["action"], lang),
+                "action": _with_last_day(labels.action(e["scope"], e["action"], lang), e.get("ends_on"), lang),
                 "source": labels.word(SOURCES, e["source"], lang),
                 "campaign": e["campaign"] or "",
                 "language": _language(e["lang"], lang),
@@ -109,3 +110,8 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
 def letters(data: Mapping[str, Any], names: Names) -> dict[str, dict[str, Any]]:
     """The letter in every language."""
     return {language: letter(data, names.in_language(language)) for language in SUPPORTED}
+
+
+def _with_last_day(word: str, ends_on: str | None, lang: str) -> str:
+    """A pause's word with its last day: «Satt på pause (til og med 1. mars 2027)»."""
+    return word if not ends_on else translate(lang, UNTIL, word=word, day=day(ends_on, lang))

@@ -219,6 +219,7 @@ def build(
                 "status": c.status,
                 "changed_at": timestamp(c.changed_at),
                 "policy_version": c.policy_version,
+                **({"ends_on": c.ends_on.isoformat()} if c.ends_on else {}),  # a pause's last day
             }
             for c in choices
         ],
@@ -237,6 +238,7 @@ def build(
                 "policy_version": e.policy_version,
                 "evidence": e.evidence,
                 "link": e.link,
+                **({"ends_on": e.ends_on.isoformat()} if e.ends_on else {}),
             }
             for e in history
         ],
