@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+pytestmark = pytest.mark.dialect_independent("the footer's and root page's words and lang attributes")
+
 ROOT = "https://optout.example.no/"
 
 

@@ -10,6 +10,8 @@ import pytest
 from optout.dates import LOCAL
 from optout.formats import date_text, datetime_text, long_date, time_text
 
+pytestmark = pytest.mark.dialect_independent("how days and times read in each language")
+
 DAY = dt.date(2026, 12, 1)
 MOMENT = dt.datetime(2026, 12, 1, 14, 14, 37, 930441, tzinfo=dt.UTC)
 

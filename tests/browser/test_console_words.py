@@ -4,7 +4,13 @@ the field, and «Avbryt» set apart from the red button."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.browser.test_console import _check_page, _log_in, console_data, desk  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout; the decisions behind the pages run on both elsewhere"
+)
 
 ONE_LINE_JS = "new Set([...document.querySelectorAll('.console-nav li')].map(li => li.offsetTop)).size"
 

@@ -15,6 +15,10 @@ from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.browser.test_pages import _check_layout
 
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout; the decisions behind the pages run on both elsewhere"
+)
+
 WORDS = {
     "nb": {
         "waits": "bare når «Tilbud fra samarbeids\u00adpartnere» er krysset av",

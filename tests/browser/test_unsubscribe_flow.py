@@ -16,6 +16,10 @@ from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.browser.accessibility import violations
 
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout; the decisions behind the pages run on both elsewhere"
+)
+
 SAFETY = {
     "nb": "Vil du bare melde deg av? Bruk avmeldingslenken i e-posten",
     "en": "Only want to unsubscribe? Use the unsubscribe link in the email",

@@ -12,6 +12,10 @@ from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.browser.accessibility import violations
 
+pytestmark = pytest.mark.dialect_independent(
+    "what a browser shows: accessibility, keyboard, layout; the decisions behind the pages run on both elsewhere"
+)
+
 
 @pytest.mark.parametrize(("lang", "heading"), [("nb", "Velg hva du får fra oss"), ("en", "Choose what we send you")])
 def test_root_page_at_320_px(page, live_app, screenshot, lang, heading):

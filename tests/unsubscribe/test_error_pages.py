@@ -9,6 +9,8 @@ import pytest
 from tests.helpers.settings import BASE_URL
 from tests.unsubscribe.pages import h1, title
 
+pytestmark = pytest.mark.dialect_independent("error pages' words, links and statuses; no decision is read or written")
+
 SAFETY = {
     "nb": "Vil du bare melde deg av? Bruk avmeldingslenken i e-posten – den virker alltid.",
     "en": "Only want to unsubscribe? Use the unsubscribe link in the email – it always works.",
