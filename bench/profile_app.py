@@ -102,6 +102,7 @@ class Setup:
         engine = self.app.extensions["optout.db"].engine
         event.listen(engine, "before_cursor_execute", self._on_statement)
         self.next_post = 0
+        self.app.test_client_class = PublicOrigin
         self.client: FlaskClient = self.app.test_client(use_cookies=False)
         self.hello: FlaskClient = hello_app.app.test_client(use_cookies=False)
 
@@ -124,6 +125,14 @@ class Setup:
             unsubscribe_path(self.tokens.mint(Purpose.UNSUBSCRIBE, self.pid(i), self.campaign_id, self.lang))
             for i in range(start, start + n)
         ]
+
+
+class PublicOrigin(FlaskClient):
+    """A test client that asks for the public origin: the app answers only OPTOUT_BASE_URL's host."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", web.BASE_URL)
+        return super().open(*args, **kwargs)
 
 
 def checked(response: Any) -> None:
