@@ -16,11 +16,11 @@ from typing import Any
 from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 
-from .. import phones, scopes
+from .. import phones
 from ..catalog import service as catalog
 from ..consent import intake
 from ..identity import AddressInvalid, pid_of
-from ..models import Channel, Source
+from ..models import Source
 from ..pids import Pid, pid_hex
 from ..web.extensions import get_catalog, get_policy, get_settings
 from ..web.session import get_session
@@ -78,19 +78,8 @@ def _pid(record: dict[str, Any]) -> Pid:
 
 def _scope(record: dict[str, Any]) -> str:
     scope = _text(record, "scope") or ""
-    kind, key = scopes.split(scope)
-    session = get_session()
-    try:
-        if kind == "topic":
-            catalog.topic_by_key(session, key)
-        elif kind == "partner":
-            catalog.partner_by_slug(session, key)
-        elif kind == "channel":
-            Channel(key)
-        elif scope != scopes.EVERYTHING:
-            raise ValueError(scope)
-    except (catalog.CatalogError, ValueError):
-        raise RecordInvalid("scope must be everything, topic:KEY, partner:SLUG or channel:email|phone") from None
+    if not catalog.scope_exists(get_session(), scope):
+        raise RecordInvalid("scope must be everything, topic:KEY, partner:SLUG or channel:email|phone")
     return scope
 
 

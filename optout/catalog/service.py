@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import scopes
 from ..audit import service as audit
 from ..csvcells import starts_like_a_formula
-from ..models import Campaign, Partner, Topic
+from ..models import Campaign, Channel, Partner, Topic
 from ..tokens import LANGUAGES
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}[a-z0-9]$|^[a-z0-9]$")
@@ -86,6 +87,19 @@ def partner_by_slug(session: Session, slug: str) -> Partner:
     if partner is None:
         raise CatalogError(f"unknown partner {slug!r}.")
     return partner
+
+
+def scope_exists(session: Session, scope: str) -> bool:
+    """Whether *scope* names something a choice can be about: everything, a topic or a partner in
+    the catalog, or a channel (the one check the CLI, the imports and the intake API share)."""
+    kind, key = scopes.split(scope)
+    if kind == "topic":
+        return session.scalar(select(Topic.id).where(Topic.key == key)) is not None
+    if kind == "partner":
+        return session.scalar(select(Partner.id).where(Partner.slug == key)) is not None
+    if kind == "channel":
+        return key in {channel.value for channel in Channel}
+    return scope == scopes.EVERYTHING
 
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign:

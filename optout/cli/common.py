@@ -9,11 +9,10 @@ import click
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .. import schema, scopes
+from .. import schema
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
 from ..identity import AddressInvalid, normalize
-from ..models import Channel
 from ..policy import service as policy
 from ..web.extensions import get_settings
 from ..web.session import get_database, get_session
@@ -51,18 +50,7 @@ def echo_json(data: Any) -> None:
 
 def check_scope(scope: str) -> str:
     """Return *scope* if it names an existing topic, partner or channel, or everything; else exit 2."""
-    db = session()
-    kind, key = scopes.split(scope)
-    try:
-        if kind == "topic":
-            catalog.topic_by_key(db, key)
-        elif kind == "partner":
-            catalog.partner_by_slug(db, key)
-        elif kind == "channel":
-            Channel(key)
-        elif scope != scopes.EVERYTHING:
-            raise ValueError(scope)
-    except (catalog.CatalogError, ValueError):
+    if not catalog.scope_exists(session(), scope):
         fail(f"unknown scope {scope!r}: use everything, topic:KEY, partner:SLUG or channel:email|phone.", code=2)
     return scope
 

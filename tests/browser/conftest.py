@@ -17,6 +17,11 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from optout import create_app
+from optout.catalog import service as catalog
+from optout.identity import pseudonymous_id
+from optout.links import Links, links_for
+from optout.web.extensions import get_settings, get_tokens
+from optout.web.session import get_session
 from tests.helpers.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.helpers.db import empty_and_dispose
 from tests.helpers.settings import settings_for
@@ -81,3 +86,17 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+@pytest.fixture
+def recipient_links(live_app: tuple[Flask, str]) -> Links:
+    """Kari's links for a partner campaign (Fjordreiser AS) on the live app: the richest page."""
+    app, _origin = live_app
+    with app.app_context():
+        session = get_session()
+        catalog.add_partner(session, "fjordreiser", "Fjordreiser AS")
+        campaign = catalog.add_campaign(session, "fjord-spring", topic_key=None, partner_slug="fjordreiser")
+        session.commit()
+        settings = get_settings()
+        pid = pseudonymous_id(settings.id_key, "kari@example.no")
+        return links_for(get_tokens(), settings.base_url, pid, campaign.id, "nb")

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from optout.catalog import service as catalog
-from optout.identity import pseudonymous_id
-from optout.links import links_for
-from optout.web.extensions import get_settings, get_tokens
-from optout.web.session import get_session
 from tests.browser.accessibility import violations
 
 pytestmark = pytest.mark.dialect_independent(
@@ -41,19 +36,6 @@ SMALL_TARGETS_JS = """
 () => [...document.querySelectorAll('button, input[type=checkbox]')]
   .map(el => el.getBoundingClientRect()).filter(r => r.width < 24 || r.height < 24).length
 """
-
-
-@pytest.fixture
-def recipient_links(live_app):
-    app, _origin = live_app
-    with app.app_context():
-        session = get_session()
-        catalog.add_partner(session, "fjordreiser", "Fjordreiser AS")
-        campaign = catalog.add_campaign(session, "fjord-spring", topic_key=None, partner_slug="fjordreiser")
-        session.commit()
-        settings = get_settings()
-        pid = pseudonymous_id(settings.id_key, "kari@example.no")
-        return links_for(get_tokens(), settings.base_url, pid, campaign.id, "nb")
 
 
 @pytest.fixture

@@ -8,11 +8,6 @@ from __future__ import annotations
 import pytest
 
 from optout import dates
-from optout.catalog import service as catalog
-from optout.identity import pseudonymous_id
-from optout.links import links_for
-from optout.web.extensions import get_settings, get_tokens
-from optout.web.session import get_session
 from tests.browser.test_pages import _check_layout
 
 pytestmark = pytest.mark.dialect_independent(
@@ -58,16 +53,8 @@ WORDS = {
 
 
 @pytest.fixture
-def preferences_url(live_app):
-    app, _origin = live_app
-    with app.app_context():
-        session = get_session()
-        catalog.add_partner(session, "fjordreiser", "Fjordreiser AS")
-        campaign = catalog.add_campaign(session, "fjord-spring", topic_key=None, partner_slug="fjordreiser")
-        session.commit()
-        settings = get_settings()
-        pid = pseudonymous_id(settings.id_key, "kari@example.no")
-        return links_for(get_tokens(), settings.base_url, pid, campaign.id, "nb").preferences_url
+def preferences_url(recipient_links):
+    return recipient_links.preferences_url
 
 
 def _press(page, text: str) -> None:
