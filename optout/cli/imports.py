@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import IO
@@ -17,20 +18,29 @@ from ..consent.imports import ImportSummary, import_consents, import_suppression
 from ..csvrows import UNDECODABLE_BYTES, CsvUnusable
 from ..web.extensions import get_settings
 from .common import check_scope, current_policy, fail, session
+from .output import CountingReader
+
+Progress = Callable[[int], None]
 
 
-def _run(source: str, work: Callable[[IO[str]], ImportSummary]) -> None:
+def _run(source: str, work: Callable[[IO[str], Progress], ImportSummary]) -> None:
+    """Run *work* on the text of *source*, with a progress bar on a terminal (bytes read, and the
+    rate), then print the summary as JSON on standard output."""
     try:
         raw: IO[bytes] = sys.stdin.buffer if source == "-" else open(source, "rb")  # noqa: SIM115
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}")
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
-    try:
-        summary = work(text)
-    except CsvUnusable as exc:
-        fail(f"{source}: {exc}")
-    finally:
-        raw.close()
+    size = os.fstat(raw.fileno()).st_size if source != "-" else 0
+    counting = CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counting), encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
+    show = size > 0 and sys.stderr.isatty()
+    with click.progressbar(length=size, label="Importing", file=sys.stderr, hidden=not show) as bar:
+        try:
+            summary = work(text, lambda _rows: bar.update(counting.count - bar.pos))
+        except CsvUnusable as exc:
+            fail(f"{source}: {exc}")
+        finally:
+            raw.close()
     click.echo(json.dumps(summary.as_dict(), indent=2))
 
 
@@ -52,7 +62,7 @@ def consent_import_cmd(source: str) -> None:
     topics = catalog.topics(db)
     state = current_policy()
 
-    def work(text: IO[str]) -> ImportSummary:
+    def work(text: IO[str], _progress: Progress) -> ImportSummary:
         summary = import_consents(
             db,
             text,
@@ -86,7 +96,7 @@ def suppress_import_cmd(source: str, scope: str) -> None:
     check_scope(scope)
     settings = get_settings()
 
-    def work(text: IO[str]) -> ImportSummary:
+    def work(text: IO[str], progress: Progress) -> ImportSummary:
         summary = import_suppressions(
             db,
             text,
@@ -95,6 +105,7 @@ def suppress_import_cmd(source: str, scope: str) -> None:
             scope=scope,
             policy_version=current_policy().current.version,
             evidence=f"suppression list {source}",
+            progress=progress,
         )
         db.commit()
         return summary

@@ -6,7 +6,7 @@ import io
 import json
 import os
 import sys
-from typing import IO, Any
+from typing import IO
 
 import click
 from flask.cli import with_appcontext
@@ -15,25 +15,9 @@ from ..lists.service import Database, LinkSettings, ListUnusable, Summary, Tunin
 from ..models import Via
 from ..web.extensions import get_settings, get_tokens
 from .common import campaign_info, fail, session
-from .output import atomic_output, private_file
+from .output import CountingReader, atomic_output, private_file
 
 TUNING_VARIABLE = "OPTOUT_FILTER_TUNING"  # not a setting: a JSON object of Tuning fields, for benchmarks and tests
-
-
-class _Counting(io.RawIOBase):
-    """A binary reader that counts the bytes it hands on (for the progress bar)."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw, self.count = raw, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.count += len(data)
-        return len(data)
 
 
 def _print_summary(summary: Summary) -> None:
@@ -81,7 +65,7 @@ def filter_command(
     except OSError as exc:
         fail(f"cannot read {source}: {exc.strerror}")
     settings = get_settings()
-    counting = _Counting(raw)
+    counting = CountingReader(raw)
     buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()

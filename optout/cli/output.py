@@ -9,13 +9,14 @@ It is renamed over the target at the end, or removed if the command fails.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextmanager
@@ -40,3 +41,19 @@ def atomic_output(path: str | None) -> Iterator[IO[str]]:
         return
     with private_file(path) as handle:
         yield handle
+
+
+class CountingReader(io.RawIOBase):
+    """A binary reader that counts the bytes it hands on: how far a progress bar has got."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.count = raw, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.count += len(data)
+        return len(data)

@@ -23,7 +23,8 @@ from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, pid_of
 from ..models import Action, Source, Status
-from . import rules
+from ..pids import Pid
+from . import bulk, rules
 from . import service as consent
 from .rules import Freshness
 
@@ -31,6 +32,7 @@ MAX_BAD_LISTED = 1000
 # Bounded transactions: a re-run after a crash records only what is missing, and the ledger lock an
 # import holds until it commits (see optout.ledger.chain) keeps one-click requests waiting briefly.
 COMMIT_EVERY = 200
+BATCH = 2000  # a suppression batch: one lock, two statements and one commit for this many rows
 
 
 @dataclass
@@ -145,25 +147,41 @@ def import_suppressions(
     topics: Sequence[consent.TopicLike],
     policy_version: str,
     evidence: str,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Record an opt-out of *scope* for every address in *source* (an ``email`` column)."""
+    """Record an opt-out of *scope* for every address in *source* (an ``email`` column).
+
+    In batches of :data:`BATCH` rows, each one transaction (:func:`optout.consent.bulk.decide_many`):
+    a crash leaves whole batches, and a re-run records only what is missing. *progress* is called
+    with the rows read so far after each batch."""
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email"])
     email_at = column(header, "email") or 0
     summary = ImportSummary()
     context = consent.DecisionContext(Source.IMPORT, policy_version, evidence=evidence[:500])
-    for count, row in enumerate(records(reader, len(header)), start=1):
+    channels = consent.topic_channels(session, topics)
+    batch: list[Pid] = []
+
+    def flush() -> None:
+        changed = bulk.decide_many(session.connection(), batch, scope, Action.OPT_OUT, context, channels)
+        summary.outcomes["recorded"] += len(changed)
+        summary.outcomes["skipped-already-opted-out"] += len(batch) - len(changed)
+        session.commit()
+        batch.clear()
+        if progress is not None:
+            progress(summary.rows_read)
+
+    for row in records(reader, len(header)):
         summary.rows_read += 1
         if isinstance(row, BadRow):
             summary.bad(row.line, row.problem)
             continue
         try:
-            pid = pid_of(id_key, row[email_at])
+            batch.append(pid_of(id_key, row[email_at]))
         except AddressInvalid as exc:
             summary.invalid(getattr(reader, "line_num", 0), exc.problem)
             continue
-        change = consent.decide(session, pid, {scope: Action.OPT_OUT}, context, topics=topics)
-        summary.outcomes["recorded" if change else "skipped-already-opted-out"] += 1
-        if count % COMMIT_EVERY == 0:
-            session.commit()
+        if len(batch) >= BATCH:
+            flush()
+    flush()
     return summary

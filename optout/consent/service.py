@@ -76,8 +76,9 @@ class Write(NamedTuple):
 
 
 @functools.cache  # built once per dialect: building and hashing it anew costs more than running it
-def _upsert(dialect: str) -> Executable:
-    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING scope`` for *dialect*.
+def upsert_choice(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING pid, scope`` for *dialect*
+    (one row or, executed with many, the rows that changed: :mod:`optout.consent.bulk`).
 
     An opt-in given again under a newer policy version counts as a change: it renews a consent
     that a material policy change made stale. The dialect's module is imported here, on first
@@ -115,7 +116,7 @@ def _upsert(dialect: str) -> Executable:
                 or_(_CHOICE.c.policy_version.is_(None), _CHOICE.c.policy_version != excluded.policy_version),
             ),
         ),
-    ).returning(_CHOICE.c.scope)
+    ).returning(_CHOICE.c.pid, _CHOICE.c.scope)
 
 
 # Built once: building and hashing it anew costs more than running it.
@@ -126,7 +127,8 @@ _RESET = (
 )
 
 
-def _channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
+def channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
+    """The channel an event on *scope* is about (None: every channel)."""
     kind, key = scopes.split(scope)
     if kind == "topic":
         return topic_channels.get(key)
@@ -141,7 +143,7 @@ def _apply(connection: Connection, pid: Pid, write: Write, now: dt.datetime) -> 
     """Make *write*'s scope hold its result; return True only if the stored state changed."""
     if write.action is Action.RESET:
         return connection.execute(_RESET, {"pid": pid, "scope": write.scope}).first() is not None
-    upsert = _upsert(connection.dialect.name)
+    upsert = upsert_choice(connection.dialect.name)
     values = {
         "pid": pid,
         "scope": write.scope,
@@ -199,7 +201,7 @@ def apply_writes(
             {
                 "pid": pid,
                 "scope": write.scope,
-                "channel": _channel_of(write.scope, topic_channels),
+                "channel": channel_of(write.scope, topic_channels),
                 "action": write.action.value,
                 "source": context.source.value,
                 "campaign_id": context.campaign_id,

@@ -1,0 +1,71 @@
+"""Many people, one decision each, under one ledger lock: the batches of an import.
+
+One transaction per batch: the ledger head is locked once, every choice is upserted by one
+executemany (the rows that changed come back), and their events are chained and inserted by one
+more. A batch is all or nothing, so a crash leaves whole batches, and a re-run records nothing that
+is already so (an opt-out that stands is no change). The rules are :func:`service.decide`'s: the
+same upsert, the same event, only fewer round trips.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from ..db import utcnow
+from ..ledger import chain
+from ..models import Action
+from ..pids import Pid
+from .service import DecisionContext, channel_of, upsert_choice
+
+
+def decide_many(
+    connection: Connection,
+    pids: Sequence[Pid],
+    scope: str,
+    action: Action,
+    context: DecisionContext,
+    topic_channels: Mapping[str, str],
+) -> set[Pid]:
+    """Record *action* on *scope* for every one of *pids* (repeats count once); return the pids whose
+    choice changed, each with its one event. Never an undo or a reset: those are one person's."""
+    if action not in (Action.OPT_IN, Action.OPT_OUT):
+        raise ValueError(f"{action} is not a decision made in bulk")
+    unique = list(dict.fromkeys(pids))
+    if not unique:
+        return set()
+    head = chain.lock(connection)  # first, before any choice row, as every writer does
+    now = utcnow()
+    version = context.policy_version
+    rows = [
+        {"pid": pid, "scope": scope, "status": action.value, "at": now, "policy_version": version, "ends_on": None}
+        for pid in unique
+    ]
+    changed = {Pid(row.pid) for row in connection.execute(upsert_choice(connection.dialect.name), rows)}
+    channel = channel_of(scope, topic_channels)
+    events: list[dict[str, Any]] = [
+        {
+            "pid": pid,
+            "scope": scope,
+            "channel": channel,
+            "action": action.value,
+            "source": context.source.value,
+            "campaign_id": context.campaign_id,
+            "lang": context.lang,
+            "policy_version": context.policy_version,
+            "change_id": uuid.uuid4().hex,  # each person's decision is its own change
+            "created_at": now,
+            "occurred_at": context.occurred_at,
+            "evidence": context.evidence,
+            "link": None,
+            "restores": None,
+            "ends_on": None,
+        }
+        for pid in unique
+        if pid in changed
+    ]
+    chain.append(connection, events, head)
+    return changed

@@ -1,0 +1,81 @@
+"""``optout suppress import`` in batches: whole batches or nothing, nothing twice, even after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from optout.cli import cli
+from optout.consent.imports import BATCH
+from optout.ledger.verify import verify
+from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
+
+
+def _write(path: Path, addresses: list[str]) -> Path:
+    path.write_text("email\n" + "".join(f"{a}\n" for a in addresses))
+    return path
+
+
+def _events(app) -> list[tuple[str, str]]:
+    with app.extensions["optout.db"].engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT pid, scope FROM consent_event ORDER BY seq"))]
+
+
+def test_batches_record_each_new_opt_out_once_across_repeats_and_spellings(app, runner, tmp_path, decide, pid_of):
+    decide("p7@example.no", "everything")  # already opted out: no new event
+    count = 2 * BATCH + 500
+    addresses = [f"p{n}@example.no" for n in range(count)]
+    addresses += ["P1@EXAMPLE.NO", f"p{BATCH + 3}@example.no", "not an address"]  # repeats across batches
+    source = _write(tmp_path / "list.csv", addresses)
+    result = runner.invoke(cli, ["suppress", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["rows_read"] == count + 3
+    assert summary["recorded"] == count - 1
+    assert summary["skipped-already-opted-out"] == 3 and summary["invalid-address"] == 1
+    events = _events(app)
+    assert len(events) == 1 + count - 1 == len(set(events))  # one event per person, none twice
+    assert (pid_of("p1@example.no"), "everything") in events
+    again = json.loads(runner.invoke(cli, ["suppress", "import", str(source)]).output)
+    assert again.get("recorded", 0) == 0 and len(_events(app)) == count
+    with app.extensions["optout.db"].engine.connect() as conn:
+        assert verify(conn).problem is None
+
+
+def test_an_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it(app, database_url, tmp_path):
+    count = 30 * BATCH
+    source = _write(tmp_path / "big.csv", [f"kill{n}@example.no" for n in range(count)])
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")},
+        "OPTOUT_DATABASE_URL": database_url,
+        "OPTOUT_SECRET_KEYS": f"{OLD_KEY} {NEW_KEY}",
+        "OPTOUT_ID_KEY": ID_KEY,
+        "OPTOUT_BASE_URL": BASE_URL,
+    }
+    command = [str(Path(sys.executable).with_name("optout")), "suppress", "import", str(source)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None and len(_events(app)) < BATCH:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    partial = len(_events(app))
+    assert partial % BATCH == 0  # whole batches only: a batch is one transaction
+    assert 0 < partial < count, "the import finished before it could be killed: make the list longer"
+    with app.extensions["optout.db"].engine.connect() as conn:
+        assert verify(conn).problem is None
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["recorded"] == count - partial and summary["skipped-already-opted-out"] == partial
+    events = _events(app)
+    assert len(events) == count == len(set(events))
+    with app.extensions["optout.db"].engine.connect() as conn:
+        assert verify(conn).problem is None
