@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["optout.policy"] = PolicyCache(ttl=0.0 if app.testing else 60.0)
     session.init_app(app, settings.database_url)
     metrics.init_app(app)  # first: its clock starts before every other hook, its count sees the final status
+    logs.init_app(app, settings.log_format)  # the request's id, before any hook may log or fail
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -77,7 +78,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     schemacheck.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
-    logs.init_app(app, settings.log_format)
     hosts.init_app(app, settings.public_origin)
     errors.init_app(app)
     pages.init_app(app)

@@ -17,7 +17,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
-from flask.logging import default_handler, wsgi_errors_stream
+from flask.logging import default_handler, has_level_handler, wsgi_errors_stream
 
 from .metrics import endpoint_class
 from .security import RedactTokens, redact, redact_record
@@ -78,13 +78,18 @@ def use_json(logger: logging.Logger) -> None:
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RedactTokens())
         logger.addHandler(handler)
-    for handler in logging.getLogger().handlers:  # whatever the deployment configured at the root
-        handler.setFormatter(JsonFormatter())
+
+
+def use_text(logger: logging.Logger) -> None:
+    """Undo :func:`use_json` on *logger* (the logger is the process's, shared by its apps)."""
+    for handler in [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]:
+        logger.removeHandler(handler)
+    if not has_level_handler(logger):
+        logger.addHandler(default_handler)
 
 
 def init_app(app: Flask, log_format: str) -> None:
     """Give every request an id and, with ``json``, the app's log lines as JSON."""
     app.before_request(_assign_request_id)
     app.after_request(_tag_response)
-    if log_format == "json":
-        use_json(app.logger)
+    (use_json if log_format == "json" else use_text)(app.logger)
