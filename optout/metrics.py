@@ -55,7 +55,8 @@ def _committed(connection: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _rolled_back(connection: Connection) -> None:
-    connection.info.pop(_PENDING, None)
+    if not connection.invalidated:  # an invalidated connection's info is emptied with it (and unreadable)
+        connection.info.pop(_PENDING, None)
 
 
 def topic_label(scope: str) -> str:
