@@ -49,6 +49,8 @@ def test_an_outage_is_503_and_the_app_recovers_by_itself(through, outage, make_c
     assert "<html" in during.text and "Traceback" not in during.text and "psycopg" not in during.text
     assert client.get(f"{BASE_URL}/readyz").json == {"status": "unavailable", "reason": "database"}
     assert client.get(f"{BASE_URL}/healthz").status_code == 200  # alive: no restart of the worker
+    api = client.post(f"{BASE_URL}/api/v1/opt-outs", headers={"Authorization": "Bearer oo_" + "k" * 43}, json={})
+    assert api.status_code == 503 and api.json["error"] == "unavailable"  # the API's own JSON problem
     outage.restore()
     after = client.post(links("etter@example.no", campaign).unsubscribe_url, data=ONE_CLICK)
     assert after.status_code == 200  # the same app and engine: pre-ping replaced the dead connections

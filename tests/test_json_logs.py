@@ -180,3 +180,32 @@ def test_gunicorn_writes_json_access_and_error_lines_without_secrets(json_gunico
     assert "not ready: the schema is not current" in not_ready["event"]
     assert not_ready["request_id"] == answers[-1].getheader("X-Request-ID") and not_ready["endpoint"] == "ops"
     _nothing_secret(access.read_text() + errors.read_text(), secrets)
+
+
+def test_gunicorns_logger_class_writes_redacted_json_lines(tmp_path, monkeypatch):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from optout.web.gunicornlog import OptoutLogger
+
+    monkeypatch.setenv("OPTOUT_LOG_FORMAT", "json")
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = OptoutLogger(config)
+    token = "AhXCNJ993SZ7V6dr6W5xaGLJAAAAAQA.28gJUq0eXh_NNKscOgzIhw"
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": f"/u/{token}", "optout.request_id": "proxy-id-0002"}
+    logger.access(SimpleNamespace(status="503 SERVICE UNAVAILABLE"), None, environ, dt.timedelta(milliseconds=12))
+    logger.error("a worker said %s", EMAIL)
+    for log in (logger.access_log, logger.error_log):
+        for handler in list(log.handlers):
+            handler.close()
+            log.removeHandler(handler)
+    (access,) = _json_lines((tmp_path / "access.log").read_text())
+    assert access["status"] == 503 and access["duration"] == 0.012 and access["endpoint"] == "other"
+    assert access["path"] == "/u/…" and access["request_id"] == "proxy-id-0002" and access["method"] == "POST"
+    (error,) = _json_lines((tmp_path / "error.log").read_text())
+    assert error["logger"] == "gunicorn.error" and error["event"] == "a worker said …"
+    assert token not in (tmp_path / "access.log").read_text() and EMAIL not in (tmp_path / "error.log").read_text()
