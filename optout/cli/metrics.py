@@ -38,4 +38,3 @@ def serve_command(bind: str, port: int) -> None:
         thread.join()
     except KeyboardInterrupt:
         server.shutdown()
-
