@@ -78,6 +78,8 @@ class Settings:
     mail_max_bytes: int = 64 << 10
     mail_limit: str = "20 per minute"  # messages per client address, at the receiver
     default_region: str = "NO"  # how a phone number written without +CC is read
+    log_format: str = "text"  # or json: one object per line (optout/web/logs.py)
+    metrics_key: bytes | None = None  # the bearer key of /metrics; unset: no /metrics
 
     @property
     def https(self) -> bool:
@@ -228,6 +230,8 @@ def load_settings(source: Mapping[str, str], *, instance_path: Path, development
         mail_max_bytes=values.mail_bytes(env.get("OPTOUT_MAIL_MAX_BYTES", str(64 << 10))),
         mail_limit=values.rate("OPTOUT_MAIL_LIMIT", env.get("OPTOUT_MAIL_LIMIT", "20 per minute")),
         default_region=values.region(env.get("OPTOUT_DEFAULT_REGION", "")),
+        log_format=values.log_format(env.get("OPTOUT_LOG_FORMAT", "")),
+        metrics_key=values.metrics_key(env.get("OPTOUT_METRICS_KEY", "")),
     )
 
 

@@ -121,3 +121,26 @@ def region(raw: str) -> str:
     if not phones.valid_region(value):
         raise ConfigError(f"OPTOUT_DEFAULT_REGION must be a region code such as NO or SE, not {raw!r}.")
     return value
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def log_format(raw: str) -> str:
+    """``text`` (the default) or ``json``: one JSON object per log line."""
+    value = raw.strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"OPTOUT_LOG_FORMAT must be text or json, not {raw!r}.")
+    return value
+
+
+def metrics_key(raw: str) -> bytes | None:
+    """The bearer key of ``/metrics`` (long enough to be unguessable), or None: no ``/metrics``."""
+    value = raw.strip()
+    if not value:
+        return None
+    if len(value) < MIN_KEY_LENGTH or any(ch.isspace() for ch in value):
+        raise ConfigError(
+            f"OPTOUT_METRICS_KEY must be one key of at least {MIN_KEY_LENGTH} characters ({KEYGEN_HINT})."
+        )
+    return value.encode()

@@ -35,6 +35,7 @@ COMMANDS = {
     "demo": "demo:demo_command",
     "keys": "demo:keys_group",
     "mail": "mail:mail_group",
+    "metrics": "metrics:metrics_group",
 }
 
 

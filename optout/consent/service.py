@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
-from .. import scopes
+from .. import metrics, scopes
 from ..db import utcnow
 from ..ledger import chain
 from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
@@ -217,6 +217,7 @@ def apply_writes(
             },
         )
     chain.append(connection, events, head)
+    metrics.count_decisions(connection, context.source, done)
     return Change(change_id=change_id, actions=tuple(done))
 
 

@@ -23,6 +23,7 @@ from typing import IO, Any, Generic, NamedTuple, TypeVar, cast
 
 from sqlalchemy import Connection, Table
 
+from .. import metrics
 from ..catalog.cache import CampaignInfo
 from ..consent.rules import Blocker
 from ..csvrows import BadRow, CsvUnusable, column, read_header, records
@@ -267,3 +268,4 @@ def save_filter_run(connection: Connection, campaign: CampaignInfo, summary: Sum
             "dropped": json.dumps(summary.as_dict()["dropped"], sort_keys=True),
         },
     )
+    metrics.count_filter_run(connection, via.value, summary.rows_kept, dict(summary.dropped))

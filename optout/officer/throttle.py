@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from limits import parse
 
+from .. import metrics
 from ..web.ratelimit import limiter
 
 LOGIN_FAILURES = parse("10 per 15 minutes")
@@ -16,9 +17,13 @@ _SCOPE = "optout-officer-login-failures"
 
 def may_try(client: str) -> bool:
     """True while *client* has failed fewer logins than the limit allows."""
-    return limiter().test(LOGIN_FAILURES, _SCOPE, client)
+    allowed = limiter().test(LOGIN_FAILURES, _SCOPE, client)
+    if not allowed:
+        metrics.THROTTLE_REFUSED.labels(metrics.LOGIN).inc()
+    return allowed
 
 
 def count_failure(client: str) -> None:
     """Count one failed login of *client*."""
     limiter().hit(LOGIN_FAILURES, _SCOPE, client)
+    metrics.THROTTLE_COUNTED.labels(metrics.LOGIN).inc()

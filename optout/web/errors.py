@@ -8,11 +8,15 @@ in the e-mail always works: it needs no cookie and no form, so it is the safety 
 from __future__ import annotations
 
 import re
+import sys
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, NotFound
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, NotFound, ServiceUnavailable
 
 from ..links import LINK_ALPHABET, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX
 from ..tokens import Purpose, TokenInvalid
@@ -95,8 +99,19 @@ def _csrf(_error: CSRFError) -> tuple[str, int]:
     return render_template("errors/csrf.html", back_url=back_url()), 400
 
 
+def _database_unavailable(error: SQLAlchemyError) -> ResponseReturnValue:
+    """The database does not answer (down, restarting, a lock or pool timeout): 503, as each area
+    answers it (a page, or the API's JSON), so a sender retries; the trace goes to the log only."""
+    current_app.log_exception(sys.exc_info())  # still inside Flask's except: the trace, redacted
+    response = current_app.make_response(current_app.handle_user_exception(ServiceUnavailable()))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(unavailable, _database_unavailable)
     app.register_error_handler(BadLink, _bad_link)
     app.register_error_handler(CSRFError, _csrf)
     # Flask hands unhandled exceptions to the HTTPException handler as a 500.

@@ -1,4 +1,4 @@
-"""Pages outside any link: the front page and a health check for load balancers."""
+"""Pages outside any link: the front page, and the liveness and readiness checks of load balancers."""
 
 from __future__ import annotations
 
@@ -21,11 +21,22 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def health() -> ResponseReturnValue:
-    """Answer 200 when the database answers and its schema is current, else 503 (never cached)."""
+    """Liveness: the process answers (200), without touching the database, so a database outage
+    never gets a healthy worker restarted."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
+
+
+@bp.get("/readyz")
+def ready() -> ResponseReturnValue:
+    """Readiness: 200 when the database answers and its schema is current, else 503 with the reason
+    (``database`` or ``schema``), never a trace; never cached."""
     try:
         get_session().execute(text("SELECT 1"))
         schema.check(current_app.extensions["optout.db"].engine)
-    except (SQLAlchemyError, schema.SchemaOutdated) as exc:
-        current_app.logger.warning("health check failed: %s", type(exc).__name__)  # no SQL, no parameters
-        return {"status": "unavailable"}, 503, {"Cache-Control": "no-store"}
+    except SQLAlchemyError as exc:
+        current_app.logger.warning("not ready: the database does not answer (%s)", type(exc).__name__)
+        return {"status": "unavailable", "reason": "database"}, 503, {"Cache-Control": "no-store"}
+    except schema.SchemaOutdated:
+        current_app.logger.warning("not ready: the schema is not current (run `%s`)", schema.UPGRADE_COMMAND)
+        return {"status": "unavailable", "reason": "schema"}, 503, {"Cache-Control": "no-store"}
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}

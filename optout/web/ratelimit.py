@@ -18,6 +18,7 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .. import metrics
 from ..config import ConfigError
 from ..tokens import Purpose, TokenInvalid
 from .extensions import get_tokens
@@ -61,6 +62,7 @@ def _refuse_flooders() -> None:
         return
     limit = _limit()
     if not limit.limiter.test(limit.item, _SCOPE, request.remote_addr or "-"):
+        metrics.THROTTLE_REFUSED.labels(metrics.BAD_LINK).inc()
         abort(429)
 
 
@@ -68,6 +70,7 @@ def _count_bad_links(response: Response) -> Response:
     if request.blueprint in _PURPOSES and response.status_code == 404:
         limit = _limit()
         limit.limiter.hit(limit.item, _SCOPE, request.remote_addr or "-")
+        metrics.THROTTLE_COUNTED.labels(metrics.BAD_LINK).inc()
     return response
 
 

@@ -6,14 +6,16 @@ from flask import Flask, abort, request
 
 from ..schema import SchemaOutdated, check
 
+_EXEMPT = ("static", "public.health", "public.ready", "metrics")
+
 
 def init_app(app: Flask) -> None:
     """Refuse every request while the schema is out of date (checked until it is current once)."""
 
     @app.before_request
     def _require_current_schema() -> None:
-        # The health check makes this check itself, and answers 503 when the database does not.
-        if app.extensions.get("optout.schema_ok") or request.endpoint in ("static", "public.health"):
+        # Readiness makes this check itself; liveness and the metrics need no database.
+        if app.extensions.get("optout.schema_ok") or request.endpoint in _EXEMPT:
             return
         try:
             check(app.extensions["optout.db"].engine)
