@@ -12,6 +12,7 @@ values there and ``/metrics`` (or ``optout metrics serve``) adds them up (README
 
 from __future__ import annotations
 
+import collections
 import os
 from collections.abc import Callable, Iterable
 
@@ -69,11 +70,11 @@ def topic_label(scope: str) -> str:
 
 def count_decisions(connection: Connection, source: Source, done: Iterable[tuple[str, Action]]) -> None:
     """Count the scope/action pairs a decision recorded, once its transaction commits."""
-    labels = [(source.value, topic_label(scope), action.value) for scope, action in done]
+    labels = collections.Counter((source.value, topic_label(scope), action.value) for scope, action in done)
 
     def count() -> None:
-        for label in labels:
-            DECISIONS.labels(*label).inc()
+        for label, times in labels.items():
+            DECISIONS.labels(*label).inc(times)
 
     if labels:
         on_commit(connection, count)

@@ -113,6 +113,16 @@ def test_a_decision_counts_once_committed_and_not_when_rolled_back(app, metered)
     assert decide(lambda session: session.commit()) == 1  # type: ignore[attr-defined]
 
 
+def test_an_import_counts_each_recorded_opt_out(optout, metered, tmp_path):
+    source = tmp_path / "suppress.csv"
+    source.write_text("email\n" + "".join(f"imported{n}@example.no\n" for n in range(2500)) + "imported1@example.no\n")
+    labels = {"source": "import", "topic": "everything", "action": "opt-out"}
+    _text, before = scrape(metered)
+    assert optout("suppress", "import", str(source)).exit_code == 0
+    _text, after = scrape(metered)
+    assert value(after, "optout_decisions_total", **labels) - value(before, "optout_decisions_total", **labels) == 2500
+
+
 def test_a_filter_run_counts_its_rows_by_result(optout, metered, make_campaign, decide, tmp_path):
     make_campaign("newsletter", topic="periodic")
     decide("nei@example.no", "topic:periodic")

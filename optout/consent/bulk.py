@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from .. import metrics
 from ..db import utcnow
 from ..ledger import chain
 from ..models import Action
@@ -68,4 +69,5 @@ def decide_many(
         for at, pid in enumerate(pid for pid in unique if pid in changed)
     ]
     chain.append(connection, events, head)
+    metrics.count_decisions(connection, context.source, [(scope, action)] * len(events))
     return changed
