@@ -1,4 +1,4 @@
-"""Optout: a self-hosted e-mail preference and opt-out center."""
+"""Optout: a self-hosted email preference and opt-out center."""
 
 from __future__ import annotations
 

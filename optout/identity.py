@@ -44,12 +44,12 @@ _MAX_INPUT = 4 * MAX_ADDRESS_LENGTH
 
 
 class AddressInvalid(ValueError):
-    """The text is not an e-mail address (an RFC 5321 / RFC 6531 ``Mailbox``).
+    """The text is not an email address (an RFC 5321 / RFC 6531 ``Mailbox``).
 
     ``problem`` says why in a few words and never repeats the text, so it can go into a summary.
     """
 
-    def __init__(self, problem: str = "not an e-mail address") -> None:
+    def __init__(self, problem: str = "not an email address") -> None:
         super().__init__(problem)
         self.problem = problem
 

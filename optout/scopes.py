@@ -1,11 +1,11 @@
 """Scopes a choice applies to, written as strings: ``everything``, ``topic:KEY``,
-``partner:SLUG``, ``channel:email|phone`` or ``pause:email`` (a pause of all e-mail, with its
+``partner:SLUG``, ``channel:email|phone`` or ``pause:email`` (a pause of all email, with its
 last day). One string keeps the ledger readable in exports."""
 
 from __future__ import annotations
 
 EVERYTHING = "everything"
-PAUSE_EMAIL = "pause:email"  # pausing is for e-mail only
+PAUSE_EMAIL = "pause:email"  # pausing is for email only
 
 
 def topic(key: str) -> str:
@@ -19,7 +19,7 @@ def partner(slug: str) -> str:
 
 
 def channel(name: str) -> str:
-    """The scope of one channel (e-mail or phone)."""
+    """The scope of one channel (email or phone)."""
     return f"channel:{name}"
 
 

@@ -72,7 +72,7 @@ def _address(email: str) -> str:
     try:
         return normalize(email)
     except AddressInvalid as exc:
-        raise OfficerError(f"{email!r} is not an e-mail address: {exc.problem}.") from None
+        raise OfficerError(f"{email!r} is not an email address: {exc.problem}.") from None
 
 
 def available_address(session: Session, email: str) -> str:

@@ -1,4 +1,4 @@
-"""``POST /api/v1/opt-outs``: opt-outs that other systems took (an IVR, an SMS gateway, an e-mail
+"""``POST /api/v1/opt-outs``: opt-outs that other systems took (an IVR, an SMS gateway, an email
 provider, customer service), one or many per call, each answered on its own.
 
 The body is ``{"opt_outs": [record, …]}``; a record names the person by ``email`` or ``phone``
@@ -69,7 +69,7 @@ def _pid(record: dict[str, Any]) -> Pid:
         try:
             return pid_of(settings.id_key, _text(record, "email") or "")
         except AddressInvalid as exc:
-            raise RecordInvalid(f"email is not an e-mail address: {exc.problem}") from None
+            raise RecordInvalid(f"email is not an email address: {exc.problem}") from None
     try:
         return pid_hex(phones.phone_id(settings.id_key, _text(record, "phone") or "", settings.default_region))
     except phones.NumberInvalid as exc:

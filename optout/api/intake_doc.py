@@ -75,7 +75,7 @@ SCHEMAS: dict[str, Any] = {
 OPERATION: dict[str, Any] = {
     "operationId": "reportOptOuts",
     "security": [{"bearer": [ENDPOINT_SCOPES["api.report_opt_outs"].value]}],
-    "summary": "Report opt-outs that another system took (IVR, SMS, e-mail provider, support)",
+    "summary": "Report opt-outs that another system took (IVR, SMS, email provider, support)",
     "description": (
         f"1 to {OPT_OUTS_MAX_RECORDS} records ({OPT_OUTS_MAX_BYTES // MIB} MiB). Only opt-outs, never an "
         "opt-in. Each record is answered by position: recorded, already (the same report, or an opt-out "

@@ -236,7 +236,7 @@ def mint_links(slug: str) -> ResponseReturnValue:
     addresses = [_normal(email) for email in emails]
     invalid = [i for i, address in enumerate(addresses) if address is None]
     if invalid:  # positions only: an error never echoes what was sent
-        raise _unusable("these are not e-mail addresses (positions count from 0)", positions=invalid)
+        raise _unusable("these are not email addresses (positions count from 0)", positions=invalid)
     settings, tokens, lang = get_settings(), get_tokens(), body.get("lang") or campaign.lang
     answer = []
     for address in cast(list[str], addresses):

@@ -61,7 +61,7 @@ def _topic_text(field: str, value: str) -> str:
 def edit_topic(session: Session, key: str, texts: dict[str, str], *, actor: str) -> dict[str, str]:
     """Rename or redescribe topic *key* in one language or both: *texts* maps fields of
     :data:`TOPIC_TEXTS` to their new text. Topics are data, so the operator can name them after
-    the e-mails they are (review B2). Returns the fields that changed; those are written to the
+    the emails they are (review B2). Returns the fields that changed; those are written to the
     audit trail with their old and new text, so what a recipient was shown stays on record."""
     unknown = set(texts) - set(TOPIC_TEXTS)
     if unknown or not texts:

@@ -1,4 +1,4 @@
-"""Opt-outs taken by other systems: an IVR's "press 9", an SMS gateway's STOP, an e-mail
+"""Opt-outs taken by other systems: an IVR's "press 9", an SMS gateway's STOP, an email
 provider's own unsubscribe event, a person who asked customer service.
 
 Only opt-outs ever come in this way, never an opt-in: a system that hears "stop" may tell us, but

@@ -1,4 +1,4 @@
-"""Pause all e-mail for 1, 3 or 6 months, or end a pause early: a recorded choice with a last day.
+"""Pause all email for 1, 3 or 6 months, or end a pause early: a recorded choice with a last day.
 
 A pause is the status ``pause`` of the scope ``pause:email`` with ``ends_on`` its last day in
 Norway's calendar, recorded like every decision (a choice row and a chained ledger event), so it
@@ -32,7 +32,7 @@ def last_day(months: int, today: dt.date | None = None) -> dt.date:
 
 
 def pause(session: Session, pid: Pid, months: int, context: DecisionContext, *, today: dt.date | None = None) -> Change:
-    """Pause every e-mail to *pid* for *months* months (a pause that holds is moved to the new last day)."""
+    """Pause every email to *pid* for *months* months (a pause that holds is moved to the new last day)."""
     write = Write(scopes.PAUSE_EMAIL, Action.PAUSE, context.policy_version, ends_on=last_day(months, today))
     connection = session.connection()
     head = chain.lock(connection)

@@ -6,7 +6,7 @@ package all read the person's choices and ask :func:`blocker`, so they cannot di
 policy versions' opt-ins still count is a required argument (:class:`Freshness`): a caller can
 not forget a material policy change by leaving an argument out.
 
-A pause (scope ``pause:email``) holds back e-mail that would otherwise be sent, through its last
+A pause (scope ``pause:email``) holds back email that would otherwise be sent, through its last
 day in Norway's calendar: it is the last check, so a refusal or a missing consent is reported
 as such, and a pause never hides one. The day is :func:`optout.dates.today` unless given.
 """
@@ -105,7 +105,7 @@ class Choices:
 
 
 def paused_until(choices: Choices, today: dt.date | None = None) -> dt.date | None:
-    """The last day of the person's pause of e-mail if it holds on *today* (default: today in Norway)."""
+    """The last day of the person's pause of email if it holds on *today* (default: today in Norway)."""
     choice = choices.recorded.get(scopes.PAUSE_EMAIL)
     if choice is None or choice.status != Status.PAUSED or choice.ends_on is None:
         return None

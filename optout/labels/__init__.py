@@ -46,14 +46,14 @@ SOURCES: dict[Source, str] = {
     Source.IMPORT: N_("Import"),
     Source.ERASURE: N_("Erasure"),
 }
-CHANNELS: dict[Channel, str] = {Channel.EMAIL: N_("E-mail"), Channel.PHONE: N_("Phone")}
+CHANNELS: dict[Channel, str] = {Channel.EMAIL: N_("Email"), Channel.PHONE: N_("Phone")}
 LINKS: dict[Link, str] = {
     Link.UNSUBSCRIBE: N_("The unsubscribe link"),
     Link.PREFERENCES: N_("The “Your choices” link"),
 }
 REASONS: dict[Reason, str] = {
     Reason.MALFORMED: N_("The row could not be read"),
-    Reason.INVALID_ADDRESS: N_("Not an e-mail address"),
+    Reason.INVALID_ADDRESS: N_("Not an email address"),
     Reason.DUPLICATE: N_("Duplicate address"),
     Reason.EVERYTHING: N_("Stopped everything"),
     Reason.CHANNEL: N_("Opted out of the channel"),

@@ -50,7 +50,7 @@ class Source(enum.StrEnum):
     # Opt-outs reported through the intake API (POST /api/v1/opt-outs) by the system that took them:
     IVR = "ivr"  # a phone call's "press 9 to stop"
     SMS = "sms"  # a STOP reply to a text message
-    ESP = "esp"  # an e-mail provider's own unsubscribe or complaint event
+    ESP = "esp"  # an email provider's own unsubscribe or complaint event
     SUPPORT = "support"  # a person who asked customer service
 
 

@@ -17,8 +17,8 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     """An officer's address and password."""
 
     email = StringField(
-        _l("E-mail address"),
-        validators=[InputRequired(_l("Enter your e-mail address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+        _l("Email address"),
+        validators=[InputRequired(_l("Enter your email address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
     )
     password = PasswordField(
         _l("Password"),
@@ -30,15 +30,15 @@ class LookupForm(FlaskForm):  # type: ignore[misc]
     """The address of the person to look up (sent by POST, so it never appears in a URL or log)."""
 
     email = StringField(
-        _l("The person's e-mail address"),
-        validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+        _l("The person's email address"),
+        validators=[InputRequired(_l("Enter an email address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
     )
 
 
 def _address(label: object) -> StringField:
     return StringField(
         label,
-        validators=[InputRequired(_l("Enter an e-mail address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+        validators=[InputRequired(_l("Enter an email address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
     )
 
 
@@ -46,9 +46,9 @@ _REASON_HELP = _l("Only for a second request within twelve months: why it is ans
 
 
 class RequestForm(FlaskForm):  # type: ignore[misc]
-    """Register an access request received by letter, e-mail or phone."""
+    """Register an access request received by letter, email or phone."""
 
-    email = _address(_l("The person's e-mail address"))
+    email = _address(_l("The person's email address"))
     received = DateField(_l("Received on (leave empty for today)"), validators=[Optional()])
     reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
 
@@ -56,7 +56,7 @@ class RequestForm(FlaskForm):  # type: ignore[misc]
 class PackageForm(FlaskForm):  # type: ignore[misc]
     """Answer a person's access request with their package."""
 
-    email = _address(_l("The person's e-mail address"))
+    email = _address(_l("The person's email address"))
     format = SelectField(
         _l("Format"),
         choices=[SelectChoice("html", _l("Web page (HTML), to read and print")), SelectChoice("json", "JSON")],
@@ -101,7 +101,7 @@ class RecordForm(FlaskForm):  # type: ignore[misc]
 class EraseForm(FlaskForm):  # type: ignore[misc]
     """The person to erase; the review step shows what would go before anything happens."""
 
-    email = _address(_l("The person's e-mail address"))
+    email = _address(_l("The person's email address"))
 
 
 class EraseConfirmForm(EraseForm):

@@ -1,1 +1,1 @@
-"""The preference page reached by the signed link in the body of every e-mail."""
+"""The preference page reached by the signed link in the body of every email."""

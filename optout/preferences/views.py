@@ -114,7 +114,7 @@ def everything(token: str) -> ResponseReturnValue:
 
 @bp.post(TOKEN_RULE + "/pause")
 def pause(token: str) -> ResponseReturnValue:
-    """Pause all e-mail for the months chosen (1, 3 or 6)."""
+    """Pause all email for the months chosen (1, 3 or 6)."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     months = request.form.get("months", "")
     if not months.isdigit() or int(months) not in pausing.MONTHS:

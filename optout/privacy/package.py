@@ -82,7 +82,7 @@ STATEMENTS: tuple[tuple[str, str, str], ...] = (
         N_(
             "You may ask for access, rectification, erasure and restriction of processing, and you may object "
             "to direct marketing at any time (GDPR Art. 15 to 18 and 21). You can change every choice yourself "
-            "through the link in each of our e-mails, without logging in."
+            "through the link in each of our emails, without logging in."
         ),
     ),
     (

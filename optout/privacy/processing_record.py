@@ -43,7 +43,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "purposes",
         N_("(b) Purposes of the processing"),
         N_(
-            "Sending periodic e-mails about our own site to existing customers, who may refuse them at any "
+            "Sending periodic emails about our own site to existing customers, who may refuse them at any "
             "time (markedsføringsloven § 15(3)); sending campaign offers on behalf of marketing partners and "
             "pre-recorded phone messages, only with consent (markedsføringsloven § 15(1), GDPR Art. 6(1)(a)); "
             "recording every choice so that it is respected and can be proved (GDPR Art. 7(1) and 21)."
@@ -63,7 +63,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "recipients",
         N_("(d) Categories of recipients"),
         N_(
-            "Processors only: the hosting of this service and the delivery of our e-mail, under data processing "
+            "Processors only: the hosting of this service and the delivery of our email, under data processing "
             "agreements. Marketing partners receive totals (rows submitted, kept and dropped, opt-outs per day), "
             "never an address, an id or a link."
         ),
@@ -72,7 +72,7 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "transfers",
         N_("(e) Transfers to third countries"),
         N_(
-            "None by this service. Where a processor (hosting, e-mail delivery) works outside the EEA, its data "
+            "None by this service. Where a processor (hosting, email delivery) works outside the EEA, its data "
             "processing agreement must name the transfer and its safeguards."
         ),
     ),

@@ -2,7 +2,7 @@
 
 Every recipient's error page says what happened in plain words, offers a way on (back to the
 link's own page when the address holds a link that works) and reminds that the unsubscribe link
-in the e-mail always works: it needs no cookie and no form, so it is the safety net.
+in the email always works: it needs no cookie and no form, so it is the safety net.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``POST /api/v1/opt-outs``: opt-outs from an IVR, an SMS gateway, an e-mail provider or support,
+"""``POST /api/v1/opt-outs``: opt-outs from an IVR, an SMS gateway, an email provider or support,
 answered record by record; only opt-outs, idempotent, scoped, and never echoing who was sent."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``optout topic list`` and ``optout topic edit``: topics are data, named after what the e-mails
+"""``optout topic list`` and ``optout topic edit``: topics are data, named after what the emails
 are; an edit is checked, audited with its old and new text, and reaches the recipient's pages."""
 
 from __future__ import annotations

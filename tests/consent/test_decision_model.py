@@ -1,7 +1,7 @@
 """The whole decision core against a small reference model, through the public surface.
 
 A hypothesis state machine clicks one-click links and the confirmation page's buttons, saves
-random subsets of the preference page, stops and resumes everything, pauses e-mail and ends a
+random subsets of the preference page, stops and resumes everything, pauses email and ends a
 pause, lets days pass (the app's clock, :func:`optout.dates.today`, is the model's day), undoes
 (valid, stale, an undo, from the wrong link), imports consents and suppressions, registers
 policy versions (material or not) and erases people, each with a random spelling of the person's
@@ -368,7 +368,7 @@ class DecisionCore(RuleBasedStateMachine):
 
     @rule(person=people, campaign=campaigns, index=spelling, months=st.sampled_from([1, 3, 6]))
     def pause(self, person: str, campaign: str, index: int, months: int) -> None:
-        """Pause all e-mail from the preference page: a choice with a last day."""
+        """Pause all email from the preference page: a choice with a last day."""
         url = self.links(self.spell(person, index), campaign).preferences_url
         client = self.app.test_client()
         page = client.get(url)

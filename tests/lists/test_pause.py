@@ -1,6 +1,6 @@
 """The filter and a pause: paused recipients are dropped as ``paused`` through the pause's last day
 (Norway's calendar) and kept again from the day after; a pause never hides a refusal, and it holds
-back e-mail only. The day is moved by replacing :func:`optout.dates.today`, the rule's one clock."""
+back email only. The day is moved by replacing :func:`optout.dates.today`, the rule's one clock."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ START = dt.date(2027, 1, 31)  # one month on is 28 February: the shorter month's
 
 @pytest.fixture
 def pause(app):
-    """Pause an address's e-mail on START, straight through the service (the page's tests use the page)."""
+    """Pause an address's email on START, straight through the service (the page's tests use the page)."""
 
     def record(email: str, months: int = 1) -> None:
         with app.app_context():

@@ -26,7 +26,7 @@ def _in(client, lang: str) -> None:
 @pytest.fixture
 def lifted(decide, make_campaign, links, client):
     """Kari unsubscribed from everything and lifted it, unblocked phone calls, and opted out of the
-    newsletter from the link in a Norwegian e-mail."""
+    newsletter from the link in a Norwegian email."""
     decide(ADDRESS, "everything", "opt-out")
     decide(ADDRESS, "everything", "opt-in")
     decide(ADDRESS, "channel:phone", "opt-in")

@@ -135,7 +135,7 @@ def _sections(html: str) -> dict[str, str]:
 
 @pytest.fixture
 def lifted(person, decide):
-    """Kari also lifted an earlier unsubscribe-all, and unblocked e-mail."""
+    """Kari also lifted an earlier unsubscribe-all, and unblocked email."""
     decide(person, "everything", "opt-out")
     decide(person, "everything", "opt-in")
     decide(person, "channel:email", "opt-in")

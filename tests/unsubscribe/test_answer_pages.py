@@ -46,7 +46,7 @@ WORDS = {
         "done": "You are unsubscribed",
         "next": "This takes effect now. An email that was already on its way may still arrive.",
         "unchanged": "Your other choices are unchanged.",
-        "see_all": "“Your choices” link at the bottom of any e-mail from us",
+        "see_all": "“Your choices” link at the bottom of any email from us",
     },
 }
 

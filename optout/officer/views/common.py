@@ -35,4 +35,4 @@ def pid(email: str) -> Pid | None:
 
 def not_an_address() -> str:
     """The message for a typed address that is not one."""
-    return _("That is not an e-mail address. Check it and try again.")
+    return _("That is not an email address. Check it and try again.")

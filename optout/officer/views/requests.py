@@ -68,7 +68,7 @@ def access_requests() -> ResponseReturnValue:
 
 @bp.post("/requests")
 def register_request() -> ResponseReturnValue:
-    """Register a request received elsewhere (letter, e-mail, phone)."""
+    """Register a request received elsewhere (letter, email, phone)."""
     form = RequestForm()
     if not form.validate_on_submit():
         return _register_page(form, PackageForm(formdata=None), {"request": form_errors(form)}, None, 422)
