@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from ..audit import service as audit
 from ..dates import local_date
 from ..db import utcnow
+from ..models import Channel
 from ..pids import Pid
 from ..privacy import access_requests, erasure, messages, package, processing_record, service
 from ..web.extensions import get_settings
@@ -50,11 +51,11 @@ def requests_group() -> None:
 
 
 @requests_group.command("add")
-@click.argument("email")
+@click.argument("email", metavar="EMAIL|PHONE")
 @reason_option
 @received_option
 def requests_add_cmd(email: str, reason: str | None, received: str | None) -> None:
-    """Register an access request from EMAIL, to be answered with `optout subject export`."""
+    """Register an access request from EMAIL or PHONE, to be answered with `optout subject export`."""
     _normal, pid = _pid(email)
     try:
         request = service.register_request(
@@ -131,20 +132,24 @@ def subject_group() -> None:
 
 
 @subject_group.command("export")
-@click.argument("email")
+@click.argument("email_or_phone", metavar="EMAIL|PHONE")
 @click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 @reason_option
 @received_option
-def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | None, received: str | None) -> None:
-    """Answer EMAIL's access request with the package (registering the request if it is not yet)."""
+def subject_export_cmd(
+    email_or_phone: str, fmt: str, output: str | None, reason: str | None, received: str | None
+) -> None:
+    """Answer the access request of EMAIL or PHONE with the package (registering the request if it is
+    not yet); the package covers every identity linked to it."""
     db = session()
-    normal, pid = _pid(email)
+    kind, normal, pid = person(email_or_phone)
     try:
         answer = service.answer_request(
             db,
             pid,
-            email=normal,
+            email=normal if kind is Channel.EMAIL else None,
+            phone=normal if kind is Channel.PHONE else None,
             settings=get_settings(),
             fresh=current_policy().freshness,
             fmt=fmt,

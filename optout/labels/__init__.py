@@ -197,6 +197,8 @@ class Names:
             return translate(self.lang, N_("Partner: %(name)s"), name=self.partner(key))
         if kind == "channel":
             return translate(self.lang, N_("Channel: %(name)s"), name=channel(key, self.lang))
+        if kind == "link":  # a link event's scope names the phone id (optout.consent.identities)
+            return translate(self.lang, N_("The phone number with pseudonymous ID %(pid)s"), pid=key)
         if scope == scopes.PAUSE_EMAIL:
             return translate(self.lang, N_("Pause of all email"))
         if scope == scopes.EVERYTHING:

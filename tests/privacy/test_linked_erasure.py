@@ -76,3 +76,34 @@ def test_the_review_counts_every_linked_identity(optout, person):
     result = optout("subject", "erase", PHONE, input="n\n")
     assert result.exit_code == 1
     assert "of 2 linked identities" in result.output and "1 access request(s)" in result.output
+
+
+def _export(optout, tmp_path, who: str, *extra: str) -> str:
+    path = tmp_path / "package.out"
+    result = optout("subject", "export", who, "--output", str(path), *extra)
+    assert result.exit_code == 0, result.output
+    return path.read_text()
+
+
+def test_the_package_asked_for_by_number_covers_the_linked_address(optout, tmp_path, person, pid_of, phone_pid):
+    package = json.loads(_export(optout, tmp_path, "98 26 05 80"))
+    assert package["subject"] == {"phone": "+4798260580", "pseudonymous_id": phone_pid}
+    assert package["current_choices"] == []
+    assert package["receives"]["phone"] is True  # the address's opt-in to calls counts for the person
+    assert [(e["scope"], e["action"]) for e in package["history"]] == []  # a link event is the address's
+    [linked] = package["linked_identities"]
+    assert (linked["kind"], linked["pseudonymous_id"]) == ("email", pid_of(EMAIL))
+    assert [(c["scope"], c["status"]) for c in linked["current_choices"]] == [("topic:phone", "opt-in")]
+    assert [(e["scope"], e["action"]) for e in linked["history"]] == [
+        ("topic:phone", "opt-in"),
+        (f"link:{phone_pid}", "link"),
+    ]
+    assert len(package["access_requests"]) == 1
+    assert pid_of(OTHER) not in json.dumps(package) and EMAIL not in json.dumps(package)
+
+
+def test_the_html_package_shows_the_other_identity_in_both_languages(optout, tmp_path, person, pid_of):
+    html = _export(optout, tmp_path, EMAIL, "--format", "html", "--reason", "asked again")
+    assert "Dine andre identiteter" in html and "Your other identities" in html
+    assert "Et telefonnummer, pseudonym ID" in html and "Linked to a phone number" in html
+    assert PHONE not in html and "+4798260580" not in html
