@@ -121,10 +121,7 @@ def _change_link(email: str, phone: str, *, unlink: bool) -> bool:
     phone_pid = phones.pid_of_number(get_settings().id_key, number(phone))
     version = current_policy().current.version
     change = identities.unlink if unlink else identities.link
-    changed = change(db, email_pid, phone_pid, source=Source.CLI, policy_version=version)
-    if changed:
-        action = audit.AuditAction.IDENTITIES_UNLINKED if unlink else audit.AuditAction.IDENTITIES_LINKED
-        audit.log_action(db, audit.CLI, action, subject_pid=email_pid)
+    changed = change(db, email_pid, phone_pid, source=Source.CLI, policy_version=version, actor=audit.CLI)
     db.commit()
     return changed
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from ..audit import service as audit
 from ..db import utcnow
 from ..ledger import chain
 from ..models import Action, Choice, IdentityLink, Source
@@ -103,14 +104,25 @@ def _record(
     return True
 
 
-def link(session: Session, email_pid: Pid, phone_pid: Pid, *, source: Source, policy_version: str) -> bool:
-    """Link *email_pid* and *phone_pid*; False if they already were. The caller commits."""
-    return _record(session, email_pid, phone_pid, Action.LINK, source=source, policy_version=policy_version)
+def link(
+    session: Session, email_pid: Pid, phone_pid: Pid, *, source: Source, policy_version: str, actor: str | None = None
+) -> bool:
+    """Link *email_pid* and *phone_pid*; False if they already were. With *actor* (an officer, ``cli``)
+    the change is audited in the same transaction; an import's rows are not. The caller commits."""
+    changed = _record(session, email_pid, phone_pid, Action.LINK, source=source, policy_version=policy_version)
+    if changed and actor is not None:
+        audit.log_action(session, actor, audit.AuditAction.IDENTITIES_LINKED, subject_pid=email_pid)
+    return changed
 
 
-def unlink(session: Session, email_pid: Pid, phone_pid: Pid, *, source: Source, policy_version: str) -> bool:
-    """Part *email_pid* and *phone_pid*; False if they were not linked. The caller commits."""
-    return _record(session, email_pid, phone_pid, Action.UNLINK, source=source, policy_version=policy_version)
+def unlink(
+    session: Session, email_pid: Pid, phone_pid: Pid, *, source: Source, policy_version: str, actor: str | None = None
+) -> bool:
+    """Part *email_pid* and *phone_pid*; False if they were not linked. Audited as :func:`link`."""
+    changed = _record(session, email_pid, phone_pid, Action.UNLINK, source=source, policy_version=policy_version)
+    if changed and actor is not None:
+        audit.log_action(session, actor, audit.AuditAction.IDENTITIES_UNLINKED, subject_pid=email_pid)
+    return changed
 
 
 def remove_all(connection: Connection, pids: Iterable[Pid]) -> int:
