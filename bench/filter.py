@@ -530,7 +530,7 @@ def check_filter_output(out: Path, stderr: str, data: ListData, cid: int) -> lis
                     bad_links += 1
                 else:
                     want = bytes.fromhex(_pid_hex(address))
-                    if any((c.pid, c.campaign_id, c.lang) != (want, cid, "nb") for c in claims):
+                    if any((c.pid_bytes, c.campaign_id, c.lang) != (want, cid, "nb") for c in claims):
                         bad_links += 1
     if leaked:
         problems.append(f"{leaked} opted-out addresses in the output")

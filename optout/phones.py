@@ -12,7 +12,7 @@ from __future__ import annotations
 import phonenumbers
 
 from .identity import pid_of_normal
-from .pids import PidBytes
+from .pids import Pid, PidBytes, pid_hex
 
 DEFAULT_REGION = "NO"
 MAX_LENGTH = 40  # longer than any spelling of a real number; refused before parsing
@@ -49,3 +49,13 @@ def valid_region(region: str) -> bool:
 def phone_id(id_key: bytes, number: str, region: str = DEFAULT_REGION) -> PidBytes:
     """The 16-byte pseudonymous id of *number* (normalized first)."""
     return pid_of_normal(id_key, NAMESPACE + normalize(number, region))
+
+
+def is_number(text: str) -> bool:
+    """True when *text* is meant as a phone number rather than an address: an address has ``@``."""
+    return "@" not in text
+
+
+def pid_of_number(id_key: bytes, number: str, region: str = DEFAULT_REGION) -> Pid:
+    """The pseudonymous id of *number* as services spell it (hex); :class:`NumberInvalid` if none."""
+    return pid_hex(phone_id(id_key, number, region))

@@ -54,6 +54,8 @@ class AuditAction(enum.StrEnum):
     API_OPT_OUTS = "api-opt-outs"
     LINKS_MINTED = "links-minted"
     TOPIC_EDITED = "topic-edited"
+    IDENTITIES_LINKED = "identities-linked"  # subject: the email id (the phone id is in the ledger)
+    IDENTITIES_UNLINKED = "identities-unlinked"
 
 
 # Codes only entries written before 0009 carry: their detail is in data["text"].

@@ -9,10 +9,12 @@ import click
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from .. import schema
+from .. import phones, schema
 from ..catalog import service as catalog
 from ..catalog.cache import CampaignInfo
-from ..identity import AddressInvalid, normalize
+from ..identity import AddressInvalid, normalize, pid_of
+from ..models import Channel
+from ..pids import Pid
 from ..policy import service as policy
 from ..web.extensions import get_settings
 from ..web.session import get_database, get_session
@@ -31,6 +33,24 @@ def mailbox(address: str, *, position: int | None = None, of: int = 1) -> str:
     except AddressInvalid as exc:
         where = f"argument {position} of {of} " if position is not None and of > 1 else ""
         fail(f"{where}{address!r} is not an email address: {exc.problem}.", code=2)
+
+
+def number(text: str, *, what: str = "phone number") -> str:
+    """The E.164 form of phone number *text*, or exit 2 saying why (never repeating the number)."""
+    try:
+        return phones.normalize(text, get_settings().default_region)
+    except phones.NumberInvalid as exc:
+        fail(f"the {what} is not valid: {exc.problem}.", code=2)
+
+
+def person(text: str) -> tuple[Channel, str, Pid]:
+    """An address or a phone number (an address has ``@``): its channel, canonical form and id."""
+    key = get_settings().id_key
+    if phones.is_number(text):
+        normal = number(text)
+        return Channel.PHONE, normal, phones.pid_of_number(key, normal)
+    normal = mailbox(text)
+    return Channel.EMAIL, normal, pid_of(key, normal)
 
 
 def session() -> Session:

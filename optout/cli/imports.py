@@ -52,10 +52,11 @@ def consent_group() -> None:
 @consent_group.command("import")
 @click.argument("source", metavar="FILE")
 def consent_import_cmd(source: str) -> None:
-    """Record the opt-ins in FILE (CSV: email, topic, given_at, evidence) as ledger events.
+    """Record the opt-ins in FILE (CSV: email, topic, given_at, evidence; optionally phone) as ledger events.
 
-    An opt-out of the topic always stands, whenever it was made; a second import of the same
-    file records nothing new.
+    A row's phone number is linked to its address (one person). An opt-out of the topic always
+    stands, whenever it was made and on whichever identity; a second import of the same file
+    records nothing new.
     """
     db = session()
     settings = get_settings()
@@ -70,6 +71,7 @@ def consent_import_cmd(source: str) -> None:
             topics=topics,
             version_at=lambda given_at: state.version_at(given_at, settings.policy_version),
             fresh=state.freshness,
+            region=settings.default_region,
         )
         db.commit()
         return summary

@@ -13,17 +13,18 @@ from flask.cli import AppGroup, with_appcontext
 from ..audit import service as audit
 from ..dates import local_date
 from ..db import utcnow
-from ..identity import pid_of
+from ..models import Channel
 from ..pids import Pid
 from ..privacy import access_requests, erasure, messages, package, processing_record, service
 from ..web.extensions import get_settings
-from .common import current_policy, echo_json, fail, mailbox, session
+from .common import current_policy, echo_json, fail, person, session
 from .output import atomic_output
 
 
-def _pid(email: str) -> tuple[str, Pid]:
-    normal = mailbox(email)
-    return normal, pid_of(get_settings().id_key, normal)
+def _pid(email_or_phone: str) -> tuple[str, Pid]:
+    """The canonical address or E.164 number (an address has ``@``) and its pseudonymous id."""
+    _kind, normal, pid = person(email_or_phone)
+    return normal, pid
 
 
 def _received(text: str | None) -> dt.datetime | None:
@@ -50,11 +51,11 @@ def requests_group() -> None:
 
 
 @requests_group.command("add")
-@click.argument("email")
+@click.argument("email", metavar="EMAIL|PHONE")
 @reason_option
 @received_option
 def requests_add_cmd(email: str, reason: str | None, received: str | None) -> None:
-    """Register an access request from EMAIL, to be answered with `optout subject export`."""
+    """Register an access request from EMAIL or PHONE, to be answered with `optout subject export`."""
     _normal, pid = _pid(email)
     try:
         request = service.register_request(
@@ -131,20 +132,24 @@ def subject_group() -> None:
 
 
 @subject_group.command("export")
-@click.argument("email")
+@click.argument("email_or_phone", metavar="EMAIL|PHONE")
 @click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write (default: stdout).")
 @reason_option
 @received_option
-def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | None, received: str | None) -> None:
-    """Answer EMAIL's access request with the package (registering the request if it is not yet)."""
+def subject_export_cmd(
+    email_or_phone: str, fmt: str, output: str | None, reason: str | None, received: str | None
+) -> None:
+    """Answer the access request of EMAIL or PHONE with the package (registering the request if it is
+    not yet); the package covers every identity linked to it."""
     db = session()
-    normal, pid = _pid(email)
+    kind, normal, pid = person(email_or_phone)
     try:
         answer = service.answer_request(
             db,
             pid,
-            email=normal,
+            email=normal if kind is Channel.EMAIL else None,
+            phone=normal if kind is Channel.PHONE else None,
             settings=get_settings(),
             fresh=current_policy().freshness,
             fmt=fmt,
@@ -165,24 +170,28 @@ def subject_export_cmd(email: str, fmt: str, output: str | None, reason: str | N
 
 
 @subject_group.command("erase")
-@click.argument("email")
+@click.argument("email_or_phone", metavar="EMAIL|PHONE")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def subject_erase_cmd(email: str, yes: bool) -> None:
-    """Erase everything about EMAIL except a suppression entry that keeps it from every list."""
+def subject_erase_cmd(email_or_phone: str, yes: bool) -> None:
+    """Erase everything about EMAIL or PHONE and every identity linked to it, except a suppression
+    entry for each that keeps it from every list."""
     db = session()
-    _normal, pid = _pid(email)
+    _normal, pid = _pid(email_or_phone)
     found = erasure.review(db, pid)
+    linked = f" of {found.identities} linked identities" if found.identities > 1 else ""
     click.echo(
         f"This removes {found.events} ledger event(s), {found.choices} choice(s) and {found.requests} access "
-        "request(s), and keeps only a do-not-contact entry (pseudonymous ID, everything, today, erasure).",
+        f"request(s){linked}, and keeps only a do-not-contact entry for each (pseudonymous ID, everything, "
+        "today, erasure).",
         err=True,
     )
     if not yes and not click.confirm("Erase?", err=True):
         fail("nothing erased.")
     done = service.erase_person(db, pid, policy_version=current_policy().current.version, actor=audit.CLI)
     db.commit()
+    also = f" ({done.identities} identities, {done.links_removed} link(s) removed)" if done.identities > 1 else ""
     click.echo(
-        f"Erased: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "
+        f"Erased{also}: {done.events_redacted} event(s) redacted, {done.choices_removed} choice(s) and "
         f"{done.requests_removed} request(s) removed; tombstone is ledger event seq {done.tombstone_seq}."
     )
 

@@ -4,7 +4,8 @@ One transaction per batch: the ledger head is locked once, every choice is upser
 executemany (the rows that changed come back), and their events are chained and inserted by one
 more. A batch is all or nothing, so a crash leaves whole batches, and a re-run records nothing that
 is already so (an opt-out that stands is no change). The rules are :func:`service.decide`'s: the
-same upsert, the same event, only fewer round trips.
+same upsert, the same event, only fewer round trips; an identity with a link (rare) goes through
+:func:`service.apply_writes` itself, which weighs the linked identities' choices.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from ..db import utcnow
 from ..ledger import chain
 from ..models import Action
 from ..pids import Pid
-from .service import DecisionContext, channel_of, upsert_choice
+from . import identities
+from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choice
 
 
 def decide_many(
@@ -39,6 +41,16 @@ def decide_many(
     if not unique:
         return set()
     head = chain.lock(connection)  # first, before any choice row, as every writer does
+    linked = identities.with_links(connection, unique)
+    changed_alone: set[Pid] = set()
+    for pid in (pid for pid in unique if pid in linked):  # a linked person's choice is the rule's, one by one
+        write = Write(scope, action, context.policy_version)
+        if apply_writes(connection, pid, [write], context, topic_channels, head):
+            changed_alone.add(pid)
+        head = chain.lock(connection)  # the head moved if that wrote an event
+    unique = [pid for pid in unique if pid not in linked]
+    if not unique:
+        return changed_alone
     now = utcnow()
     version = context.policy_version
     rows = [
@@ -70,4 +82,4 @@ def decide_many(
     ]
     chain.append(connection, events, head)
     metrics.count_decisions(connection, context.source, [(scope, action)] * len(events))
-    return changed
+    return changed | changed_alone

@@ -18,13 +18,13 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from .. import scopes
+from .. import phones, scopes
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, pid_of
 from ..models import Action, Source, Status
 from ..pids import Pid
-from . import bulk, rules
+from . import bulk, identities, rules
 from . import service as consent
 from .rules import Freshness
 
@@ -43,6 +43,7 @@ class ImportSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     bad_rows: list[tuple[int, str]] = field(default_factory=list)
     invalid_rows: list[tuple[int, str]] = field(default_factory=list)
+    invalid_numbers: list[tuple[int, str]] = field(default_factory=list)
 
     def bad(self, line: int, problem: str) -> None:
         """Count a row that could not be used."""
@@ -56,6 +57,12 @@ class ImportSummary:
         if len(self.invalid_rows) < MAX_BAD_LISTED:
             self.invalid_rows.append((line, problem))
 
+    def invalid_number(self, line: int, problem: str) -> None:
+        """Count a row whose phone number cannot exist: its consent stands, it links nothing."""
+        self.outcomes["invalid-number"] += 1
+        if len(self.invalid_numbers) < MAX_BAD_LISTED:
+            self.invalid_numbers.append((line, problem))
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready counts."""
         return {
@@ -63,6 +70,11 @@ class ImportSummary:
             **dict(sorted(self.outcomes.items())),
             "malformed_rows": [{"line": line, "problem": problem} for line, problem in self.bad_rows],
             "invalid_addresses": [{"line": line, "problem": problem} for line, problem in self.invalid_rows],
+            **(
+                {"invalid_numbers": [{"line": line, "problem": problem} for line, problem in self.invalid_numbers]}
+                if self.invalid_numbers
+                else {}
+            ),
         }
 
 
@@ -80,8 +92,13 @@ def import_consents(
     topics: Sequence[consent.TopicLike],
     version_at: Callable[[dt.datetime], str],
     fresh: Freshness,
+    region: str = phones.DEFAULT_REGION,
 ) -> ImportSummary:
-    """Record the opt-ins in *source* (columns email, topic, given_at, evidence).
+    """Record the opt-ins in *source* (columns email, topic, given_at, evidence; optionally phone).
+
+    A row with a phone number links it to the address (:mod:`optout.consent.identities`): the
+    data says they are one person's. The link is made first, so a refusal recorded for the number
+    stands against the consent as the address's own would.
 
     Each consent records the policy version that was in force when it was given (*version_at*).
     A standing opt-in is never replaced, unless a material policy change made it stale
@@ -90,6 +107,7 @@ def import_consents(
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
     at = [column(header, name) or 0 for name in ("email", "topic", "given_at", "evidence")]  # all present
+    phone_at = column(header, "phone")
     summary = ImportSummary()
     by_key = {topic.key: topic for topic in topics}
     now = utcnow()
@@ -119,6 +137,8 @@ def import_consents(
         if not evidence:
             summary.bad(line, "no evidence")
             continue
+        if phone_at is not None and (number := row[phone_at].strip()):
+            _link(session, summary, line, pid, number, id_key=id_key, region=region, version=version_at(now))
         scope = scopes.topic(topic)
         standing = consent.choices_of(session, pid)
         if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
@@ -136,6 +156,26 @@ def import_consents(
         if count % COMMIT_EVERY == 0:
             session.commit()
     return summary
+
+
+def _link(
+    session: Session,
+    summary: ImportSummary,
+    line: int,
+    pid: Pid,
+    number: str,
+    *,
+    id_key: bytes,
+    region: str,
+    version: str,
+) -> None:
+    try:
+        phone_pid = phones.pid_of_number(id_key, number, region)
+    except phones.NumberInvalid as exc:
+        summary.invalid_number(line, exc.problem)
+        return
+    if identities.link(session, pid, phone_pid, source=Source.IMPORT, policy_version=version):
+        summary.outcomes["linked"] += 1
 
 
 def import_suppressions(

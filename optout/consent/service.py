@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select
+from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import metrics, scopes
@@ -29,7 +29,7 @@ from ..db import utcnow
 from ..ledger import chain
 from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
 from ..pids import Pid
-from . import rules
+from . import identities, merge, rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
 __all__ = ["Blocker", "Change", "Choices", "DecisionContext", "TopicLike"]
@@ -127,6 +127,13 @@ _RESET = (
 )
 
 
+_TOUCH = (
+    update(_CHOICE)
+    .where(_CHOICE.c.pid == bindparam("b_pid"), _CHOICE.c.scope == bindparam("b_scope"))
+    .values(changed_at=bindparam("b_at"))
+)
+
+
 def channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
     """The channel an event on *scope* is about (None: every channel)."""
     kind, key = scopes.split(scope)
@@ -193,8 +200,13 @@ def apply_writes(
     now = utcnow()
     done: list[tuple[str, Action]] = []
     events: list[dict[str, Any]] = []
+    outdated = identities.outdated(connection, pid)
     for write in writes:
-        if not _apply(connection, pid, write, now):
+        if write.scope in outdated and write.action.value == outdated[write.scope]:
+            # Already so for this identity, but a linked identity decided otherwise since: the
+            # decision is made again now, so that it is the person's latest (never lost to a tie).
+            connection.execute(_TOUCH, {"b_pid": pid, "b_scope": write.scope, "b_at": now})
+        elif not _apply(connection, pid, write, now):
             continue  # a no-op (already so) writes no event
         done.append((write.scope, write.action))
         events.append(
@@ -221,13 +233,23 @@ def apply_writes(
     return Change(change_id=change_id, actions=tuple(done))
 
 
-def choices_of(session: Session, pid: Pid) -> Choices:
-    """Read the recorded choices of recipient *pid* (what they mean: :mod:`optout.consent.rules`)."""
+def own_choices_of(session: Session, pid: Pid) -> Choices:
+    """The choices recorded for the one identity *pid*, without those of its linked identities."""
     # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
     stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version, _CHOICE.c.ends_on).where(
         _CHOICE.c.pid == pid
     )
     return Choices.of(session.connection().execute(stmt))
+
+
+def choices_of(session: Session, pid: Pid) -> Choices:
+    """The person's choices, as *pid* and every identity linked to it recorded them: per scope the
+    most recent (:mod:`optout.consent.merge`; what they mean: :mod:`optout.consent.rules`)."""
+    connection = session.connection()
+    others = identities.linked(connection, pid)
+    if not others:
+        return own_choices_of(session, pid)
+    return Choices.of(merge.latest(row[1:] for row in identities.choice_rows(connection, [pid, *others])))
 
 
 def sendability(

@@ -26,6 +26,8 @@ ACTIONS: dict[Action, str] = {
     Action.OPT_OUT: N_("Opted out"),
     Action.RESET: N_("Reset to no recorded choice"),
     Action.PAUSE: N_("Paused"),
+    Action.LINK: N_("Linked to a phone number"),
+    Action.UNLINK: N_("Link to a phone number removed"),
 }
 STATUSES: dict[Status, str] = {
     Status.OPTED_IN: N_("Opted in"),
@@ -104,6 +106,8 @@ AUDIT_ACTIONS: dict[AuditAction, str] = {
     AuditAction.API_OPT_OUTS: N_("API: opt-outs reported"),
     AuditAction.LINKS_MINTED: N_("Links made"),
     AuditAction.TOPIC_EDITED: N_("Category texts changed"),
+    AuditAction.IDENTITIES_LINKED: N_("Email address and phone number linked"),
+    AuditAction.IDENTITIES_UNLINKED: N_("Email address and phone number unlinked"),
 }
 # The codes of entries written before 0009 (optout.audit.service.LEGACY_ACTIONS).
 LEGACY_AUDIT_ACTIONS: dict[str, str] = {
@@ -193,6 +197,8 @@ class Names:
             return translate(self.lang, N_("Partner: %(name)s"), name=self.partner(key))
         if kind == "channel":
             return translate(self.lang, N_("Channel: %(name)s"), name=channel(key, self.lang))
+        if kind == "link":  # a link event's scope names the phone id (optout.consent.identities)
+            return translate(self.lang, N_("The phone number with pseudonymous ID %(pid)s"), pid=key)
         if scope == scopes.PAUSE_EMAIL:
             return translate(self.lang, N_("Pause of all email"))
         if scope == scopes.EVERYTHING:

@@ -37,6 +37,8 @@ DETAILS: dict[AuditAction, str] = {
     A.API_OPT_OUTS: N_("Recorded %(recorded)s, already recorded %(already)s, unusable %(invalid)s; status %(status)s"),
     A.LINKS_MINTED: N_("Campaign %(campaign)s: links minted %(count)s"),
     A.TOPIC_EDITED: N_("Category %(topic)s: %(fields)s"),
+    A.IDENTITIES_LINKED: N_("The email address of %(person)s, with a phone number"),
+    A.IDENTITIES_UNLINKED: N_("The email address of %(person)s, from a phone number"),
 }
 REFUSED_OPT_OUTS = N_("Opt-outs refused (%(error)s); status %(status)s")
 RECORD_WITHOUT_YEAR = N_("%(format)s, without a disclosure statement")

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
@@ -17,9 +17,10 @@ from sqlalchemy import Connection, text
 
 from .. import dates, scopes
 from ..catalog.cache import CampaignInfo
-from ..consent import rules
+from ..consent import identities, merge, rules
 from ..consent.rules import Blocker, Choices, Freshness
 from ..identity import PID_BYTES
+from ..pids import Pid
 from ..policy import service as policy
 
 # One index probe per recipient (the primary key starts with pid); scopes are sorted out in Python.
@@ -75,6 +76,7 @@ class Decider:
         self._today: dt.date | None = None  # the day the run is decided on, read with _fresh
         self._blocked_by: dict[bytes, Blocker] | None = None  # all the blocked, once use() has them
         self._cleared: frozenset[bytes] = frozenset()  # those with choices that let the campaign through
+        self._links: dict[str, set[str]] | None = None  # hex pid: its linked pids, read on first use
 
     def count_choices(self, connection: Connection, at_most: int) -> int | None:
         """How many choices are recorded, if at most *at_most* (reading no more than that)."""
@@ -109,6 +111,10 @@ class Decider:
         del rows
         verdicts = {code: self._verdict(fresh, _choices_of(code)) for code in set(codes.values())}
         decided = dict(zip(map(bytes.fromhex, codes), map(verdicts.__getitem__, codes.values()), strict=True))
+        links = self._links_of(connection)
+        if links:  # the linked are decided on the person's choices, merged across their identities
+            for pid, blocker in self._linked_verdicts(connection, fresh, links, links.keys()).items():
+                decided[bytes.fromhex(pid)] = blocker
         cleared = frozenset(raw for raw, blocker in decided.items() if blocker is None)
         for raw in cleared:
             del decided[raw]
@@ -160,12 +166,42 @@ class Decider:
         blocked = {}
         if self.nobody_chose is not None:  # e.g. a consent topic: no recorded choice, no message
             blocked = dict.fromkeys(pids, self.nobody_chose)
-        for pid, blocker in self._verdicts_of(fresh, found).items():
+        verdicts = self._verdicts_of(fresh, found)
+        links = self._links_of(connection)
+        if links and (linked := links.keys() & set(pids)):  # rare: most lists' rows cost one set probe
+            verdicts.update(self._linked_verdicts(connection, fresh, links, linked))
+        for pid, blocker in verdicts.items():
             if blocker is None:
                 blocked.pop(pid, None)
             else:
                 blocked[pid] = blocker
         return blocked
+
+    def _links_of(self, connection: Connection) -> dict[str, set[str]]:
+        """Each linked pid's linked pids, read once per run (links are few)."""
+        if self._links is None:
+            links: dict[str, set[str]] = {}
+            for email_pid, phone_pid in identities.all_links(connection):
+                links.setdefault(email_pid, set()).add(phone_pid)
+                links.setdefault(phone_pid, set()).add(email_pid)
+            self._links = links
+        return self._links
+
+    def _linked_verdicts(
+        self, connection: Connection, fresh: Freshness, links: dict[str, set[str]], pids: Iterable[str]
+    ) -> dict[str, Blocker | None]:
+        """The verdict for each of *pids* (each has a link) on the choices of all its identities,
+        merged as :func:`optout.consent.merge.latest` says (the one merge of every reader)."""
+        people = {pid: [pid, *sorted(links[pid])] for pid in pids}
+        wanted = sorted({one for ids in people.values() for one in ids})
+        rows: dict[str, list[Sequence[Any]]] = {}
+        for row in identities.choice_rows(connection, cast(list[Pid], wanted)):
+            rows.setdefault(row[0], []).append(tuple(row[1:]))
+        verdicts: dict[str, Blocker | None] = {}
+        for pid, ids in people.items():
+            merged = merge.latest(row for one in ids for row in rows.get(one, ()))
+            verdicts[pid] = self._verdict(fresh, merged) if merged else self.nobody_chose
+        return verdicts
 
     def _verdicts_of(self, fresh: Freshness, found: Sequence[Sequence[Any]]) -> dict[str, Blocker | None]:
         """The verdict for each recipient with a choice among *found* rows (pid, scope, status,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .catalog import Campaign, Partner, Topic
 from .counts import FilterRun, ReasonCount
 from .enums import Action, Basis, Channel, Link, Source, Status, UnsubscribeReason, Via
-from .ledger import Choice, ConsentEvent, LedgerHead, PolicyVersion, RedactedEvent
+from .ledger import Choice, ConsentEvent, IdentityLink, LedgerHead, PolicyVersion, RedactedEvent
 from .people import AccessRequest, ApiKey, AuditEntry, Officer
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Choice",
     "ConsentEvent",
     "FilterRun",
+    "IdentityLink",
     "LedgerHead",
     "Link",
     "Officer",

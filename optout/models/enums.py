@@ -28,12 +28,15 @@ class Status(enum.StrEnum):
 
 
 class Action(enum.StrEnum):
-    """What one ledger event did. ``reset`` returns a scope to no recorded choice (undo, ending a pause)."""
+    """What one ledger event did. ``reset`` returns a scope to no recorded choice (undo, ending a pause);
+    ``link`` and ``unlink`` join or part an email id and a phone id (scope ``link:<phone pid>``)."""
 
     OPT_IN = "opt-in"
     OPT_OUT = "opt-out"
     RESET = "reset"
     PAUSE = "pause"
+    LINK = "link"
+    UNLINK = "unlink"
 
 
 class Source(enum.StrEnum):

@@ -34,7 +34,7 @@ class ConsentEvent(Base):
 
     __tablename__ = "consent_event"
     __table_args__ = (
-        CheckConstraint("action IN ('opt-in', 'opt-out', 'reset', 'pause')", name="action"),
+        CheckConstraint("action IN ('opt-in', 'opt-out', 'reset', 'pause', 'link', 'unlink')", name="action"),
         Index("ix_consent_event_pid_id", "pid", "id"),
         Index("ix_consent_event_change_id", "change_id"),
     )
@@ -63,6 +63,18 @@ class ConsentEvent(Base):
     digest: Mapped[str] = mapped_column(String(64))
     prev_chain: Mapped[str] = mapped_column(String(64))
     chain: Mapped[str] = mapped_column(String(64))
+
+
+class IdentityLink(Base):
+    """One person's email id and phone id, as marketing data joined them: the current state of the
+    ``link``/``unlink`` events. Each identity's choices count for the other (:mod:`optout.consent.identities`)."""
+
+    __tablename__ = "identity_link"
+    __table_args__ = (Index("ix_identity_link_phone_pid", "phone_pid"),)
+
+    email_pid: Mapped[Pid] = mapped_column(String(32), primary_key=True)
+    phone_pid: Mapped[Pid] = mapped_column(String(32), primary_key=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class RedactedEvent(Base):

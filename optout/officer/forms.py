@@ -27,18 +27,24 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 
 
 class LookupForm(FlaskForm):  # type: ignore[misc]
-    """The address of the person to look up (sent by POST, so it never appears in a URL or log)."""
+    """The address or number of the person to look up (sent by POST, so it never appears in a URL or log)."""
 
     email = StringField(
-        _l("The person's email address"),
-        validators=[InputRequired(_l("Enter an email address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+        _l("The person's email address or phone number"),
+        validators=[
+            InputRequired(_l("Enter an email address or a phone number.")),
+            Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG),
+        ],
     )
 
 
 def _address(label: object) -> StringField:
     return StringField(
         label,
-        validators=[InputRequired(_l("Enter an email address.")), Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG)],
+        validators=[
+            InputRequired(_l("Enter an email address or a phone number.")),
+            Length(max=MAX_ADDRESS_LENGTH, message=_TOO_LONG),
+        ],
     )
 
 
@@ -48,7 +54,7 @@ _REASON_HELP = _l("Only for a second request within twelve months: why it is ans
 class RequestForm(FlaskForm):  # type: ignore[misc]
     """Register an access request received by letter, email or phone."""
 
-    email = _address(_l("The person's email address"))
+    email = _address(_l("The person's email address or phone number"))
     received = DateField(_l("Received on (leave empty for today)"), validators=[Optional()])
     reason = StringField(_l("Reason to answer a repeated request"), validators=[Optional(), Length(max=500)])
 
@@ -56,7 +62,7 @@ class RequestForm(FlaskForm):  # type: ignore[misc]
 class PackageForm(FlaskForm):  # type: ignore[misc]
     """Answer a person's access request with their package."""
 
-    email = _address(_l("The person's email address"))
+    email = _address(_l("The person's email address or phone number"))
     format = SelectField(
         _l("Format"),
         choices=[SelectChoice("html", _l("Web page (HTML), to read and print")), SelectChoice("json", "JSON")],
@@ -101,7 +107,7 @@ class RecordForm(FlaskForm):  # type: ignore[misc]
 class EraseForm(FlaskForm):  # type: ignore[misc]
     """The person to erase; the review step shows what would go before anything happens."""
 
-    email = _address(_l("The person's email address"))
+    email = _address(_l("The person's email address or phone number"))
 
 
 class EraseConfirmForm(EraseForm):

@@ -8,7 +8,7 @@ time without seconds. The history follows as an appendix, one row per ledger eve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from babel.lists import format_list
@@ -25,6 +25,11 @@ NOTHING = N_("You get nothing from us.")
 UNTIL = N_("%(word)s (until and including %(day)s)")
 # A person reads "Command line" as jargon: to them it is a choice our staff recorded for them.
 SOURCES = {**labels.SOURCES, Source.CLI: N_("Recorded for you by our staff")}
+# How the letter names an identity linked to the person's (its address or number is not kept).
+LINKED_KINDS = {
+    "email": N_("An email address, pseudonymous ID %(pid)s"),
+    "phone": N_("A phone number, pseudonymous ID %(pid)s"),
+}
 LANGUAGE_NAMES = {"nb": N_("Norwegian (Bokmål)"), "en": N_("English")}
 _LOCALE = {"nb": "nb", "en": "en_GB"}
 
@@ -56,6 +61,36 @@ def _language(code: str | None, lang: str) -> str:
     return translate(lang, LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else (code or "")
 
 
+def _choices(choices: Sequence[Mapping[str, Any]], names: Names) -> list[dict[str, str]]:
+    lang = names.lang
+    return [
+        {
+            "scope": names.scope(c["scope"]),
+            "status": _with_last_day(labels.status(c["scope"], c["status"], lang), c.get("ends_on"), lang),
+            "changed": moment(c["changed_at"], lang),
+            "policy": _version(c["policy_version"], lang),
+        }
+        for c in choices
+    ]
+
+
+def _history(history: Sequence[Mapping[str, Any]], names: Names) -> list[dict[str, str]]:
+    lang = names.lang
+    return [
+        {
+            "when": moment(e["occurred_at"] or e["at"], lang),
+            "scope": names.scope(e["scope"]),
+            "action": _with_last_day(labels.action(e["scope"], e["action"], lang), e.get("ends_on"), lang),
+            "source": labels.word(SOURCES, e["source"], lang),
+            "campaign": e["campaign"] or "",
+            "language": _language(e["lang"], lang),
+            "policy": _version(e["policy_version"], lang),
+            "evidence": e["evidence"] or "",
+        }
+        for e in history
+    ]
+
+
 def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
     """The package *data* in words, in *names*' language."""
     lang = names.lang
@@ -65,27 +100,17 @@ def letter(data: Mapping[str, Any], names: Names) -> dict[str, Any]:
         "received": moment(request["received_at"], lang) if request else None,
         "due": day(request["due_on"], lang) if request else None,
         "sentences": sentences(data["receives"], names),
-        "choices": [
+        "choices": _choices(data["current_choices"], names),
+        "history": _history(data["history"], names),
+        "linked": [
             {
-                "scope": names.scope(c["scope"]),
-                "status": _with_last_day(labels.status(c["scope"], c["status"], lang), c.get("ends_on"), lang),
-                "changed": moment(c["changed_at"], lang),
-                "policy": _version(c["policy_version"], lang),
+                "kind": translate(
+                    lang, LINKED_KINDS.get(one["kind"], LINKED_KINDS["phone"]), pid=one["pseudonymous_id"]
+                ),
+                "choices": _choices(one["current_choices"], names),
+                "history": _history(one["history"], names),
             }
-            for c in data["current_choices"]
-        ],
-        "history": [
-            {
-                "when": moment(e["occurred_at"] or e["at"], lang),
-                "scope": names.scope(e["scope"]),
-                "action": _with_last_day(labels.action(e["scope"], e["action"], lang), e.get("ends_on"), lang),
-                "source": labels.word(SOURCES, e["source"], lang),
-                "campaign": e["campaign"] or "",
-                "language": _language(e["lang"], lang),
-                "policy": _version(e["policy_version"], lang),
-                "evidence": e["evidence"] or "",
-            }
-            for e in data["history"]
+            for one in data.get("linked_identities", ())
         ],
         "campaigns": [
             {

@@ -8,7 +8,7 @@ is given in bokmål and English, from the message catalogs, so one file serves b
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jinja2 import Environment
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..config import Settings
+from ..consent import identities
 from ..consent import service as consent
 from ..consent.rules import Freshness
 from ..dates import local_date
@@ -23,7 +24,7 @@ from ..db import utcnow
 from ..labels import Names
 from ..languages import DEFAULT, N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
-from ..models import AccessRequest, Campaign, Choice, Partner, Topic
+from ..models import AccessRequest, Campaign, Channel, Choice, ConsentEvent, Partner, Topic
 from ..pids import Pid
 from . import letter
 
@@ -114,6 +115,12 @@ LABELS: dict[str, str] = {
     ),
     "generated": N_("Created"),
     "email": N_("Email address"),
+    "phone": N_("Phone number"),
+    "linked": N_("Your other identities"),
+    "linked_intro": N_(
+        "We were told that these belong to you too. What you have told us through any of them counts for you: "
+        "for each choice, the most recent one."
+    ),
     "pid": N_("Pseudonymous ID"),
     "received": N_("Request received"),
     "due": N_("Answer due"),
@@ -187,60 +194,82 @@ def _campaigns(session: Session, ids: set[int]) -> Sequence[Campaign]:
     return session.scalars(select(Campaign).where(Campaign.id.in_(ids)).order_by(Campaign.id)).all()
 
 
+def _choices(session: Session, pid: Pid) -> list[dict[str, Any]]:
+    chosen = session.scalars(select(Choice).where(Choice.pid == pid).order_by(Choice.scope)).all()
+    return [
+        {
+            "scope": c.scope,
+            "status": c.status,
+            "changed_at": timestamp(c.changed_at),
+            "policy_version": c.policy_version,
+            **({"ends_on": c.ends_on.isoformat()} if c.ends_on else {}),  # a pause's last day
+        }
+        for c in chosen
+    ]
+
+
+def _history(history: Sequence[ConsentEvent], slugs: Mapping[int, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": e.seq,
+            "at": timestamp(e.created_at),
+            "occurred_at": timestamp(e.occurred_at),
+            "scope": e.scope,
+            "channel": e.channel,
+            "action": e.action,
+            "source": e.source,
+            "campaign": slugs.get(e.campaign_id) if e.campaign_id else None,
+            "lang": e.lang,
+            "policy_version": e.policy_version,
+            "evidence": e.evidence,
+            "link": e.link,
+            **({"ends_on": e.ends_on.isoformat()} if e.ends_on else {}),
+        }
+        for e in history
+    ]
+
+
 def build(
     session: Session,
     pid: Pid,
     *,
-    email: str,
+    email: str | None = None,
+    phone: str | None = None,
     settings: Settings,
     request: AccessRequest | None = None,
     topics: Sequence[Topic] = (),
     fresh: Freshness,
 ) -> dict[str, Any]:
-    """The whole package for the person with pseudonymous id *pid* (who asked about *email*)."""
-    history = consent.history(session, pid)
-    choices = session.scalars(select(Choice).where(Choice.pid == pid).order_by(Choice.scope)).all()
+    """The whole package for the person with pseudonymous id *pid* (who asked about *email* or
+    *phone*), with the choices and history of every identity linked to it: they count for the person."""
+    linked = identities.linked(session.connection(), pid)
+    histories = {one: consent.history(session, one) for one in [pid, *linked]}
     requests = session.scalars(
-        select(AccessRequest).where(AccessRequest.pid == pid).order_by(AccessRequest.received_at)
+        select(AccessRequest).where(AccessRequest.pid.in_([pid, *linked])).order_by(AccessRequest.received_at)
     ).all()
-    touched = _campaigns(session, {e.campaign_id for e in history if e.campaign_id})
+    touched = _campaigns(session, {e.campaign_id for h in histories.values() for e in h if e.campaign_id})
     slugs = {c.id: c.slug for c in touched}
-    verdicts = consent.sendability(session, pid, topics, fresh=fresh)
+    verdicts = consent.sendability(session, pid, topics, fresh=fresh)  # the person's: every identity's choices
+    other_kind = Channel.EMAIL if phone is not None else Channel.PHONE  # a link joins an address and a number
+    subject = {"phone": phone} if phone is not None else {"email": email}
     return {
         "format": FORMAT,
         "generated_at": timestamp(utcnow()),
-        "subject": {"email": email, "pseudonymous_id": pid},
+        "subject": {**subject, "pseudonymous_id": pid},
         "request": None
         if request is None
         else {"received_at": timestamp(request.received_at), "due_on": request.answer_due.isoformat()},
-        "current_choices": [
-            {
-                "scope": c.scope,
-                "status": c.status,
-                "changed_at": timestamp(c.changed_at),
-                "policy_version": c.policy_version,
-                **({"ends_on": c.ends_on.isoformat()} if c.ends_on else {}),  # a pause's last day
-            }
-            for c in choices
-        ],
+        "current_choices": _choices(session, pid),
         "receives": {key: blocker is None for key, blocker in verdicts.items()},
-        "history": [
+        "history": _history(histories[pid], slugs),
+        "linked_identities": [
             {
-                "seq": e.seq,
-                "at": timestamp(e.created_at),
-                "occurred_at": timestamp(e.occurred_at),
-                "scope": e.scope,
-                "channel": e.channel,
-                "action": e.action,
-                "source": e.source,
-                "campaign": slugs.get(e.campaign_id) if e.campaign_id else None,
-                "lang": e.lang,
-                "policy_version": e.policy_version,
-                "evidence": e.evidence,
-                "link": e.link,
-                **({"ends_on": e.ends_on.isoformat()} if e.ends_on else {}),
+                "kind": other_kind.value,
+                "pseudonymous_id": one,
+                "current_choices": _choices(session, one),
+                "history": _history(histories[one], slugs),
             }
-            for e in history
+            for one in linked
         ],
         "campaigns": [
             {"campaign": c.slug, "topic": c.topic.key, "partner": c.partner.name if c.partner else None}

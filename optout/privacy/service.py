@@ -49,7 +49,8 @@ def answer_request(
     session: Session,
     pid: Pid,
     *,
-    email: str,
+    email: str | None = None,
+    phone: str | None = None,
     settings: Settings,
     fresh: Freshness,
     fmt: str,
@@ -57,12 +58,15 @@ def answer_request(
     reason: str | None = None,
     received_at: dt.datetime | None = None,
 ) -> Answer:
-    """Answer *pid*'s open request (registering one if there is none) with their package, as *fmt*."""
+    """Answer *pid*'s open request (registering one if there is none) with their package, as *fmt*
+    (*email* or *phone*: what the person was found by)."""
     request = access_requests.open_request(session, pid) or register_request(
         session, pid, actor=actor, reason=reason, received_at=received_at
     )
     topics = catalog.topics(session)
-    data = package.build(session, pid, email=email, settings=settings, request=request, topics=topics, fresh=fresh)
+    data = package.build(
+        session, pid, email=email, phone=phone, settings=settings, request=request, topics=topics, fresh=fresh
+    )
     access_requests.answer(request)
     audit.log_action(
         session, actor, AuditAction.REQUEST_ANSWERED, subject_pid=pid, data={"request": request.id, "format": fmt}

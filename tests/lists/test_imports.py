@@ -114,3 +114,30 @@ def test_suppression_import_with_a_narrower_scope(import_file, optout, make_camp
     assert choices() == {(pid_of("kari@example.no"), "partner:fjordreiser"): "opt-out"}
     bad = optout("suppress", "import", "-", "--scope", "partner:ghost", input="email\nx@example.no\n")
     assert bad.exit_code == 2 and "unknown scope" in bad.output
+
+
+def test_a_consent_row_with_a_phone_links_it_and_a_refusal_of_the_number_stands(import_file, optout, ledger, pid_of):
+    """The import links the row's number to its address first; the number's own earlier stop of
+    everything then stands against the consent, as the address's would. Bad numbers link nothing."""
+    optout("recipient", "link", "other@example.no", "+47 982 60 581")  # gives the second number a history
+    assert optout("subject", "erase", "+47 982 60 581", "--yes").exit_code == 0  # its tombstone: everything out
+    text = (
+        "email,phone,topic,given_at,evidence\n"
+        "kari@example.no,+47 982 60 580,phone,2024-06-01,call recording 8812\n"
+        "ola@example.no,982 60 581,phone,2024-06-01,call recording 8813\n"
+        "per@example.no,12,phone,2024-06-01,call recording 8814\n"
+        "liv@example.no,,phone,2024-06-01,call recording 8815\n"
+    )
+    result, summary = import_file("consent", text)
+    assert result.exit_code == 0, result.output
+    assert summary["linked"] == 2 and summary["invalid-number"] == 1
+    assert summary["invalid_numbers"] == [{"line": 4, "problem": "not a number that can exist"}]
+    assert summary["recorded"] == 3 and summary["skipped-opt-out-stands"] == 1
+    kari_phone = json.loads(optout("recipient", "show", "98260580").output)
+    assert kari_phone["receives"]["phone"] is True  # the address's imported consent counts for the number
+    assert [(one["kind"], one["pseudonymous_id"]) for one in kari_phone["linked"]] == [
+        ("email", pid_of("kari@example.no"))
+    ]
+    _again, repeat = import_file("consent", text)
+    assert repeat.get("linked", 0) == 0 and repeat.get("recorded", 0) == 0
+    assert sum(e["action"] == "link" for e in ledger()) == 2 and optout("ledger", "verify").exit_code == 0

@@ -1,4 +1,5 @@
-"""The console's erasure, in three steps: the address, a review of what would go, the confirmation.
+"""The console's erasure, in three steps: the address or number, a review of what would go (every
+linked identity's too), the confirmation.
 
 Erasing is :func:`optout.privacy.service.erase_person`, which keeps the suppression tombstone and
 audits itself; the address travels only in POST bodies and is never stored.
@@ -9,14 +10,13 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from ...identity import normalize
 from ...privacy import erasure, service
 from ...web.pages import current_policy
 from ...web.session import get_session
 from .. import guard
 from ..blueprint import bp
 from ..forms import EraseConfirmForm, EraseForm
-from .common import form_errors, not_an_address, pid
+from .common import form_errors, identity, not_found, pid
 
 
 @bp.get("/erase")
@@ -29,13 +29,13 @@ def erase_start() -> ResponseReturnValue:
 def erase_review() -> ResponseReturnValue:
     """Step two: what erasure would remove, and the confirmation."""
     form = EraseForm()
-    person = pid(form.email.data) if form.validate_on_submit() else None
-    if person is None:
-        errors = form_errors(form) or [not_an_address()]
+    who = identity(form.email.data) if form.validate_on_submit() else None
+    if who is None:
+        errors = form_errors(form) or [not_found(form.email.data)]
         return render_template("officer/erase.html", form=form, errors=errors, review=None, done=None), 422
-    confirm = EraseConfirmForm(formdata=None, email=normalize(form.email.data))
-    found = erasure.review(get_session(), person)
-    return render_template("officer/erase.html", form=confirm, errors=[], review=found, pid=person, done=None)
+    confirm = EraseConfirmForm(formdata=None, email=who.normal)
+    found = erasure.review(get_session(), who.pid)
+    return render_template("officer/erase.html", form=confirm, errors=[], review=found, pid=who.pid, done=None)
 
 
 @bp.post("/erase")
@@ -46,7 +46,7 @@ def erase_confirm() -> ResponseReturnValue:
     if person is None:  # not ticked (show the review again) or not an address (start over)
         shown = pid(form.email.data or "")
         found = erasure.review(get_session(), shown) if shown else None
-        errors = form_errors(form) or [not_an_address()]
+        errors = form_errors(form) or [not_found(form.email.data)]
         return render_template("officer/erase.html", form=form, errors=errors, review=found, pid=shown, done=None), 422
     db = get_session()
     actor = guard.require_officer().email

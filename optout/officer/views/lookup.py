@@ -1,4 +1,4 @@
-"""The console's lookup: one person's choices and events, found by address (sent by POST)."""
+"""The console's lookup: one person's choices and events, found by address or number (sent by POST)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,29 @@ from flask.typing import ResponseReturnValue
 from ...audit import service as audit
 from ...audit.service import AuditAction
 from ...catalog import service as catalog
-from ...identity import AddressInvalid
-from ...web.extensions import get_catalog, get_settings
+from ...web.extensions import get_catalog
 from ...web.pages import current_policy
 from ...web.session import get_session
 from .. import guard, lookup
 from ..blueprint import bp
 from ..forms import LookupForm
-from .common import names, not_an_address
+from .common import identity, names, not_found
 
 
 @bp.route("/lookup", methods=["GET", "POST"], endpoint="lookup")
 def lookup_page() -> ResponseReturnValue:
-    """Look a person up by address (sent by POST: the address never appears in a URL or a log)."""
+    """Look a person up by address or number (sent by POST: it never appears in a URL or a log)."""
     form = LookupForm()
     record = None
     address_error = None
     if form.validate_on_submit():
         db = get_session()
-        try:
-            record = lookup.person_record(
-                db, get_settings().id_key, form.email.data, get_catalog().topics(db), fresh=current_policy().freshness
-            )
-        except AddressInvalid:
-            address_error = not_an_address()
+        who = identity(form.email.data)
+        if who is None:
+            address_error = not_found(form.email.data)
         else:
+            fresh = current_policy().freshness
+            record = lookup.person_record(db, who.pid, who.channel, get_catalog().topics(db), fresh=fresh)
             audit.log_action(db, guard.require_officer().email, AuditAction.LOOKUP, subject_pid=record.pid)
             db.commit()
     errors = [*form.email.errors, *([address_error] if address_error else [])]

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from ... import formats
 from ...dates import LOCAL, local_date
 from ...db import utcnow
-from ...identity import normalize
+from ...models import Channel
 from ...privacy import access_requests as register_of_requests
 from ...privacy import messages, package, service
 from ...web.extensions import get_settings
@@ -27,7 +27,7 @@ from ...web.session import get_session
 from .. import guard
 from ..blueprint import bp
 from ..forms import ExtendForm, PackageForm, RequestForm
-from .common import form_errors, not_an_address, pid
+from .common import form_errors, identity, not_found, pid
 
 
 def _register_page(
@@ -74,7 +74,7 @@ def register_request() -> ResponseReturnValue:
         return _register_page(form, PackageForm(formdata=None), {"request": form_errors(form)}, None, 422)
     person = pid(form.email.data)
     if person is None:
-        return _register_page(form, PackageForm(formdata=None), {"request": [not_an_address()]}, None, 422)
+        return _register_page(form, PackageForm(formdata=None), {"request": [not_found(form.email.data)]}, None, 422)
     received = (
         dt.datetime.combine(form.received.data, dt.time(12), tzinfo=LOCAL).astimezone(dt.UTC)
         if form.received.data
@@ -102,16 +102,17 @@ def answer_request() -> ResponseReturnValue:
     form = PackageForm()
     if not form.validate_on_submit():
         return _register_page(RequestForm(formdata=None), form, {"package": form_errors(form)}, None, 422)
-    person = pid(form.email.data)
-    if person is None:
-        return _register_page(RequestForm(formdata=None), form, {"package": [not_an_address()]}, None, 422)
+    who = identity(form.email.data)
+    if who is None:
+        return _register_page(RequestForm(formdata=None), form, {"package": [not_found(form.email.data)]}, None, 422)
     db = get_session()
     settings, fmt = get_settings(), form.format.data
     try:
         answer = service.answer_request(
             db,
-            person,
-            email=normalize(form.email.data),
+            who.pid,
+            email=who.normal if who.channel is Channel.EMAIL else None,
+            phone=who.normal if who.channel is Channel.PHONE else None,
             settings=settings,
             fresh=current_policy().freshness,
             fmt=fmt,
