@@ -79,3 +79,27 @@ def test_an_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it
     assert len(events) == count == len(set(events))
     with app.extensions["optout.db"].engine.connect() as conn:
         assert verify(conn).problem is None
+
+
+def test_a_linked_person_in_a_batch_is_weighed_with_their_links(app, runner, optout, tmp_path, pid_of):
+    """An address already opted out, overtaken by a later opt-in of its linked number, is opted out
+    again by the import: the batch sends linked identities through the one decision path."""
+    from optout.consent import service as consent
+    from optout.models import Action, Source
+    from optout.phones import phone_id
+    from optout.web.session import get_session
+
+    phone_pid = phone_id(ID_KEY.encode(), "98260580").hex()
+    assert optout("recipient", "link", "linked@example.no", "98260580").exit_code == 0
+    with app.app_context():
+        session = get_session()
+        context = consent.DecisionContext(Source.CLI, "test")
+        consent.decide(session, pid_of("linked@example.no"), {"everything": Action.OPT_OUT}, context)
+        session.commit()
+        consent.decide(session, phone_pid, {"everything": Action.OPT_IN}, context)
+        session.commit()
+    source = _write(tmp_path / "list.csv", ["linked@example.no", *(f"other{n}@example.no" for n in range(10))])
+    summary = json.loads(runner.invoke(cli, ["suppress", "import", str(source)]).output)
+    assert summary["recorded"] == 11
+    with app.app_context():
+        assert consent.choices_of(get_session(), phone_pid).status("everything") == "opt-out"
