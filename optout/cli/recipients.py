@@ -12,7 +12,7 @@ from ..consent import rules
 from ..consent import service as consent
 from ..identity import pid_of, pseudonymous_id
 from ..links import links_for
-from ..models import Action, Source
+from ..models import Action, Channel, Source
 from ..tokens import LANGUAGES
 from ..web.extensions import get_settings, get_tokens
 from .common import check_scope, current_policy, echo_json, fail, mailbox, session
@@ -29,6 +29,8 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
         campaign = catalog.campaign_by_slug(session(), campaign_slug)
     except catalog.CatalogError as exc:
         fail(str(exc))
+    if campaign.topic.channel == Channel.PHONE:
+        fail(f"{campaign.slug} is a phone campaign, and a phone campaign has no links: a call carries none", 2)
     settings, tokens = get_settings(), get_tokens()
     # Every address is checked before any link is printed: a typo stops the run, naming its argument.
     addresses = [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]
