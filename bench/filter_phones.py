@@ -77,11 +77,11 @@ class CallList:
 
 
 def _spell(rng: random.Random, national: str) -> str:
-    r = rng.random()
-    for share, pattern in SPELLINGS:
-        if r < share:
-            break
-        r -= share
+    r, at = rng.random(), 0
+    while at < len(SPELLINGS) - 1 and r >= SPELLINGS[at][0]:
+        r -= SPELLINGS[at][0]
+        at += 1
+    pattern = SPELLINGS[at][1]
     a, b, c = national[:3], national[3:5], national[5:]
     d = " ".join(national[i : i + 2] for i in range(0, 8, 2))
     return pattern.format(n=national, a=a, b=b, c=c, d=d)
