@@ -32,13 +32,19 @@ Item = TypeVar("Item")
 NORMALIZED_KEPT = 1 << 16  # spellings whose E.164 form is remembered: libphonenumber costs ~70 µs a number
 
 
-@functools.lru_cache(maxsize=NORMALIZED_KEPT)
-def e164(number: str, region: str) -> str | None:
-    """*number*'s E.164 form, or None if it is no number that can exist (remembered: lists repeat)."""
-    try:
-        return normalize_number(number, region)
-    except NumberInvalid:
-        return None
+def number_reader(region: str) -> Callable[[str], str | None]:
+    """A function giving a spelling's E.164 form, or None if it is no number that can exist. Each
+    spelling is parsed once per run (lists repeat), and forgotten with the run: no number outlives
+    the list it came in."""
+
+    @functools.lru_cache(maxsize=NORMALIZED_KEPT)
+    def e164(number: str) -> str | None:
+        try:
+            return normalize_number(number, region)
+        except NumberInvalid:
+            return None
+
+    return e164
 
 
 def number_id(id_key: bytes, normal: str) -> PidBytes:
@@ -79,6 +85,7 @@ def sendable_calls(
     count every other one in *summary*."""
     decider = Decider(campaign)
     seen = SeenIds(tuning.seen_in_memory)
+    e164 = number_reader(region)
     batch: list[tuple[Item, PidBytes, PidBytes | None, str]] = []
 
     def decided() -> Iterator[tuple[Item, str]]:
@@ -102,7 +109,7 @@ def sendable_calls(
             if isinstance(candidate, BadRow):
                 summary.bad_row(candidate.line, candidate.problem)
                 continue
-            normal = e164(candidate.number, region) if isinstance(candidate.number, str) else None
+            normal = e164(candidate.number) if isinstance(candidate.number, str) else None
             if normal is None:
                 summary.drop(Reason.INVALID_NUMBER)
                 continue

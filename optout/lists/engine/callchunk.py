@@ -4,7 +4,7 @@ As :class:`~.chunk.ChunkFilter` does for an e-mail list: the chunk's rows are re
 (:class:`~.chunkrows.RowReader`, with the number as the row's identity and the address, if the
 list has one, as its second column), their numbers normalized and hashed, the chunk decided with
 one query, and the kept rows formatted with their E.164 number. Normalizing is libphonenumber's,
-through the same remembered :func:`~optout.lists.calls.e164` as in one process: it is most of the
+through the same remembering :func:`~optout.lists.calls.number_reader` as in one process: it is most of the
 work, and the reason a call list is worth spreading over every core.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from ...catalog.cache import CampaignInfo
 from ...csvrows import column
 from ...identity import AddressInvalid
-from ..calls import e164, email_id, number_id
+from ..calls import email_id, number_id, number_reader
 from ..decider import Decider
 from .chunk import KEEP, REASON_INDEX, ChunkAnswer
 from .chunkrows import RowReader, cut
@@ -30,6 +30,7 @@ class CallChunkFilter:
     def __init__(self, campaign: CampaignInfo, id_key: bytes, region: str, header: list[str]) -> None:
         self.campaign, self.id_key, self.region = campaign, id_key, region
         self.decider = Decider(campaign)
+        self.e164 = number_reader(region)  # one per worker, for this list only
         # RowReader's second column is the language of an e-mail list; here it is the address.
         self.reader = RowReader(len(header), column(header, "phone") or 0, column(header, "email"))
 
@@ -37,7 +38,7 @@ class CallChunkFilter:
         """Filter one chunk of whole records; bad rows are numbered from the chunk's first line."""
         rows = self.reader.read(data)
         numbers, addresses = rows.addresses, rows.langs
-        id_key, region = self.id_key, self.region
+        id_key, e164 = self.id_key, self.e164
         pids: list[bytes] = []
         emails: list[bytes | None] = []
         normals: list[str] = []
@@ -45,7 +46,7 @@ class CallChunkFilter:
         seen: set[bytes] = set()
         invalid = invalid_numbers = duplicates = 0
         for at, number in enumerate(numbers):
-            normal = e164(number, region)
+            normal = e164(number)
             if normal is None:
                 invalid_numbers += 1
                 dropped.append(at)
