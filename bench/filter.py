@@ -7,6 +7,7 @@ Run from the repository root (never part of the test suite)::
     .venv/bin/python bench/filter.py --opt-outs 10000000 --rounds 1   # the 10M-opt-out start-up/memory run
     .venv/bin/python bench/filter.py --postgres               # the same against a throw-away PostgreSQL database
     .venv/bin/python bench/filter.py --profile                # cProfile of filter_csv, in-process, per row
+    .venv/bin/python bench/filter.py --phone [--quick]        # a call list (bench/filter_phones.py)
 
 The list (``email,first_name,city``) is generated with a fixed seed: 10 % of the addresses are
 capitalised or upper-cased, 2 % have surrounding whitespace, 3 % have non-ASCII local parts, 0.1 %
@@ -720,9 +721,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     parser.add_argument("--profile", action="store_true", help="instead of the benchmark: cProfile filter_csv")
     parser.add_argument("--profile-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--phone", action="store_true", help="a call list for a phone campaign (bench/filter_phones.py)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.opt_outs, args.rounds = 100_000, 20_000, 1
+    if args.phone:
+        if args.postgres:
+            raise SystemExit("--phone runs on SQLite only")
+        import filter_phones
+
+        return filter_phones.main(args)
     args.revision = git_revision()
 
     workdir = Path(args.keep_data or tempfile.mkdtemp(prefix="optout-bench-filter-"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lists.filter import LINK_COLUMNS, MAX_MALFORMED_LISTED, Reason
+from ..lists.filter import LINK_COLUMNS, MAX_MALFORMED_LISTED, PHONE_COLUMN, Reason
 from ..tokens import LANGUAGES
 from . import (
     DROPPED_HEADER,
@@ -43,6 +43,7 @@ _LINKS = {
         "description": "Value of the List-Unsubscribe-Post header (RFC 8058).",
     },
 }
+_E164 = {PHONE_COLUMN: {"type": "string", "description": "A call list's number in E.164 (+4798260580)."}}
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -86,14 +87,16 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Recipient": {
         "type": "object",
-        "required": ["email"],
+        "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
         "properties": {
-            "email": {"type": "string"},
+            "email": {"type": "string", "description": "Required for an email campaign; checked too on a call list."},
+            "phone": {"type": "string", "description": "A call list's number, in any spelling (a phone campaign)."},
             "lang": {"type": "string", "description": "This recipient's link language (nb, en, no, nn, nb-NO...)."},
         },
         "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
         "description": (
-            "Any other fields are passed through unchanged; the link field names are not allowed. Fields hold "
+            "Any other fields are passed through unchanged; the added field names (the links, or phone_e164) "
+            "are not allowed. Fields hold "
             f"scalars only (no object or array), and a recipient is at most {RECORD_MAX_BYTES // MIB} MiB."
         ),
     },
@@ -116,11 +119,19 @@ _SCHEMAS: dict[str, Any] = {
         "properties": {
             "kept": {
                 "type": "array",
-                "description": "The recipients that may get the campaign, in the order sent, with their links.",
+                "description": (
+                    "The recipients that may get the campaign, in the order sent, with their links; on a call "
+                    f"list with {PHONE_COLUMN}, the number in E.164, instead."
+                ),
                 "items": {
                     "allOf": [
                         ref("schemas", "Recipient"),
-                        {"type": "object", "required": list(LINK_COLUMNS), "properties": _LINKS},
+                        {
+                            "anyOf": [
+                                {"type": "object", "required": list(LINK_COLUMNS), "properties": _LINKS},
+                                {"type": "object", "required": [PHONE_COLUMN], "properties": _E164},
+                            ]
+                        },
                     ]
                 },
             },
@@ -174,7 +185,10 @@ _FILTER = {
     "description": (
         "Keeps the rows whose recipient may get the campaign now (choices are never cached) and appends "
         f"their links ({', '.join(LINK_COLUMNS)}). Drops invalid addresses, repeats and everyone whose "
-        "choices block the campaign. CSV in, CSV out: the input columns, then the link columns; the summary "
+        "choices block the campaign. For a phone campaign the list is a call list: a phone column (any "
+        f"spelling; an email column is checked too), and {PHONE_COLUMN}, the number in E.164, is appended "
+        "instead of links; numbers that cannot exist are invalid-number, and a number needs a standing "
+        "opt-in. CSV in, CSV out: the input columns, then the link columns; the summary "
         "comes in the X-Optout-* headers, as the list is filtered before the response starts. JSON in, JSON "
         f"out. Limits: CSV {FILTER_CSV_MAX_BYTES // MIB} MiB; JSON {FILTER_JSON_MAX_BYTES // MIB} MiB and "
         f"{FILTER_JSON_MAX_RECIPIENTS} recipients; one recipient or CSV record {RECORD_MAX_BYTES // MIB} MiB. "
@@ -188,7 +202,8 @@ _FILTER = {
                 "schema": {
                     "type": "string",
                     "description": "UTF-8 CSV whose first line names the columns: email, optionally lang (a "
-                    "row's link language), any others (passed through).",
+                    "row's link language), any others (passed through); for a phone campaign phone, optionally "
+                    "email, any others.",
                 }
             },
             "application/json": {"schema": ref("schemas", "FilterRequest")},

@@ -27,7 +27,7 @@ from ..identity import AddressInvalid, normalize, pseudonymous_id
 from ..links import links_for
 from ..lists import service as lists
 from ..lists.recordlimit import RecordLimit, RecordTooLong
-from ..lists.service import LINK_COLUMNS, Database, LinkSettings, ListUnusable, Summary, save_filter_run
+from ..lists.service import Database, LinkSettings, ListUnusable, Summary, save_filter_run
 from ..models import Via
 from ..tokens import LANGUAGES
 from ..web.extensions import csrf, get_settings, get_tokens
@@ -116,7 +116,9 @@ def _normal(value: object) -> str | None:
 
 def _link_settings() -> LinkSettings:
     settings = get_settings()
-    return LinkSettings(get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain)
+    return LinkSettings(
+        get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain, settings.default_region
+    )
 
 
 @bp.post("/campaigns/<slug>/filter")
@@ -136,7 +138,9 @@ def _filter_json(campaign: CampaignInfo) -> Response:
     """Filter a JSON body a recipient at a time (:mod:`.jsonbody`), the answer spooled like CSV's."""
     try:
         body = read_filter_body(
-            request.get_data(cache=False), max_recipients=FILTER_JSON_MAX_RECIPIENTS, forbidden=LINK_COLUMNS
+            request.get_data(cache=False),
+            max_recipients=FILTER_JSON_MAX_RECIPIENTS,
+            forbidden=lists.added_columns(lists.is_phone_list(campaign)),
         )
     except TooManyRecipients:
         raise ApiProblem(
@@ -228,6 +232,8 @@ def _summary_headers(summary: Summary) -> dict[str, str]:
 def mint_links(slug: str) -> ResponseReturnValue:
     """The links and List-Unsubscribe header values for each address, in the order given."""
     campaign = _campaign(slug)
+    if lists.is_phone_list(campaign):
+        raise _unusable("a phone campaign has no links: a call carries none")
     _media_type(JSON)
     body = _json_body("emails")
     emails: list[Any] = body["emails"]

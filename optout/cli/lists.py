@@ -52,7 +52,9 @@ def filter_command(
     """Filter the CSV list INPUT (a path, or - for standard input) for a campaign.
 
     Rows that may be sent are written with unsubscribe_url, preferences_url, list_unsubscribe
-    and list_unsubscribe_post appended; the summary goes to standard error.
+    and list_unsubscribe_post appended; the summary goes to standard error. For a campaign whose
+    topic is phone calls the list has a phone column (and maybe email, checked too), and a kept
+    row gets phone_e164, its number in E.164, instead of links.
     """
     db = session()
     campaign = campaign_info(campaign_slug)
@@ -69,7 +71,9 @@ def filter_command(
     buffered = io.BufferedReader(counting)
     size = os.fstat(raw.fileno()).st_size if source != "-" else 0
     show = size > 0 and sys.stderr.isatty()
-    links = LinkSettings(get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain)
+    links = LinkSettings(
+        get_tokens(), settings.base_url, settings.id_key, settings.mailto_domain, settings.default_region
+    )
     with click.progressbar(length=size, label="Filtering", file=sys.stderr, hidden=not show) as bar:
         try:
             with atomic_output(output_path) as sink:

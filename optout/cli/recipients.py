@@ -34,6 +34,8 @@ def links_command(campaign_slug: str, lang: str | None, emails: tuple[str, ...])
         campaign = catalog.campaign_by_slug(session(), campaign_slug)
     except catalog.CatalogError as exc:
         fail(str(exc))
+    if campaign.topic.channel == Channel.PHONE:
+        fail(f"{campaign.slug} is a phone campaign, and a phone campaign has no links: a call carries none", 2)
     settings, tokens = get_settings(), get_tokens()
     # Every address is checked before any link is printed: a typo stops the run, naming its argument.
     addresses = [mailbox(email, position=at, of=len(emails)) for at, email in enumerate(emails, start=1)]

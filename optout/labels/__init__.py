@@ -56,6 +56,7 @@ LINKS: dict[Link, str] = {
 REASONS: dict[Reason, str] = {
     Reason.MALFORMED: N_("The row could not be read"),
     Reason.INVALID_ADDRESS: N_("Not an email address"),
+    Reason.INVALID_NUMBER: N_("Not a phone number that can exist"),
     Reason.DUPLICATE: N_("Duplicate address"),
     Reason.EVERYTHING: N_("Stopped everything"),
     Reason.CHANNEL: N_("Opted out of the channel"),

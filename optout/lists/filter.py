@@ -31,7 +31,7 @@ from ..db import utcnow
 from ..identity import AddressInvalid, normalize, pid_of_normal
 from ..languages import language_of
 from ..links import LIST_UNSUBSCRIBE_POST, PREFERENCES_PREFIX, UNSUBSCRIBE_PREFIX, list_unsubscribe, unsubscribe_mailto
-from ..models import FilterRun, Via
+from ..models import Channel, FilterRun, Via
 from ..pids import PidBytes
 from ..tokens import TokenService
 from .decider import Decider
@@ -40,6 +40,7 @@ from .tuning import Tuning
 
 _NEEDS_QUOTES = re.compile(r'["\r\n]')
 LINK_COLUMNS = ("unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubscribe_post")
+PHONE_COLUMN = "phone_e164"  # what a phone list's output adds: a call carries no links
 BATCH = 2000
 MAX_MALFORMED_LISTED = 1000
 Item = TypeVar("Item")
@@ -50,6 +51,7 @@ class Reason(enum.StrEnum):
 
     MALFORMED = "malformed-row"
     INVALID_ADDRESS = "invalid-address"
+    INVALID_NUMBER = "invalid-number"  # a phone list's number that cannot exist
     DUPLICATE = "duplicate"
     EVERYTHING = Blocker.EVERYTHING.value
     CHANNEL = Blocker.CHANNEL.value
@@ -61,7 +63,7 @@ class Reason(enum.StrEnum):
 
 
 class ListUnusable(CsvUnusable):
-    """The input as a whole cannot be filtered (no ``email`` column, not CSV, empty)."""
+    """The input as a whole cannot be filtered (no ``email`` or ``phone`` column, not CSV, empty)."""
 
 
 @dataclass
@@ -101,6 +103,7 @@ class LinkSettings:
     base_url: str
     id_key: bytes
     mailto_domain: str | None = None  # OPTOUT_MAILTO_DOMAIN: List-Unsubscribe gets a mailto: entry too
+    region: str = "NO"  # OPTOUT_DEFAULT_REGION: how a phone list's national numbers are read
 
 
 class LinkMaker:
@@ -124,12 +127,22 @@ class LinkMaker:
         return unsubscribe, self._preferences_prefix + preferences_token, header, LIST_UNSUBSCRIBE_POST
 
 
-def read_list_header(reader: Iterator[list[str]]) -> list[str]:
+def is_phone_list(campaign: CampaignInfo) -> bool:
+    """Whether *campaign*'s lists are call lists (a ``phone`` column, no links) rather than email lists."""
+    return campaign.topic.channel == Channel.PHONE
+
+
+def added_columns(phone: bool) -> tuple[str, ...]:
+    """The columns the output adds to the input's: the links, or a call list's normalized number."""
+    return (PHONE_COLUMN,) if phone else LINK_COLUMNS
+
+
+def read_list_header(reader: Iterator[list[str]], *, phone: bool = False) -> list[str]:
     try:
-        header = read_header(reader, ["email"])
+        header = read_header(reader, ["phone" if phone else "email"])
     except CsvUnusable as exc:
         raise ListUnusable(str(exc)) from None
-    clashes = [name for name in LINK_COLUMNS if column(header, name) is not None]
+    clashes = [name for name in added_columns(phone) if column(header, name) is not None]
     if clashes:
         raise ListUnusable(f"the input already has a column named {clashes[0]}: remove it and run again")
     return header
@@ -226,9 +239,9 @@ def filter_csv(
     return summary
 
 
-def csv_writer_header(sink: IO[str], header: list[str]) -> None:
-    """Write the output's first line: the input's columns and the four link columns."""
-    csv.writer(sink).writerow([*header, *LINK_COLUMNS])
+def csv_writer_header(sink: IO[str], header: list[str], *, phone: bool = False) -> None:
+    """Write the output's first line: the input's columns and the four link columns (or ``phone_e164``)."""
+    csv.writer(sink).writerow([*header, *added_columns(phone)])
 
 
 class LineMaker:

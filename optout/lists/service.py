@@ -21,15 +21,19 @@ from sqlalchemy import Connection
 from ..catalog.cache import CampaignInfo
 from ..csvrows import NUL, NUL_PROBLEM, UNDECODABLE_BYTES, BadRow
 from ..languages import language_of
+from .calls import Call, filter_calls_csv, sendable_calls
 from .engine.parallel import filter_csv_parallel
 from .filter import (
     LINK_COLUMNS,
+    PHONE_COLUMN,
     Candidate,
     LinkMaker,
     LinkSettings,
     ListUnusable,
     Summary,
+    added_columns,
     filter_csv,
+    is_phone_list,
     save_filter_run,
     sendable,
 )
@@ -37,13 +41,16 @@ from .tuning import Tuning
 
 __all__ = [
     "LINK_COLUMNS",
+    "PHONE_COLUMN",
     "Database",
     "LinkSettings",
     "ListUnusable",
     "Summary",
     "Tuning",
+    "added_columns",
     "filter_list",
     "filter_recipients",
+    "is_phone_list",
     "save_filter_run",
     "workers_for",
 ]
@@ -80,7 +87,8 @@ def filter_list(
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Copy the rows of the CSV *source* (UTF-8 bytes, a BOM skipped) that may receive *campaign*
-    to *sink*, with their links; *size* is the list's size in bytes, if known. Raises
+    to *sink*, with their links (a call list's rows with their E.164 number: :mod:`.calls`);
+    *size* is the list's size in bytes, if known. Raises
     :class:`ListUnusable` if the list as a whole cannot be filtered."""
     count = workers_for(workers, size, tuning)
     if count > 1:
@@ -98,6 +106,10 @@ def filter_list(
     # Bytes that are not UTF-8 become lone surrogates: their row is reported as malformed.
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors=UNDECODABLE_BYTES, newline="")
     try:
+        if is_phone_list(campaign):
+            return filter_calls_csv(
+                database.connection, campaign, text, sink, links.id_key, links.region, tuning=tuning, progress=progress
+            )
         maker = LinkMaker(links.tokens, links.base_url, links.id_key, links.mailto_domain)
         return filter_csv(database.connection, campaign, text, sink, maker, tuning=tuning, progress=progress)
     finally:
@@ -118,7 +130,9 @@ def filter_recipients(
     each as the bytes it was sent, its link fields added. :func:`filter_list`'s rules, for JSON.
 
     *recipients* are ``(position, raw JSON object, parsed object)``; *lang* is the language of
-    those that name none (or none known)."""
+    those that name none (or none known). A call list's recipients get ``phone_e164`` instead."""
+    if is_phone_list(campaign):
+        return _filter_call_recipients(connection, campaign, recipients, sink, links=links, tuning=tuning)
     maker = LinkMaker(links.tokens, links.base_url, links.id_key, links.mailto_domain)
     summary = Summary()
     candidates = (
@@ -135,6 +149,36 @@ def filter_recipients(
         fields = dict(zip(LINK_COLUMNS, maker.columns(pid_bytes, campaign.id, recipient_lang), strict=True))
         opening = raw[:-1].rstrip()  # the recipient without its closing brace
         sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + _dumps(fields)[1:].encode())
+        separator = b","
+    sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
+    return summary
+
+
+def _filter_call_recipients(
+    connection: Connection,
+    campaign: CampaignInfo,
+    recipients: Iterable[tuple[int, bytes, Mapping[str, Any]]],
+    sink: IO[bytes],
+    *,
+    links: LinkSettings,
+    tuning: Tuning,
+) -> Summary:
+    """:func:`filter_recipients` for a call list: each kept recipient with its number in E.164 added."""
+    summary = Summary()
+    candidates = (
+        BadRow(position, NUL_PROBLEM)
+        if _holds_nul(recipient)
+        else Call(raw, recipient.get("phone"), recipient.get("email"))
+        for position, raw, recipient in recipients
+    )
+    sink.write(b'{"kept":[')
+    separator = b""
+    for raw, normal in sendable_calls(
+        connection, campaign, candidates, links.id_key, links.region, summary, tuning=tuning
+    ):
+        opening = raw[:-1].rstrip()  # the recipient without its closing brace
+        added = _dumps({PHONE_COLUMN: normal})[1:].encode()
+        sink.write(separator + opening + (b"," if len(opening) > 1 else b"") + added)
         separator = b","
     sink.write(b'],"summary":' + _dumps(summary.as_dict()).encode() + b"}")
     return summary

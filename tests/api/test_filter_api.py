@@ -25,6 +25,7 @@ LINKS = ["unsubscribe_url", "preferences_url", "list_unsubscribe", "list_unsubsc
 NO_DROPS = {
     "malformed-row": 0,
     "invalid-address": 0,
+    "invalid-number": 0,
     "duplicate": 0,
     "opted-out-everything": 0,
     "opted-out-channel": 0,

@@ -11,8 +11,9 @@ from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from optout.api import ENDPOINT_SCOPES, PREFIX, ErrorCode, Scope
-from optout.lists.filter import LINK_COLUMNS, Reason
+from optout.lists.filter import LINK_COLUMNS, PHONE_COLUMN, Reason
 from tests.api import bearer, create_key
+from tests.helpers.phones import decide_number
 
 pytestmark = pytest.mark.dialect_independent("the OpenAPI document and the shape of answers")
 
@@ -95,8 +96,20 @@ def test_error_codes_and_drop_reasons_are_the_ones_the_code_uses(document):
     schemas = document["components"]["schemas"]
     assert schemas["Error"]["properties"]["error"]["enum"] == [code.value for code in ErrorCode]
     assert list(schemas["Summary"]["properties"]["dropped"]["properties"]) == [reason.value for reason in Reason]
-    kept_links = schemas["FilterResult"]["properties"]["kept"]["items"]["allOf"][1]["properties"]
-    assert tuple(kept_links) == LINK_COLUMNS
+    kept_links, kept_call = schemas["FilterResult"]["properties"]["kept"]["items"]["allOf"][1]["anyOf"]
+    assert tuple(kept_links["properties"]) == LINK_COLUMNS and tuple(kept_call["properties"]) == (PHONE_COLUMN,)
+
+
+def test_a_call_list_answer_fits_the_schemas(app, client, document, make_campaign):
+    make_campaign("calls", topic="phone")
+    decide_number(app, "98260580", "topic:phone")
+    recipients = [{"phone": "+47 982 60 580", "n": 1}, {"phone": "12"}, {"phone": "41234567", "email": "x@y.no"}]
+    filtered = client.post(
+        f"{PREFIX}/campaigns/calls/filter", json={"recipients": recipients}, headers=bearer(create_key(app))
+    )
+    assert filtered.json["kept"] == [{**recipients[0], PHONE_COLUMN: "+4798260580"}]
+    _check(document, "FilterRequest", {"recipients": recipients})
+    _check(document, "FilterResult", filtered.json)
 
 
 def test_real_answers_fit_the_schemas(app, client, document, make_campaign, decide):

@@ -49,6 +49,7 @@ def test_every_drop_reason_on_an_own_topic(run, newsletter, decide):
     assert summary["dropped"] == {
         "malformed-row": 0,
         "invalid-address": 1,
+        "invalid-number": 0,
         "duplicate": 1,
         "opted-out-everything": 1,
         "opted-out-channel": 1,

@@ -15,6 +15,7 @@ from optout.identity import pseudonymous_id
 from optout.models import Source
 from optout.web.extensions import get_settings
 from optout.web.session import get_session
+from tests.helpers.phones import decide_number
 
 START = dt.date(2027, 1, 31)  # one month on is 28 February: the shorter month's last day
 
@@ -81,12 +82,13 @@ def test_a_partner_offer_needs_its_consent_and_waits_out_the_pause(run, partner_
     assert [r["email"] for r in rows] == ["yes@example.no"]
 
 
-def test_a_pause_of_email_holds_back_no_phone_call(run, make_campaign, pause, decide, monkeypatch):
+def test_a_pause_of_email_holds_back_no_phone_call(run, make_campaign, pause, decide, app, monkeypatch):
     make_campaign("calls", topic="phone")
     decide("caller@example.no", "topic:phone", "opt-in")
+    decide_number(app, "+47 982 60 580", "topic:phone")
     pause("caller@example.no")
     _on(monkeypatch, START)
-    _result, rows, summary = run("email\ncaller@example.no\n", "calls")
+    _result, rows, summary = run("phone,email\n98260580,caller@example.no\n", "calls")
     assert [r["email"] for r in rows] == ["caller@example.no"] and summary["dropped"]["paused"] == 0
 
 

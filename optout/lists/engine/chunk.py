@@ -46,6 +46,7 @@ class ChunkAnswer(NamedTuple):
     verdicts: bytes
     output: bytes
     ends: array[int]
+    invalid_numbers: int = 0  # a call list's numbers that cannot exist (its invalid addresses are ``invalid``)
 
 
 class ChunkFilter:

@@ -32,9 +32,10 @@ from ...csvrows import column
 from ...db import make_engine
 from ...identity import PID_BYTES
 from ..decider import Decider
-from ..filter import LinkSettings, Reason, Summary, csv_writer_header, read_list_header
+from ..filter import LinkSettings, Reason, Summary, csv_writer_header, is_phone_list, read_list_header
 from ..seen import SeenIds
 from ..tuning import Tuning
+from .callchunk import CallChunkFilter
 from .chunk import KEEP, REASONS, ChunkAnswer, ChunkFilter
 from .cutting import chunks, header_line, rows_in
 from .loader import SharedVerdicts
@@ -70,12 +71,11 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
     engine = make_engine(setup.database_url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_cache)
-    _state.update(
-        slots=slots,
-        engine=engine,
-        verdicts=setup.verdicts,
-        tuning=setup.tuning,
-        filter=ChunkFilter(
+    chunk_filter: ChunkFilter | CallChunkFilter
+    if is_phone_list(setup.campaign):
+        chunk_filter = CallChunkFilter(setup.campaign, setup.links.id_key, setup.links.region, setup.header)
+    else:
+        chunk_filter = ChunkFilter(
             setup.campaign,
             setup.links.tokens,
             setup.links.base_url,
@@ -84,8 +84,8 @@ def _start(setup: WorkerSetup, slots: mmap.mmap) -> None:
             setup.email_at,
             setup.lang_at,
             setup.links.mailto_domain,
-        ),
-    )
+        )
+    _state.update(slots=slots, engine=engine, verdicts=setup.verdicts, tuning=setup.tuning, filter=chunk_filter)
 
 
 def _work(slot: int, data: bytes) -> tuple[ChunkAnswer, int]:
@@ -140,13 +140,15 @@ class _Merger:
 
     def take(self, chunk: bytes, answer: ChunkAnswer, output: bytes | memoryview) -> None:
         summary = self.summary
-        summary.rows_read += len(answer.bad) + answer.invalid + answer.duplicates + len(answer.pids)
+        summary.rows_read += len(answer.bad) + answer.invalid + answer.invalid_numbers + answer.duplicates
+        summary.rows_read += len(answer.pids)
         for line, problem in answer.bad:
             summary.bad_row(self.line + line - 1, problem)
         self.line += chunk.count(b"\n")
         if b"\r" in chunk:  # csv ends a line at a lone carriage return too
             self.line += chunk.count(b"\r") - chunk.count(b"\r\n")
         summary.dropped[Reason.INVALID_ADDRESS.value] += answer.invalid
+        summary.dropped[Reason.INVALID_NUMBER.value] += answer.invalid_numbers
         summary.dropped[Reason.DUPLICATE.value] += answer.duplicates
         verdicts = answer.verdicts
         repeated = self.seen.repeats(answer.pids)
@@ -202,8 +204,9 @@ def filter_csv_parallel(
     list; *size* is the list's size in bytes, if
     known, from which the number of its rows is guessed (unless *tuning* gives it)."""
     first_line, pending = header_line(source, tuning.block)
-    header = read_list_header(iter(csv.reader(io.StringIO(first_line, newline=""), strict=True)))
-    csv_writer_header(sink, header)
+    phone = is_phone_list(campaign)
+    header = read_list_header(iter(csv.reader(io.StringIO(first_line, newline=""), strict=True)), phone=phone)
+    csv_writer_header(sink, header, phone=phone)
     rows = rows_in(size, len(first_line), pending) if tuning.rows_estimate is None else tuning.rows_estimate
     verdicts = _shared_verdicts(database_url, campaign, rows, tuning.load_at_most)
     setup = WorkerSetup(
