@@ -27,7 +27,7 @@ from ..languages import N_, SUPPORTED, translate
 from ..ledger.chain import timestamp
 from ..models import AccessRequest, Campaign, Choice, ConsentEvent, FilterRun, Partner, Source, Topic
 from ..policy import service as policy
-from . import package
+from . import statements
 
 FORMAT = "optout-record-of-processing/1"
 TEMPLATE = "privacy/record.html"
@@ -148,7 +148,7 @@ def build(session: Session, settings: Settings, *, year: int | None = None) -> d
             "erased": session.scalar(select(func.count()).where(ConsentEvent.source == Source.ERASURE)) or 0,
             "requests": session.scalar(select(func.count(AccessRequest.id))) or 0,
         },
-        "sections": package.translated(SECTIONS, settings),
+        "sections": statements.translated(SECTIONS, settings),
         "disclosures": None if year is None else disclosures(session, year),
     }
     return data

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from optout.privacy.package import STATEMENTS
+from optout.privacy.statements import STATEMENTS
 
 # One phrase per statement and language that must appear (a), (b), ... (h), plus who is responsible.
 REQUIRED = {
