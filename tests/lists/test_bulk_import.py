@@ -50,7 +50,7 @@ def test_batches_record_each_new_opt_out_once_across_repeats_and_spellings(app, 
 
 
 def test_an_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it(app, database_url, tmp_path):
-    count = 30 * BATCH
+    count = 8 * BATCH
     source = _write(tmp_path / "big.csv", [f"kill{n}@example.no" for n in range(count)])
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")},
