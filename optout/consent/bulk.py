@@ -1,4 +1,4 @@
-"""Many people, one decision each, under one ledger lock: the batches of an import.
+"""Many people, one opt-out each, under one ledger lock: the batches of a suppression import.
 
 One transaction per batch: the ledger head is locked once, every choice is upserted by one
 executemany (the rows that changed come back), and their events are chained and inserted by one
@@ -25,18 +25,17 @@ from . import identities
 from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choice
 
 
-def decide_many(
+def opt_out_many(
     connection: Connection,
     pids: Sequence[Pid],
     scope: str,
-    action: Action,
     context: DecisionContext,
     topic_channels: Mapping[str, str],
 ) -> set[Pid]:
-    """Record *action* on *scope* for every one of *pids* (repeats count once); return the pids whose
-    choice changed, each with its one event. Never an undo or a reset: those are one person's."""
-    if action not in (Action.OPT_IN, Action.OPT_OUT):
-        raise ValueError(f"{action} is not a decision made in bulk")
+    """Record an opt-out of *scope* for every one of *pids* (repeats count once); return the pids
+    whose choice changed, each with its one event. Opt-outs only: an opt-in in bulk could overturn
+    a refusal, which only the consent import's own rules may weigh, one person at a time."""
+    action = Action.OPT_OUT
     unique = list(dict.fromkeys(pids))
     if not unique:
         return set()

@@ -191,7 +191,7 @@ def import_suppressions(
 ) -> ImportSummary:
     """Record an opt-out of *scope* for every address in *source* (an ``email`` column).
 
-    In batches of :data:`BATCH` rows, each one transaction (:func:`optout.consent.bulk.decide_many`):
+    In batches of :data:`BATCH` rows, each one transaction (:func:`optout.consent.bulk.opt_out_many`):
     a crash leaves whole batches, and a re-run records only what is missing. *progress* is called
     with the rows read so far after each batch."""
     reader = csv.reader(source, strict=True)
@@ -203,7 +203,7 @@ def import_suppressions(
     batch: list[Pid] = []
 
     def flush() -> None:
-        changed = bulk.decide_many(session.connection(), batch, scope, Action.OPT_OUT, context, channels)
+        changed = bulk.opt_out_many(session.connection(), batch, scope, context, channels)
         summary.outcomes["recorded"] += len(changed)
         summary.outcomes["skipped-already-opted-out"] += len(batch) - len(changed)
         session.commit()

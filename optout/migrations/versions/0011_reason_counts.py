@@ -1,12 +1,12 @@
 """Unsubscribe reasons as counts: one row per campaign and reason, with nothing about a person.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01
 
 A person may say why, after unsubscribing, by picking one of a few fixed reasons. Only the count
 per campaign and reason is kept: no pid, no change id and no time, so a count cannot be matched to
-anyone or to a ledger event. (Branch ``unsub``: the integrator rechains ``down_revision`` onto 0010.)
+anyone or to a ledger event.
 """
 
 from __future__ import annotations
