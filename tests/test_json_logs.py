@@ -93,6 +93,7 @@ def test_text_is_the_default_and_other_formats_are_refused(tmp_path):
         ("liv@example.no-abcdef", False),
         ("0123456789abcdef0123456789abcdef", False),  # a pseudonymous id's shape: never echoed
         ("bad id with spaces", False),
+        ("AmOyOSDeAnwQFwgK3pn1XeCeAAAAAQA.AM5sQw36F-HC_NFqwvx5mg", False),  # a link token: never logged
     ],
 )
 def test_a_request_id_is_taken_only_when_short_and_safe(client, given, kept):

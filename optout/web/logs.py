@@ -23,7 +23,7 @@ from .metrics import endpoint_class
 from .security import RedactTokens, redact, redact_record
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9-]{8,64}$")  # no dot or underscore: a link token always holds a dot
 REQUEST_ID, ENDPOINT = "optout.request_id", "optout.endpoint"  # keys in the WSGI environ
 FIELDS = ("request_id", "method", "endpoint", "status", "duration", "path")
 
