@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import IO
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from ..audit import service as audit
 from ..ledger import export
 from ..ledger.verify import Verification, verify, verify_export
+from ..models import LedgerHead
 from ..privacy import service
 from .common import echo_json, fail, session
 from .output import atomic_output
@@ -70,6 +74,13 @@ def export_group() -> None:
     """Exports for the privacy officer."""
 
 
+def _tracked(rows: Iterator[dict[str, Any]], reached: Callable[[int], None]) -> Iterator[dict[str, Any]]:
+    """*rows* as they are, telling *reached* each one's sequence number once it is written."""
+    for row in rows:
+        yield row
+        reached(int(row["seq"]))
+
+
 @export_group.command("ledger")
 @click.option("--since", help="First day or time (UTC), inclusive.")
 @click.option("--until", help="Last bound (UTC), exclusive: --until 2026-12-01 ends with November.")
@@ -91,9 +102,17 @@ def export_ledger_cmd(
     chosen = export.LedgerFilter(_date(since, "--since"), _date(until, "--until"), topic, partner, campaign)
     db = session()
     connection = db.connection()
+    last = db.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
+    show = last > 0 and sys.stderr.isatty()
     try:
-        with atomic_output(output) as out:
-            count = export.write(export.ledger_rows(connection, chosen), fmt, out)
+        # Progress by sequence number: rows come in ledger order, so it is as far through the
+        # ledger as the export has got, filtered or not.
+        with (
+            click.progressbar(length=last, label="Exporting", file=sys.stderr, hidden=not show) as bar,
+            atomic_output(output) as out,
+        ):
+            rows = _tracked(export.ledger_rows(connection, chosen), lambda seq: bar.update(seq - bar.pos))
+            count = export.write(rows, fmt, out)
     except export.ExportError as exc:
         fail(str(exc))
     service.export_ledger(db, chosen, fmt=fmt, actor=audit.CLI)
