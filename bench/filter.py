@@ -647,18 +647,24 @@ def report(args: argparse.Namespace, data: ListData, res: Results, setup: dict[s
 # --------------------------------------------------------------------------------------- profile
 
 
+def first_rows(path: Path, workdir: Path, n: int) -> Path:
+    """A copy of *path* with its header and first *n* rows, for an in-process profile."""
+    head = workdir / f"profile-{n}.csv"
+    with path.open(encoding="utf-8", newline="") as src, head.open("w", encoding="utf-8", newline="") as dst:
+        for i, line in enumerate(src):
+            if i > n:
+                break
+            dst.write(line)
+    return head
+
+
 def profile(env: dict[str, str], data: ListData, workdir: Path, n: int) -> None:
     """cProfile ``filter_csv`` in-process on the first *n* rows; print the top costs per input row."""
     import cProfile
     import io
     import pstats
 
-    head = workdir / f"profile-{n}.csv"
-    with data.path.open(encoding="utf-8", newline="") as src, head.open("w", encoding="utf-8", newline="") as dst:
-        for i, line in enumerate(src):
-            if i > n:
-                break
-            dst.write(line)
+    head = first_rows(data.path, workdir, n)
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})
     from optout import create_app
     from optout.cli.common import campaign_info, session

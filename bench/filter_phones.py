@@ -173,12 +173,7 @@ def profile(env: dict[str, str], data: CallList, workdir: Path, n: int) -> None:
     import os
     import pstats
 
-    head = workdir / f"profile-{n}.csv"
-    with data.path.open(encoding="utf-8", newline="") as src, head.open("w", encoding="utf-8", newline="") as dst:
-        for i, line in enumerate(src):
-            if i > n:
-                break
-            dst.write(line)
+    head = email_bench.first_rows(data.path, workdir, n)
     os.environ.update({k: v for k, v in env.items() if k.startswith("OPTOUT_")})
     from optout import create_app
     from optout.cli.common import campaign_info, session
