@@ -9,10 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -112,3 +129,71 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+
+
+def listed(name: str, dialect: str) -> Select[tuple[str]]:
+    """``SELECT`` of the strings in the list parameter *name*, given as one JSON array
+    (:func:`list_value`) that the database unpacks itself: ``json_array_elements_text`` on
+    PostgreSQL, ``json_each`` on SQLite. One parameter for a batch of any size, where ``IN (…)``
+    binds one per value (PostgreSQL takes at most 65,535 in a statement) and the driver adapts
+    each one."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSON
+
+        text = cast(bindparam(name, type_=String), JSON)
+        given = func.json_array_elements_text(text).table_valued("value").render_derived()
+    else:
+        given = func.json_each(bindparam(name, type_=String)).table_valued("value")
+    return select(given.c.value)
+
+
+def list_value(values: Sequence[str]) -> str:
+    """*values* as :func:`listed`'s parameter: their JSON text."""
+    return json.dumps(list(values))
+
+
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert *rows* (values of *columns*, in that order) into *table* through the driver itself:
+    ``COPY … FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    For the ledger's bulk writes, where SQLAlchemy's per-row parameter processing was most of an
+    import's time. Every value still goes through its column type's bind processing (so a time is
+    stored as :class:`UTCDateTime` stores it and an enum is checked), only without the per-row
+    dictionaries; the rows join the connection's transaction."""
+    dialect = connection.dialect
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    if any(processors):
+        rows = _processed(rows, processors)
+    driver = connection.connection.driver_connection
+    names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    cursor = driver.cursor()  # type: ignore[union-attr]
+    try:
+        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the metadata)
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+def _processed(rows: Iterable[Sequence[Any]], processors: Sequence[Any]) -> Iterator[list[Any]]:
+    """*rows* with each value bound as its column's type binds it; a batch repeats most values
+    (one time, one source), so each column remembers what it made of a value (processors are pure)."""
+    work: list[tuple[int, Any, dict[Any, Any]]] = [
+        (at, process, {}) for at, process in enumerate(processors) if process is not None
+    ]
+    for row in rows:
+        values = list(row)
+        for at, process, made in work:
+            value = values[at]
+            try:
+                values[at] = made[value]
+            except KeyError:
+                values[at] = made[value] = process(value)
+            except TypeError:  # an unhashable value: bind it, remember nothing
+                values[at] = process(value)
+        yield values

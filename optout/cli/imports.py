@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from .. import scopes
 from ..catalog import service as catalog
-from ..consent.imports import ImportSummary, import_consents, import_suppressions
+from ..consent.imports import BATCH, ImportSummary, import_consents, import_suppressions
 from ..csvrows import UNDECODABLE_BYTES, CsvUnusable
 from ..web.extensions import get_settings
 from .common import check_scope, current_policy, fail, session
@@ -92,8 +92,18 @@ def suppress_group() -> None:
     show_default=True,
     help="everything, topic:KEY, partner:SLUG or channel:email|phone.",
 )
-def suppress_import_cmd(source: str, scope: str) -> None:
-    """Record an opt-out of SCOPE for every address in FILE (CSV with an email column)."""
+@click.option(
+    "--batch-size",
+    type=click.IntRange(100, 100_000),
+    default=BATCH,
+    show_default=True,
+    help="Rows per transaction. Larger is faster; each batch holds the ledger lock while it writes.",
+)
+def suppress_import_cmd(source: str, scope: str, batch_size: int) -> None:
+    """Record an opt-out of SCOPE for every address in FILE (CSV with an email column).
+
+    In batches, each one transaction: an interrupted import leaves whole batches, and running it
+    again records only what is missing."""
     db = session()
     check_scope(scope)
     settings = get_settings()
@@ -108,6 +118,7 @@ def suppress_import_cmd(source: str, scope: str) -> None:
             policy_version=current_policy().current.version,
             evidence=f"suppression list {source}",
             progress=progress,
+            batch=batch_size,
         )
         db.commit()
         return summary

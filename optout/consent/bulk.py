@@ -1,11 +1,12 @@
 """Many people, one opt-out each, under one ledger lock: the batches of a suppression import.
 
 One transaction per batch: the ledger head is locked once, every choice is upserted by one
-executemany (the rows that changed come back), and their events are chained and inserted by one
-more. A batch is all or nothing, so a crash leaves whole batches, and a re-run records nothing that
-is already so (an opt-out that stands is no change). The rules are :func:`service.decide`'s: the
-same upsert, the same event, only fewer round trips; an identity with a link (rare) goes through
-:func:`service.apply_writes` itself, which weighs the linked identities' choices.
+statement that unpacks the batch's pids itself (the rows that changed come back), and their events
+are chained and written through the driver (``COPY`` on PostgreSQL). A batch is all or nothing, so
+a crash leaves whole batches, and a re-run records nothing that is already so (an opt-out that
+stands is no change). The rules are :func:`service.decide`'s: the same rule of what is a change,
+the same events, only fewer round trips and less work per row; an identity with a link (rare)
+goes through :func:`service.apply_writes` itself, which weighs the linked identities' choices.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .. import metrics
-from ..db import utcnow
+from ..db import list_value, utcnow
 from ..ledger import chain
 from ..models import Action
 from ..pids import Pid
 from . import identities
-from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choice
+from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choices
 
 
 def opt_out_many(
@@ -51,34 +52,26 @@ def opt_out_many(
     if not unique:
         return changed_alone
     now = utcnow()
-    version = context.policy_version
-    rows = [
-        {"pid": pid, "scope": scope, "status": action.value, "at": now, "policy_version": version, "ends_on": None}
-        for pid in unique
-    ]
-    changed = {Pid(row.pid) for row in connection.execute(upsert_choice(connection.dialect.name), rows)}
-    channel = channel_of(scope, topic_channels)
-    ids = secrets.token_hex(16 * len(changed))  # each person's decision is its own change
-    events: list[dict[str, Any]] = [
-        {
-            "pid": pid,
-            "scope": scope,
-            "channel": channel,
-            "action": action.value,
-            "source": context.source.value,
-            "campaign_id": context.campaign_id,
-            "lang": context.lang,
-            "policy_version": context.policy_version,
-            "change_id": ids[32 * at : 32 * at + 32],
-            "created_at": now,
-            "occurred_at": context.occurred_at,
-            "evidence": context.evidence,
-            "link": None,
-            "restores": None,
-            "ends_on": None,
-        }
-        for at, pid in enumerate(pid for pid in unique if pid in changed)
-    ]
-    chain.append(connection, events, head)
-    metrics.count_decisions(connection, context.source, [(scope, action)] * len(events))
+    values: dict[str, Any] = {"pids": list_value(unique), "scope": scope, "status": action.value, "at": now}
+    values |= {"policy_version": context.policy_version, "ends_on": None}
+    changed: set[Pid] = set(connection.execute(upsert_choices(connection.dialect.name), values).scalars())
+    prefix = secrets.token_hex(8)  # each person's decision is its own change, numbered in the batch
+    people = [(pid, f"{prefix}{at:016x}") for at, pid in enumerate(sorted(pid for pid in unique if pid in changed))]
+    shared = {
+        "scope": scope,
+        "channel": channel_of(scope, topic_channels),
+        "action": action.value,
+        "source": context.source.value,
+        "campaign_id": context.campaign_id,
+        "lang": context.lang,
+        "policy_version": context.policy_version,
+        "created_at": now,
+        "occurred_at": context.occurred_at,
+        "evidence": context.evidence,
+        "link": None,
+        "restores": None,
+        "ends_on": None,
+    }
+    chain.append_uniform(connection, shared, people, head)
+    metrics.count_decisions(connection, context.source, [(scope, action)] * len(people))
     return changed | changed_alone

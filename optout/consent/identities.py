@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Row, Table, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
-from ..db import utcnow
+from ..db import list_value, listed, utcnow
 from ..ledger import chain
 from ..models import Action, Choice, IdentityLink, Source
 from ..pids import Pid
@@ -46,11 +46,12 @@ def linked(connection: Connection | Session, pid: Pid) -> list[Pid]:
 
 def with_links(connection: Connection, pids: Sequence[Pid]) -> set[Pid]:
     """Those of *pids* that have a link (one query for a batch; links are rare)."""
-    found = connection.execute(
-        select(_LINK.c.email_pid, _LINK.c.phone_pid).where(
-            or_(_LINK.c.email_pid.in_(pids), _LINK.c.phone_pid.in_(pids))
-        )
-    ).all()
+    dialect = connection.dialect.name
+    given = listed("pids", dialect).scalar_subquery()
+    stmt = select(_LINK.c.email_pid, _LINK.c.phone_pid).where(
+        or_(_LINK.c.email_pid.in_(given), _LINK.c.phone_pid.in_(given))
+    )
+    found = connection.execute(stmt, {"pids": list_value(pids)}).all()
     wanted = set(pids)
     return {Pid(one) for row in found for one in row if one in wanted}
 

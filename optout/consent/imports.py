@@ -32,7 +32,9 @@ MAX_BAD_LISTED = 1000
 # Bounded transactions: a re-run after a crash records only what is missing, and the ledger lock an
 # import holds until it commits (see optout.ledger.chain) keeps one-click requests waiting briefly.
 COMMIT_EVERY = 200
-BATCH = 2000  # a suppression batch: one lock, two statements and one commit for this many rows
+# A suppression batch: one lock, one upsert, one COPY (or executemany) and one commit for this many
+# rows, which hold the ledger lock for well under a second (bench/imports.py).
+BATCH = 20_000
 
 
 @dataclass
@@ -188,10 +190,11 @@ def import_suppressions(
     policy_version: str,
     evidence: str,
     progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
 ) -> ImportSummary:
     """Record an opt-out of *scope* for every address in *source* (an ``email`` column).
 
-    In batches of :data:`BATCH` rows, each one transaction (:func:`optout.consent.bulk.opt_out_many`):
+    In batches of *batch* rows, each one transaction (:func:`optout.consent.bulk.opt_out_many`):
     a crash leaves whole batches, and a re-run records only what is missing. *progress* is called
     with the rows read so far after each batch."""
     reader = csv.reader(source, strict=True)
@@ -200,14 +203,14 @@ def import_suppressions(
     summary = ImportSummary()
     context = consent.DecisionContext(Source.IMPORT, policy_version, evidence=evidence[:500])
     channels = consent.topic_channels(session, topics)
-    batch: list[Pid] = []
+    pids: list[Pid] = []
 
     def flush() -> None:
-        changed = bulk.opt_out_many(session.connection(), batch, scope, context, channels)
+        changed = bulk.opt_out_many(session.connection(), pids, scope, context, channels)
         summary.outcomes["recorded"] += len(changed)
-        summary.outcomes["skipped-already-opted-out"] += len(batch) - len(changed)
+        summary.outcomes["skipped-already-opted-out"] += len(pids) - len(changed)
         session.commit()
-        batch.clear()
+        pids.clear()
         if progress is not None:
             progress(summary.rows_read)
 
@@ -217,11 +220,11 @@ def import_suppressions(
             summary.bad(row.line, row.problem)
             continue
         try:
-            batch.append(pid_of(id_key, row[email_at]))
+            pids.append(pid_of(id_key, row[email_at]))
         except AddressInvalid as exc:
             summary.invalid(getattr(reader, "line_num", 0), exc.problem)
             continue
-        if len(batch) >= BATCH:
+        if len(pids) >= batch:
             flush()
     flush()
     return summary

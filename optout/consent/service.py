@@ -21,11 +21,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Executable, Table, and_, bindparam, delete, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from .. import metrics, scopes
-from ..db import utcnow
+from ..db import listed, utcnow
 from ..ledger import chain
 from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
 from ..pids import Pid
@@ -75,30 +86,26 @@ class Write(NamedTuple):
     ends_on: dt.date | None = None  # a pause: its last day
 
 
-@functools.cache  # built once per dialect: building and hashing it anew costs more than running it
-def upsert_choice(dialect: str) -> Executable:
-    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING pid, scope`` for *dialect*
-    (one row or, executed with many, the rows that changed: :mod:`optout.consent.bulk`).
-
-    An opt-in given again under a newer policy version counts as a change: it renews a consent
-    that a material policy change made stale. The dialect's module is imported here, on first
-    use: importing PostgreSQL's cost every command 15 ms of start-up, even on SQLite.
-    """
-    insert: Callable[[Table], postgresql.Insert | sqlite.Insert]
+def _insert_for(dialect: str) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
+    """The dialect's ``INSERT … ON CONFLICT``, imported here, on first use: importing PostgreSQL's
+    cost every command 15 ms of start-up, even on SQLite."""
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise KeyError(dialect)
-    stmt = insert(_CHOICE).values(
-        pid=bindparam("pid"),
-        scope=bindparam("scope"),
-        status=bindparam("status"),
-        changed_at=bindparam("at"),
-        policy_version=bindparam("policy_version"),
-        ends_on=bindparam("ends_on"),
-    )
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise KeyError(dialect)
+
+
+def _when_changed(stmt: postgresql.Insert | sqlite.Insert) -> Executable:
+    """*stmt* made an upsert that writes only a change, and says which rows it changed.
+
+    The one rule of what is a change: another status, a pause moved to another last day, or an
+    opt-in given again under a newer policy version (it renews a consent that a material policy
+    change made stale)."""
     excluded = stmt.excluded
     return stmt.on_conflict_do_update(
         index_elements=[_CHOICE.c.pid, _CHOICE.c.scope],
@@ -110,13 +117,47 @@ def upsert_choice(dialect: str) -> Executable:
         },
         where=or_(
             _CHOICE.c.status != excluded.status,
-            _CHOICE.c.ends_on.is_distinct_from(excluded.ends_on),  # a pause moved to another last day
+            _CHOICE.c.ends_on.is_distinct_from(excluded.ends_on),
             and_(
                 excluded.status == Status.OPTED_IN.value,
                 or_(_CHOICE.c.policy_version.is_(None), _CHOICE.c.policy_version != excluded.policy_version),
             ),
         ),
     ).returning(_CHOICE.c.pid, _CHOICE.c.scope)
+
+
+@functools.cache  # built once per dialect: building and hashing it anew costs more than running it
+def upsert_choice(dialect: str) -> Executable:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE it changes something RETURNING pid, scope`` of one
+    row for *dialect* (:func:`_when_changed` says what is a change)."""
+    stmt = _insert_for(dialect)(_CHOICE).values(
+        pid=bindparam("pid"),
+        scope=bindparam("scope"),
+        status=bindparam("status"),
+        changed_at=bindparam("at"),
+        policy_version=bindparam("policy_version"),
+        ends_on=bindparam("ends_on"),
+    )
+    return _when_changed(stmt)
+
+
+@functools.cache
+def upsert_choices(dialect: str) -> Executable:
+    """:func:`upsert_choice` for many people at once, one statement: the same scope, status, time,
+    policy version and last day for every pid in the list parameter ``pids``
+    (:func:`optout.db.listed`). Returns the rows that changed (:mod:`optout.consent.bulk`)."""
+    given = listed("pids", dialect).subquery()
+    c = _CHOICE.c
+    rows = select(
+        given.c.value,
+        bindparam("scope", type_=c.scope.type),
+        bindparam("status", type_=c.status.type),
+        bindparam("at", type_=c.changed_at.type),
+        bindparam("policy_version", type_=c.policy_version.type),
+        bindparam("ends_on", type_=c.ends_on.type),
+    ).where(true())  # SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
+    names = ["pid", "scope", "status", "changed_at", "policy_version", "ends_on"]
+    return _when_changed(_insert_for(dialect)(_CHOICE).from_select(names, rows))
 
 
 # Built once: building and hashing it anew costs more than running it.

@@ -21,12 +21,14 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, text
 
+from ..db import insert_rows
 from ..models import ConsentEvent
 
 GENESIS = "0" * 64
@@ -77,6 +79,10 @@ def _day(value: Any) -> Any:
 
 def canonical(event: Mapping[str, Any]) -> bytes:
     """The bytes a digest is taken over (times may be datetimes or their :func:`timestamp` text)."""
+    return json.dumps(_values(event), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _values(event: Mapping[str, Any]) -> list[Any]:
     values = []
     for name in FIELDS:
         value = event[name]
@@ -87,7 +93,28 @@ def canonical(event: Mapping[str, Any]) -> bytes:
     while later and later[-1] is None:
         later.pop()
     values.extend(later)
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+    return values
+
+
+def uniform_canonical(shared: Mapping[str, Any]) -> Callable[[int, str, str, str], bytes]:
+    """:func:`canonical` of events that share every field but ``seq``, ``pid``, ``change_id`` and
+    ``nonce``, as a function of those four: a batch's shared fields are encoded once.
+
+    The result is byte for byte :func:`canonical`'s: a compact JSON array of scalars is its items'
+    JSON joined by commas, and the four are an integer and hex text, whose JSON is the text in
+    quotes (:func:`append_uniform` checks that they are hex)."""
+    probe = {**shared, "seq": 0, "pid": "", "change_id": "", "nonce": ""}
+    items = [json.dumps(value, ensure_ascii=False) for value in _values(probe)]
+    between_pid_and_change = ",".join(items[2:9])  # scope … policy_version
+    between_change_and_nonce = ",".join(items[10:13])  # created_at, occurred_at, evidence
+    tail = "".join("," + item for item in items[14:]) + "]"  # the later fields that are set
+
+    def encode(seq: int, pid: str, change_id: str, nonce: str) -> bytes:
+        return (
+            f'[{seq},"{pid}",{between_pid_and_change},"{change_id}",{between_change_and_nonce},"{nonce}"{tail}'.encode()
+        )
+
+    return encode
 
 
 def digest_of(event: Mapping[str, Any]) -> str:
@@ -121,4 +148,44 @@ def append(connection: Connection, events: Sequence[dict[str, Any]], head: tuple
         event["prev_chain"] = chain
         chain = event["chain"] = link(chain, event["digest"])
     connection.execute(_INSERT, list(events))
+    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
+
+
+# The columns append_uniform writes: the four that vary per event, their hashes, then the shared ones.
+_OWN = ("seq", "pid", "change_id", "nonce", "digest", "prev_chain", "chain")
+_SHARED = tuple(name for name in ALL_FIELDS if name not in _OWN)
+_HEX = re.compile(r"[0-9a-f]*")
+
+
+def append_uniform(
+    connection: Connection,
+    shared: Mapping[str, Any],
+    people: Sequence[tuple[str, str]],
+    head: tuple[int, str],
+) -> None:
+    """Chain and insert one event per ``(pid, change_id)`` of *people*, every other field from
+    *shared* (scope, action, source, times…), after *head* (:func:`lock`'s, nothing appended since).
+
+    The events are :func:`append`'s, digest for digest; only the work per event is less (the
+    shared fields encoded once, the rows written through the driver: :func:`optout.db.insert_rows`)."""
+    if not people:
+        return
+    if not _HEX.fullmatch("".join(pid + change_id for pid, change_id in people)):
+        raise ValueError("pids and change ids must be lower-case hex")
+    encode = uniform_canonical(shared)
+    shared_values = tuple(shared.get(name) for name in _SHARED)
+    seq, chain = head
+    previous = bytes.fromhex(chain)
+    nonces = secrets.token_hex(16 * len(people))
+    sha256 = hashlib.sha256
+    rows = []
+    for at, (pid, change_id) in enumerate(people):
+        seq += 1
+        nonce = nonces[32 * at : 32 * at + 32]
+        digest = sha256(encode(seq, pid, change_id, nonce)).digest()
+        linked = sha256(previous + digest).digest()
+        next_chain = linked.hex()
+        rows.append((seq, pid, change_id, nonce, digest.hex(), chain, next_chain, *shared_values))
+        previous, chain = linked, next_chain
+    insert_rows(connection, _EVENT, _OWN + _SHARED, rows)
     connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})

@@ -13,9 +13,11 @@ from pathlib import Path
 from sqlalchemy import text
 
 from optout.cli import cli
-from optout.consent.imports import BATCH
 from optout.ledger.verify import verify
 from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
+
+
+BATCH = 500  # --batch-size: small batches, so that a few thousand rows make several
 
 
 def _write(path: Path, addresses: list[str]) -> Path:
@@ -34,7 +36,7 @@ def test_batches_record_each_new_opt_out_once_across_repeats_and_spellings(app, 
     addresses = [f"p{n}@example.no" for n in range(count)]
     addresses += ["P1@EXAMPLE.NO", f"p{BATCH + 3}@example.no", "not an address"]  # repeats across batches
     source = _write(tmp_path / "list.csv", addresses)
-    result = runner.invoke(cli, ["suppress", "import", str(source)])
+    result = runner.invoke(cli, ["suppress", "import", "--batch-size", str(BATCH), str(source)])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["rows_read"] == count + 3
@@ -43,14 +45,14 @@ def test_batches_record_each_new_opt_out_once_across_repeats_and_spellings(app, 
     events = _events(app)
     assert len(events) == 1 + count - 1 == len(set(events))  # one event per person, none twice
     assert (pid_of("p1@example.no"), "everything") in events
-    again = json.loads(runner.invoke(cli, ["suppress", "import", str(source)]).output)
+    again = json.loads(runner.invoke(cli, ["suppress", "import", "--batch-size", str(BATCH), str(source)]).output)
     assert again.get("recorded", 0) == 0 and len(_events(app)) == count
     with app.extensions["optout.db"].engine.connect() as conn:
         assert verify(conn).problem is None
 
 
 def test_an_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it(app, database_url, tmp_path):
-    count = 8 * BATCH
+    count = 80 * BATCH
     source = _write(tmp_path / "big.csv", [f"kill{n}@example.no" for n in range(count)])
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")},
@@ -59,7 +61,8 @@ def test_an_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it
         "OPTOUT_ID_KEY": ID_KEY,
         "OPTOUT_BASE_URL": BASE_URL,
     }
-    command = [str(Path(sys.executable).with_name("optout")), "suppress", "import", str(source)]
+    command = [str(Path(sys.executable).with_name("optout")), "suppress", "import", "--batch-size", str(BATCH)]
+    command.append(str(source))
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None and len(_events(app)) < BATCH:
@@ -103,3 +106,10 @@ def test_a_linked_person_in_a_batch_is_weighed_with_their_links(app, runner, opt
     assert summary["recorded"] == 11
     with app.app_context():
         assert consent.choices_of(get_session(), phone_pid).status("everything") == "opt-out"
+
+
+def test_a_batch_size_out_of_range_is_refused_before_anything_is_read(app, runner, tmp_path):
+    source = _write(tmp_path / "list.csv", ["someone@example.no"])
+    result = runner.invoke(cli, ["suppress", "import", "--batch-size", "5", str(source)])
+    assert result.exit_code == 2 and "--batch-size" in result.output
+    assert _events(app) == []
