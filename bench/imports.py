@@ -11,7 +11,9 @@ Each round imports the whole list into a fresh database (the command as an opera
 its own process, so start-up, the CSV reading, the pids, the batches and the commits all count),
 and times a plain ``csv.reader`` → ``csv.writer`` copy of the same file just before. The ratio
 import/copy is the figure; the issue's goal is at most 10x. Peak memory is the import process's
-maximum resident set (``resource.getrusage`` of the child), which must not grow with the file.
+maximum resident set (``os.wait4``'s of that process), which must not grow with the file.
+With ``--export``, ``optout export ledger`` of the imported ledger (one event per row) is timed too,
+and its output counted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -75,17 +76,42 @@ def fresh_database(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:
     return admin.url.set(database=name).render_as_string(hide_password=False), drop
 
 
-def import_run(url: str, path: Path) -> tuple[float, int, dict[str, object]]:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}, **KEYS, "OPTOUT_DATABASE_URL": url}
+def _env(url: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}, **KEYS, "OPTOUT_DATABASE_URL": url}
+
+
+def import_run(url: str, path: Path, batch: int | None, tmp: Path) -> tuple[float, int, dict[str, object]]:
+    env = _env(url)
     subprocess.run([OPTOUT, "db", "upgrade"], env=env, check=True, capture_output=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run([OPTOUT, "suppress", "import", str(path)], env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before), json.loads(done.stdout)
+    command = [OPTOUT, "suppress", "import", str(path), *(["--batch-size", str(batch)] if batch else [])]
+    seconds, peak, out = _run(command, env, tmp)
+    return seconds, peak, json.loads(out)
+
+
+def _run(command: list[str], env: dict[str, str], tmp: Path) -> tuple[float, int, str]:
+    """Run *command* to its end: its seconds, its own peak resident set (KiB) and its output."""
+    out_path, err_path = tmp / "out.txt", tmp / "err.txt"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(err_path.read_text())
+    return seconds, usage.ru_maxrss, out_path.read_text()
+
+
+def export_run(url: str, tmp: Path, rows: int) -> tuple[float, int]:
+    """``optout export ledger`` of the imported ledger to a file: seconds and peak memory (KiB)."""
+    target = tmp / "ledger.csv"
+    seconds, peak, _out = _run([OPTOUT, "export", "ledger", "--output", str(target)], _env(url), tmp)
+    with target.open(newline="") as exported:
+        lines = sum(1 for _ in csv.reader(exported))
+    if lines != rows + 1:  # the header, then one event per imported row
+        raise SystemExit(f"exported {lines - 1} events of {rows}")
+    target.unlink()
+    return seconds, peak
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--batch-size", type=int, help="the import's --batch-size (default: its own)")
+    parser.add_argument("--export", action="store_true", help="also time optout export ledger of each import")
     parser.add_argument("--quick", action="store_true", help="50,000 rows, 1 round")
     args = parser.parse_args(argv)
     rows, rounds = (50_000, 1) if args.quick else (args.rows, args.rounds)
@@ -108,7 +136,14 @@ def main(argv: list[str] | None = None) -> int:
                 copy = copy_seconds(source, tmp)
                 url, drop = fresh_database(backend, tmp)
                 try:
-                    seconds, peak, summary = import_run(url, source)
+                    seconds, peak, summary = import_run(url, source, args.batch_size, tmp)
+                    if args.export:
+                        exported, export_peak = export_run(url, tmp, rows)
+                        print(
+                            f"  {backend} round {round_no}: export ledger {exported:.2f} s, "
+                            f"{rows / exported:,.0f} events/s, {exported / copy:.1f}x the copy "
+                            f"(peak {export_peak // 1024} MiB)"
+                        )
                 finally:
                     drop()
                 if summary.get("recorded") != rows:
