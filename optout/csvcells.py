@@ -14,11 +14,12 @@ from collections.abc import Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _QUOTE = "'"
+_ESCAPED = frozenset((*FORMULA_STARTS, _QUOTE))  # first characters that get the quote
 
 
 def escape(value: object) -> object:
     """*value* as a CSV cell a spreadsheet shows as text (see the module's docstring)."""
-    if isinstance(value, str) and value.startswith((*FORMULA_STARTS, _QUOTE)):
+    if isinstance(value, str) and value[:1] in _ESCAPED:
         return _QUOTE + value
     return value
 
@@ -29,8 +30,8 @@ def unescape(cell: str) -> str:
 
 
 def escaped_row(values: Iterable[object]) -> list[object]:
-    """Every cell of a row through :func:`escape`."""
-    return [escape(value) for value in values]
+    """Every cell of a row through :func:`escape` (inlined: a ledger export escapes 21 cells an event)."""
+    return [_QUOTE + value if isinstance(value, str) and value[:1] in _ESCAPED else value for value in values]
 
 
 def starts_like_a_formula(text: str) -> bool:
