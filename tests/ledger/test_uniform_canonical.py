@@ -45,7 +45,7 @@ def test_a_batch_with_a_pid_that_is_not_hex_is_refused_before_anything_is_writte
 
     connection = db_session.connection()
     head = chain.lock(connection)
-    shared = {name: None for name in chain.ALL_FIELDS} | {"scope": "everything", "action": "opt-out"}
+    shared = dict.fromkeys(chain.ALL_FIELDS) | {"scope": "everything", "action": "opt-out"}
     with pytest.raises(ValueError, match="hex"):
         chain.append_uniform(connection, shared, [(secrets.token_hex(16), '"],"x')], head)
     assert chain.lock(connection) == head

@@ -16,7 +16,6 @@ from optout.cli import cli
 from optout.ledger.verify import verify
 from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
 
-
 BATCH = 500  # --batch-size: small batches, so that a few thousand rows make several
 
 
