@@ -1,11 +1,12 @@
-"""``optout suppress import`` rows per second and peak memory, against a ``csv`` copy of the same
-file measured in the same round.
+"""``optout suppress import`` and ``optout consent import`` rows per second and peak memory,
+against a ``csv`` copy of the same file measured in the same round.
 
 Run from the repository root (never part of the test suite)::
 
     .venv/bin/python bench/imports.py                       # 1,000,000 rows, SQLite and PostgreSQL
     .venv/bin/python bench/imports.py --rows 200000 --backend sqlite
-    .venv/bin/python bench/imports.py --quick               # 50,000 rows, 1 round
+    .venv/bin/python bench/imports.py --kind consent        # a consent file (email, topic, given_at, evidence)
+    .venv/bin/python bench/imports.py --kind both --quick   # 50,000 rows, 1 round, each kind
 
 Each round imports the whole list into a fresh database (the command as an operator runs it, in
 its own process, so start-up, the CSV reading, the pids, the batches and the commits all count),
@@ -42,12 +43,23 @@ KEYS = {
 OPTOUT = str(Path(sys.executable).with_name("optout"))
 
 
-def generate(path: Path, rows: int) -> None:
+TOPICS = ("periodic", "partner-offers", "phone")  # the topics every database starts with
+
+
+def generate(path: Path, rows: int, kind: str) -> None:
+    """A suppression list (email, name) or a consent file (email, topic, given_at, evidence) of
+    *rows* people, each once: every row is recorded."""
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(["email", "name"])
+        if kind == "suppress":
+            writer.writerow(["email", "name"])
+            for n in range(rows):
+                writer.writerow([f"person{n}@example{n % 997}.no", f"Person {n}"])
+            return
+        writer.writerow(["email", "topic", "given_at", "evidence"])
         for n in range(rows):
-            writer.writerow([f"person{n}@example{n % 997}.no", f"Person {n}"])
+            given = f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}T{n % 24:02d}:{n % 60:02d}:00+01:00"
+            writer.writerow([f"person{n}@example{n % 997}.no", TOPICS[n % 3], given, f"signup form v3, entry {n}"])
 
 
 def copy_seconds(path: Path, tmp: Path) -> float:
@@ -80,14 +92,6 @@ def _env(url: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")}, **KEYS, "OPTOUT_DATABASE_URL": url}
 
 
-def import_run(url: str, path: Path, batch: int | None, tmp: Path) -> tuple[float, int, dict[str, object]]:
-    env = _env(url)
-    subprocess.run([OPTOUT, "db", "upgrade"], env=env, check=True, capture_output=True)
-    command = [OPTOUT, "suppress", "import", str(path), *(["--batch-size", str(batch)] if batch else [])]
-    seconds, peak, out = _run(command, env, tmp)
-    return seconds, peak, json.loads(out)
-
-
 def _run(command: list[str], env: dict[str, str], tmp: Path) -> tuple[float, int, str]:
     """Run *command* to its end: its seconds, its own peak resident set (KiB) and its output."""
     out_path, err_path = tmp / "out.txt", tmp / "err.txt"
@@ -100,6 +104,15 @@ def _run(command: list[str], env: dict[str, str], tmp: Path) -> tuple[float, int
     if child.returncode != 0:
         raise SystemExit(err_path.read_text())
     return seconds, usage.ru_maxrss, out_path.read_text()
+
+
+def import_run(url: str, path: Path, kind: str, batch: int | None, tmp: Path) -> tuple[float, int, dict[str, object]]:
+    """Time the *kind* import of *path* into *url*: seconds, its own peak memory (KiB), its summary."""
+    env = _env(url)
+    subprocess.run([OPTOUT, "db", "upgrade"], env=env, check=True, capture_output=True)
+    command = [OPTOUT, kind, "import", str(path), *(["--batch-size", str(batch)] if batch else [])]
+    seconds, peak, out = _run(command, env, tmp)
+    return seconds, peak, json.loads(out)
 
 
 def export_run(url: str, tmp: Path, rows: int) -> tuple[float, int]:
@@ -119,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--kind", choices=["suppress", "consent", "both"], default="suppress")
     parser.add_argument("--batch-size", type=int, help="the import's --batch-size (default: its own)")
     parser.add_argument("--export", action="store_true", help="also time optout export ledger of each import")
     parser.add_argument("--quick", action="store_true", help="50,000 rows, 1 round")
@@ -126,37 +140,42 @@ def main(argv: list[str] | None = None) -> int:
     rows, rounds = (50_000, 1) if args.quick else (args.rows, args.rounds)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(f"# bench/imports.py  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {rows:,} rows; {os.cpu_count()} CPUs")
+    kinds = ["suppress", "consent"] if args.kind == "both" else [args.kind]
     with tempfile.TemporaryDirectory(prefix="optout-import-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        source = tmp / "list.csv"
-        generate(source, rows)
-        for backend in backends:
-            ratios, rates, peaks = [], [], []
-            for round_no in range(1, rounds + 1):
-                copy = copy_seconds(source, tmp)
-                url, drop = fresh_database(backend, tmp)
-                try:
-                    seconds, peak, summary = import_run(url, source, args.batch_size, tmp)
-                    if args.export:
-                        exported, export_peak = export_run(url, tmp, rows)
-                        print(
-                            f"  {backend} round {round_no}: export ledger {exported:.2f} s, "
-                            f"{rows / exported:,.0f} events/s, {exported / copy:.1f}x the copy "
-                            f"(peak {export_peak // 1024} MiB)"
-                        )
-                finally:
-                    drop()
-                if summary.get("recorded") != rows:
-                    raise SystemExit(f"recorded {summary.get('recorded')} of {rows}")
-                ratios.append(seconds / copy)
-                rates.append(rows / seconds)
-                peaks.append(peak)
-                line = f"import {seconds:.2f} s, copy {copy:.2f} s, {seconds / copy:.1f}x, peak {peak // 1024} MiB"
-                print(f"  {backend} round {round_no}: {line}")
-            print(
-                f"{backend}: {statistics.median(rates):,.0f} rows/s, {statistics.median(ratios):.1f}x the copy "
-                f"(goal <= 10x), peak {max(peaks) // 1024} MiB"
-            )
+        for kind in kinds:
+            source = tmp / f"{kind}.csv"
+            generate(source, rows, kind)
+            for backend in backends:
+                ratios, rates, peaks = [], [], []
+                for round_no in range(1, rounds + 1):
+                    copy = copy_seconds(source, tmp)
+                    url, drop = fresh_database(backend, tmp)
+                    try:
+                        seconds, peak, summary = import_run(url, source, kind, args.batch_size, tmp)
+                        if args.export:
+                            exported, export_peak = export_run(url, tmp, rows)
+                            print(
+                                f"  {kind} {backend} round {round_no}: export ledger {exported:.2f} s, "
+                                f"{rows / exported:,.0f} events/s, {exported / copy:.1f}x the copy "
+                                f"(peak {export_peak // 1024} MiB)",
+                                flush=True,
+                            )
+                    finally:
+                        drop()
+                    if summary.get("recorded") != rows:
+                        raise SystemExit(f"recorded {summary.get('recorded')} of {rows}")
+                    ratios.append(seconds / copy)
+                    rates.append(rows / seconds)
+                    peaks.append(peak)
+                    line = f"import {seconds:.2f} s, copy {copy:.2f} s, {seconds / copy:.1f}x, peak {peak // 1024} MiB"
+                    print(f"  {kind} {backend} round {round_no}: {line}", flush=True)
+                print(
+                    f"{kind} {backend}: {statistics.median(rates):,.0f} rows/s, {statistics.median(ratios):.1f}x "
+                    f"the copy (goal <= 10x), peak {max(peaks) // 1024} MiB",
+                    flush=True,
+                )
+            source.unlink()
     return 0
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     DateTime,
     Engine,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
+    column,
     create_engine,
     event,
     func,
@@ -147,9 +149,28 @@ def listed(name: str, dialect: str) -> Select[tuple[str]]:
     return select(given.c.value)
 
 
-def list_value(values: Sequence[str]) -> str:
-    """*values* as :func:`listed`'s parameter: their JSON text."""
+def list_value(values: Sequence[str] | Sequence[Mapping[str, str | None]]) -> str:
+    """*values* as :func:`listed`'s (or :func:`listed_objects`') parameter: their JSON text."""
     return json.dumps(list(values))
+
+
+def listed_objects(name: str, dialect: str, fields: Sequence[str]) -> Select[Any]:
+    """``SELECT`` of *fields* (text) of each object in the list parameter *name*, one JSON array of
+    objects (:func:`list_value` of dictionaries): :func:`listed` for rows whose values differ per
+    row. ``json_to_recordset`` on PostgreSQL, ``json_extract`` of ``json_each`` on SQLite; a field
+    an object lacks is null."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSON
+
+        text = cast(bindparam(name, type_=String), JSON)
+        record = func.json_to_recordset(text).table_valued(*(column(field, String) for field in fields))
+        given = record.render_derived(with_types=True)
+        return select(*(given.c[field] for field in fields))
+    each = func.json_each(bindparam(name, type_=String)).table_valued("value")
+    values: list[ColumnElement[Any]] = [
+        func.json_extract(each.c.value, f"$.{field}", type_=String).label(field) for field in fields
+    ]
+    return select(*values)
 
 
 def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -44,6 +44,17 @@ def _run(source: str, work: Callable[[IO[str], Progress], ImportSummary]) -> Non
     click.echo(json.dumps(summary.as_dict(), indent=2))
 
 
+def _batch_size(command: Callable[..., None]) -> Callable[..., None]:
+    """The ``--batch-size`` option both imports take."""
+    return click.option(
+        "--batch-size",
+        type=click.IntRange(100, 100_000),
+        default=BATCH,
+        show_default=True,
+        help="Rows per transaction. Larger is faster; each batch holds the ledger lock while it writes.",
+    )(command)
+
+
 @click.group("consent", cls=AppGroup)
 def consent_group() -> None:
     """Consents given elsewhere."""
@@ -51,19 +62,23 @@ def consent_group() -> None:
 
 @consent_group.command("import")
 @click.argument("source", metavar="FILE")
-def consent_import_cmd(source: str) -> None:
+@_batch_size
+def consent_import_cmd(source: str, batch_size: int) -> None:
     """Record the opt-ins in FILE (CSV: email, topic, given_at, evidence; optionally phone) as ledger events.
 
     A row's phone number is linked to its address (one person). An opt-out of the topic always
     stands, whenever it was made and on whichever identity; a second import of the same file
     records nothing new.
+
+    In batches, each one transaction: an interrupted import leaves whole batches, and running it
+    again records only what is missing.
     """
     db = session()
     settings = get_settings()
     topics = catalog.topics(db)
     state = current_policy()
 
-    def work(text: IO[str], _progress: Progress) -> ImportSummary:
+    def work(text: IO[str], progress: Progress) -> ImportSummary:
         summary = import_consents(
             db,
             text,
@@ -72,6 +87,8 @@ def consent_import_cmd(source: str) -> None:
             version_at=lambda given_at: state.version_at(given_at, settings.policy_version),
             fresh=state.freshness,
             region=settings.default_region,
+            progress=progress,
+            batch=batch_size,
         )
         db.commit()
         return summary
@@ -92,13 +109,7 @@ def suppress_group() -> None:
     show_default=True,
     help="everything, topic:KEY, partner:SLUG or channel:email|phone.",
 )
-@click.option(
-    "--batch-size",
-    type=click.IntRange(100, 100_000),
-    default=BATCH,
-    show_default=True,
-    help="Rows per transaction. Larger is faster; each batch holds the ledger lock while it writes.",
-)
+@_batch_size
 def suppress_import_cmd(source: str, scope: str, batch_size: int) -> None:
     """Record an opt-out of SCOPE for every address in FILE (CSV with an email column).
 

@@ -1,29 +1,34 @@
-"""Many people, one opt-out each, under one ledger lock: the batches of a suppression import.
+"""Many people's decisions under one ledger lock: the batches of the suppression and consent imports.
 
 One transaction per batch: the ledger head is locked once, every choice is upserted by one
-statement that unpacks the batch's pids itself (the rows that changed come back), and their events
-are chained and written through the driver (``COPY`` on PostgreSQL). A batch is all or nothing, so
-a crash leaves whole batches, and a re-run records nothing that is already so (an opt-out that
-stands is no change). The rules are :func:`service.decide`'s: the same rule of what is a change,
-the same events, only fewer round trips and less work per row; an identity with a link (rare)
-goes through :func:`service.apply_writes` itself, which weighs the linked identities' choices.
+statement that unpacks the batch's pids (or rows) itself (the rows that changed come back), and
+their events are chained and written through the driver (``COPY`` on PostgreSQL). A batch is all
+or nothing, so a crash leaves whole batches, and a re-run records nothing that is already so. The
+rules are :func:`service.decide`'s: the same rule of what is a change, the same events, only fewer
+round trips and less work per row; an identity with a link (rare) goes through
+:func:`service.apply_writes` itself, which weighs the linked identities' choices.
+
+:func:`opt_out_many` writes opt-outs, which no rule refuses. :func:`opt_in_many` writes only the
+consents its caller has already weighed, row by row, with the consent import's rules
+(:mod:`optout.consent.imports`) against the choices it read under the same lock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from .. import metrics
 from ..db import list_value, utcnow
 from ..ledger import chain
-from ..models import Action
+from ..models import Action, Source
 from ..pids import Pid
 from . import identities
-from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choices
+from .service import DecisionContext, Write, apply_writes, channel_of, upsert_choice_rows, upsert_choices
 
 
 def opt_out_many(
@@ -35,7 +40,7 @@ def opt_out_many(
 ) -> set[Pid]:
     """Record an opt-out of *scope* for every one of *pids* (repeats count once); return the pids
     whose choice changed, each with its one event. Opt-outs only: an opt-in in bulk could overturn
-    a refusal, which only the consent import's own rules may weigh, one person at a time."""
+    a refusal, which only the consent import's own rules may weigh (:func:`opt_in_many`)."""
     action = Action.OPT_OUT
     unique = list(dict.fromkeys(pids))
     if not unique:
@@ -75,3 +80,60 @@ def opt_out_many(
     chain.append_uniform(connection, shared, people, head)
     metrics.count_decisions(connection, context.source, [(scope, action)] * len(people))
     return changed | changed_alone
+
+
+class Consent(NamedTuple):
+    """One imported opt-in, already weighed by the consent import's rules."""
+
+    pid: Pid
+    scope: str
+    policy_version: str  # the version in force when it was given
+    occurred_at: dt.datetime  # when it was given
+    evidence: str
+
+
+def opt_in_many(
+    connection: Connection,
+    consents: Sequence[Consent],
+    topic_channels: Mapping[str, str],
+    head: tuple[int, str],
+) -> set[tuple[Pid, str]]:
+    """Record the opt-in of every one of *consents* under the ledger lock (*head*, taken in this
+    transaction before the caller read the choices it weighed them against); return the
+    ``(pid, scope)`` of those that changed a choice, each with its one event, in the order given.
+
+    Each ``(pid, scope)`` at most once in a call (one upsert statement cannot change a row twice):
+    a later consent of the same person and topic goes in a later call, after this one's result.
+    For identities without links only (the caller sends a linked person through
+    :func:`service.decide`)."""
+    if not consents:
+        return set()
+    now = utcnow()
+    rows = [{"pid": one.pid, "scope": one.scope, "policy_version": one.policy_version} for one in consents]
+    values: dict[str, Any] = {"rows": list_value(rows), "status": Action.OPT_IN.value, "at": now, "ends_on": None}
+    found = connection.execute(upsert_choice_rows(connection.dialect.name), values)
+    changed = {(Pid(pid), scope) for pid, scope in found}
+    prefix = secrets.token_hex(8)  # each consent is its own change, numbered in the batch
+    events: list[dict[str, Any]] = [
+        {
+            "pid": one.pid,
+            "scope": one.scope,
+            "channel": channel_of(one.scope, topic_channels),
+            "action": Action.OPT_IN.value,
+            "source": Source.IMPORT.value,
+            "campaign_id": None,
+            "lang": None,
+            "policy_version": one.policy_version,
+            "change_id": f"{prefix}{at:016x}",
+            "created_at": now,
+            "occurred_at": one.occurred_at,
+            "evidence": one.evidence,
+            "link": None,
+            "restores": None,
+            "ends_on": None,
+        }
+        for at, one in enumerate(one for one in consents if (one.pid, one.scope) in changed)
+    ]
+    chain.append_rows(connection, events, head)
+    metrics.count_decisions(connection, Source.IMPORT, [(event["scope"], Action.OPT_IN) for event in events])
+    return changed

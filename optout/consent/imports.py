@@ -12,9 +12,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from .. import phones, scopes
 from ..csvrows import BadRow, column, read_header, records
 from ..db import utcnow
 from ..identity import AddressInvalid, pid_of
+from ..ledger import chain
 from ..models import Action, Source, Status
 from ..pids import Pid
 from . import bulk, identities, rules
@@ -29,11 +30,10 @@ from . import service as consent
 from .rules import Freshness
 
 MAX_BAD_LISTED = 1000
-# Bounded transactions: a re-run after a crash records only what is missing, and the ledger lock an
-# import holds until it commits (see optout.ledger.chain) keeps one-click requests waiting briefly.
-COMMIT_EVERY = 200
-# A suppression batch: one lock, one upsert, one COPY (or executemany) and one commit for this many
-# rows, which hold the ledger lock for well under a second (bench/imports.py).
+# A batch of an import: one lock, one upsert, one COPY (or executemany) and one commit for this many
+# rows, which hold the ledger lock for well under a second (bench/imports.py). Bounded
+# transactions: a re-run after a crash records only what is missing, and the ledger lock an import
+# holds until it commits (see optout.ledger.chain) keeps one-click requests waiting briefly.
 BATCH = 20_000
 
 
@@ -86,6 +86,17 @@ def _given_at(text: str) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+class _Row(NamedTuple):
+    """A consent row that passed the checks, as the batch weighs it."""
+
+    line: int
+    pid: Pid
+    topic: str  # a known topic's key
+    given_at: dt.datetime
+    evidence: str
+    number: str | None  # a phone number to link first
+
+
 def import_consents(
     session: Session,
     source: IO[str],
@@ -95,6 +106,8 @@ def import_consents(
     version_at: Callable[[dt.datetime], str],
     fresh: Freshness,
     region: str = phones.DEFAULT_REGION,
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
 ) -> ImportSummary:
     """Record the opt-ins in *source* (columns email, topic, given_at, evidence; optionally phone).
 
@@ -104,7 +117,11 @@ def import_consents(
 
     Each consent records the policy version that was in force when it was given (*version_at*).
     A standing opt-in is never replaced, unless a material policy change made it stale
-    (*fresh*) and the imported consent was given under a version that still counts.
+    (*fresh*) and the imported consent was given under a version that still counts
+    (:func:`_verdict`, the rule every row is weighed by).
+
+    In batches of *batch* rows, each one transaction: a crash leaves whole batches, and a re-run
+    records only what is missing. *progress* is called with the rows read so far after each batch.
     """
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
@@ -113,70 +130,174 @@ def import_consents(
     summary = ImportSummary()
     by_key = {topic.key: topic for topic in topics}
     now = utcnow()
-    for count, row in enumerate(records(reader, len(header)), start=1):
+    weigh = _Weighing(session, summary, topics, version_at, fresh, id_key=id_key, region=region, now=now)
+    rows: list[_Row] = []
+
+    def flush() -> None:
+        weigh.batch(rows)
+        session.commit()
+        rows.clear()
+        if progress is not None:
+            progress(summary.rows_read)
+
+    for row in records(reader, len(header)):
         summary.rows_read += 1
         if isinstance(row, BadRow):
             summary.bad(row.line, row.problem)
             continue
-        line = getattr(reader, "line_num", 0)
-        email, topic, given, evidence = (row[index].strip() for index in at)
-        try:
-            pid = pid_of(id_key, email)
-        except AddressInvalid as exc:
-            summary.invalid(line, exc.problem)
-            continue
-        if topic not in by_key:
-            summary.bad(line, f"unknown topic {topic[:40]!r}")
-            continue
-        try:
-            given_at = _given_at(given)
-        except ValueError:
-            summary.bad(line, "given_at is not an ISO 8601 date or date-time")
-            continue
-        if given_at > now:
-            summary.bad(line, "given_at is in the future")
-            continue
-        if not evidence:
-            summary.bad(line, "no evidence")
-            continue
-        if phone_at is not None and (number := row[phone_at].strip()):
-            _link(session, summary, line, pid, number, id_key=id_key, region=region, version=version_at(now))
-        scope = scopes.topic(topic)
-        standing = consent.choices_of(session, pid)
-        if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
-            # an opt-out of the topic or of everything (an erasure's tombstone too) is never overridden
-            summary.outcomes["skipped-opt-out-stands"] += 1
-            continue
-        version = version_at(given_at)
-        renews = rules.stale(standing, by_key[topic], fresh) and fresh.counts(version)
-        if standing.status(scope) == Status.OPTED_IN and not renews:
-            summary.outcomes["skipped-already-opted-in"] += 1
-            continue
-        context = consent.DecisionContext(Source.IMPORT, version, occurred_at=given_at, evidence=evidence[:500])
-        change = consent.decide(session, pid, {scope: Action.OPT_IN}, context, topics=topics)
-        summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
-        if count % COMMIT_EVERY == 0:
-            session.commit()
+        good = _checked(summary, getattr(reader, "line_num", 0), row, at, phone_at, by_key, id_key, now)
+        if good is not None:
+            rows.append(good)
+        if len(rows) >= batch:
+            flush()
+    flush()
     return summary
 
 
-def _link(
-    session: Session,
+def _checked(
     summary: ImportSummary,
     line: int,
-    pid: Pid,
-    number: str,
-    *,
+    row: Sequence[str],
+    at: Sequence[int],
+    phone_at: int | None,
+    by_key: Mapping[str, consent.TopicLike],
     id_key: bytes,
-    region: str,
-    version: str,
-) -> None:
+    now: dt.datetime,
+) -> _Row | None:
+    """*row* ready to weigh, or None after counting why it cannot be used."""
+    email, topic, given, evidence = (row[index].strip() for index in at)
     try:
-        phone_pid = phones.pid_of_number(id_key, number, region)
+        pid = pid_of(id_key, email)
+    except AddressInvalid as exc:
+        summary.invalid(line, exc.problem)
+        return None
+    if topic not in by_key:
+        summary.bad(line, f"unknown topic {topic[:40]!r}")
+        return None
+    try:
+        given_at = _given_at(given)
+    except ValueError:
+        summary.bad(line, "given_at is not an ISO 8601 date or date-time")
+        return None
+    if given_at > now:
+        summary.bad(line, "given_at is in the future")
+        return None
+    if not evidence:
+        summary.bad(line, "no evidence")
+        return None
+    number = row[phone_at].strip() if phone_at is not None else ""
+    return _Row(line, pid, topic, given_at, evidence[:500], number or None)
+
+
+def _verdict(standing: consent.Choices, topic: consent.TopicLike, version: str, fresh: Freshness) -> str | None:
+    """The consent import's rule for one row: why its opt-in of *topic*, given under *version*, is
+    not recorded against the person's *standing* choices (the outcome to count), or None to record it.
+
+    An opt-out of the topic or of everything (an erasure's tombstone too) is never overridden; a
+    standing opt-in is kept unless a material policy change made it stale and *version* counts."""
+    scope = scopes.topic(topic.key)
+    if standing.refused(scope) or standing.refused(scopes.EVERYTHING):
+        return "skipped-opt-out-stands"
+    renews = rules.stale(standing, topic, fresh) and fresh.counts(version)
+    if standing.status(scope) == Status.OPTED_IN and not renews:
+        return "skipped-already-opted-in"
+    return None
+
+
+@dataclass
+class _Weighing:
+    """Weighs and records a batch of consent rows in the session's transaction."""
+
+    session: Session
+    summary: ImportSummary
+    topics: Sequence[consent.TopicLike]
+    version_at: Callable[[dt.datetime], str]
+    fresh: Freshness
+    id_key: bytes
+    region: str
+    now: dt.datetime
+
+    def __post_init__(self) -> None:
+        self.by_key = {topic.key: topic for topic in self.topics}
+        self.channels = {topic.key: topic.channel for topic in self.topics}
+
+    def batch(self, rows: Sequence[_Row]) -> None:
+        """Record *rows*: a person with a link (or a number to link) one row at a time, as
+        :func:`optout.consent.service.decide` weighs linked identities; everyone else together,
+        one upsert and one write of events per round (:func:`optout.consent.bulk.opt_in_many`)."""
+        if not rows:
+            return
+        connection = self.session.connection()
+        chain.lock(connection)  # first, before any choice or link is read, as every writer does
+        pids = list(dict.fromkeys(row.pid for row in rows))
+        alone = identities.with_links(connection, pids) | {row.pid for row in rows if row.number is not None}
+        for row in rows:
+            if row.pid in alone:
+                self.one(row)
+        # Round k holds the k-th row of each person and topic, so that a later row sees what an
+        # earlier one recorded; rows of different topics or people do not weigh on each other.
+        rounds: list[list[_Row]] = []
+        seen: Counter[tuple[Pid, str]] = Counter()
+        for row in rows:
+            if row.pid not in alone:
+                key = (row.pid, row.topic)
+                if seen[key] == len(rounds):
+                    rounds.append([])
+                rounds[seen[key]].append(row)
+                seen[key] += 1
+        for round_rows in rounds:
+            self.together(round_rows)
+
+    def one(self, row: _Row) -> None:
+        """The rule for one row of a person with links, with the linked identities' choices."""
+        if row.number is not None:
+            _link(
+                self.session,
+                self.summary,
+                row,
+                id_key=self.id_key,
+                region=self.region,
+                version=self.version_at(self.now),
+            )
+        topic = self.by_key[row.topic]
+        version = self.version_at(row.given_at)
+        verdict = _verdict(consent.choices_of(self.session, row.pid), topic, version, self.fresh)
+        if verdict is not None:
+            self.summary.outcomes[verdict] += 1
+            return
+        context = consent.DecisionContext(Source.IMPORT, version, occurred_at=row.given_at, evidence=row.evidence)
+        change = consent.decide(
+            self.session, row.pid, {scopes.topic(row.topic): Action.OPT_IN}, context, topics=self.topics
+        )
+        self.summary.outcomes["recorded" if change else "skipped-already-opted-in"] += 1
+
+    def together(self, rows: Sequence[_Row]) -> None:
+        """The rule for rows of people without links, each person and topic at most once: their
+        standing choices read in one query, their opt-ins written in one upsert."""
+        connection = self.session.connection()
+        head = chain.lock(connection)  # the head moved if a row of a linked person wrote
+        standing = consent.own_choices_of_many(connection, list(dict.fromkeys(row.pid for row in rows)))
+        never = consent.Choices()
+        wanted: list[bulk.Consent] = []
+        for row in rows:
+            version = self.version_at(row.given_at)
+            verdict = _verdict(standing.get(row.pid, never), self.by_key[row.topic], version, self.fresh)
+            if verdict is not None:
+                self.summary.outcomes[verdict] += 1
+                continue
+            wanted.append(bulk.Consent(row.pid, scopes.topic(row.topic), version, row.given_at, row.evidence))
+        changed = bulk.opt_in_many(connection, wanted, self.channels, head)
+        self.summary.outcomes["recorded"] += len(changed)
+        self.summary.outcomes["skipped-already-opted-in"] += len(wanted) - len(changed)
+
+
+def _link(session: Session, summary: ImportSummary, row: _Row, *, id_key: bytes, region: str, version: str) -> None:
+    try:
+        phone_pid = phones.pid_of_number(id_key, row.number or "", region)
     except phones.NumberInvalid as exc:
-        summary.invalid_number(line, exc.problem)
+        summary.invalid_number(row.line, exc.problem)
         return
-    if identities.link(session, pid, phone_pid, source=Source.IMPORT, policy_version=version):
+    if identities.link(session, row.pid, phone_pid, source=Source.IMPORT, policy_version=version):
         summary.outcomes["linked"] += 1
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from .. import metrics, scopes
-from ..db import listed, utcnow
+from ..db import list_value, listed, listed_objects, utcnow
 from ..ledger import chain
 from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
 from ..pids import Pid
@@ -158,6 +158,42 @@ def upsert_choices(dialect: str) -> Executable:
     ).where(true())  # SQLite reads ON CONFLICT after a bare SELECT … FROM as a join's ON
     names = ["pid", "scope", "status", "changed_at", "policy_version", "ends_on"]
     return _when_changed(_insert_for(dialect)(_CHOICE).from_select(names, rows))
+
+
+@functools.cache
+def upsert_choice_rows(dialect: str) -> Executable:
+    """:func:`upsert_choice` for many rows at once, one statement, whose pid, scope and policy
+    version differ per row: the list parameter ``rows`` holds them as objects
+    (:func:`optout.db.listed_objects`), each ``(pid, scope)`` at most once; the status, time and last
+    day are shared. Returns the rows that changed (:func:`optout.consent.bulk.opt_in_many`)."""
+    given = listed_objects("rows", dialect, ["pid", "scope", "policy_version"]).subquery()
+    c = _CHOICE.c
+    rows = select(
+        given.c.pid,
+        given.c.scope,
+        bindparam("status", type_=c.status.type),
+        bindparam("at", type_=c.changed_at.type),
+        given.c.policy_version,
+        bindparam("ends_on", type_=c.ends_on.type),
+    ).where(true())  # as in upsert_choices
+    names = ["pid", "scope", "status", "changed_at", "policy_version", "ends_on"]
+    return _when_changed(_insert_for(dialect)(_CHOICE).from_select(names, rows))
+
+
+@functools.cache
+def _own_choices_listed(dialect: str) -> Executable:
+    c = _CHOICE.c
+    given = listed("pids", dialect).scalar_subquery()
+    return select(c.pid, c.scope, c.status, c.policy_version, c.ends_on).where(c.pid.in_(given))
+
+
+def own_choices_of_many(connection: Connection, pids: Sequence[Pid]) -> dict[Pid, Choices]:
+    """:func:`own_choices_of` for each of *pids* in one query (the pids as one list parameter,
+    :func:`optout.db.listed`); a pid that never chose has no entry."""
+    found: dict[Pid, list[Sequence[Any]]] = {}
+    for pid, *rest in connection.execute(_own_choices_listed(connection.dialect.name), {"pids": list_value(pids)}):
+        found.setdefault(Pid(pid), []).append(rest)
+    return {pid: Choices.of(rows) for pid, rows in found.items()}
 
 
 # Built once: building and hashing it anew costs more than running it.

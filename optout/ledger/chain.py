@@ -189,3 +189,35 @@ def append_uniform(
         previous, chain = linked, next_chain
     insert_rows(connection, _EVENT, _OWN + _SHARED, rows)
     connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
+
+
+# The columns append_rows writes: every field, then the hashes.
+_ROW_COLUMNS = (*ALL_FIELDS, "digest", "prev_chain", "chain")
+
+
+def append_rows(connection: Connection, events: Sequence[Mapping[str, Any]], head: tuple[int, str]) -> None:
+    """Chain and insert *events* (column values without seq, nonce and hashes) after *head*
+    (:func:`lock`'s, nothing appended since), written through the driver
+    (:func:`optout.db.insert_rows`).
+
+    The events are :func:`append`'s, digest for digest (each one's own :func:`canonical` form):
+    for a batch whose events differ in more than pid and change id (a consent import's times,
+    evidence and policy versions), where :func:`append_uniform` does not fit. *events* are not
+    changed."""
+    if not events:
+        return
+    seq, chain = head
+    previous = bytes.fromhex(chain)
+    nonces = secrets.token_hex(16 * len(events))
+    sha256 = hashlib.sha256
+    rows = []
+    for at, event in enumerate(events):
+        seq += 1
+        own = {**event, "seq": seq, "nonce": nonces[32 * at : 32 * at + 32]}
+        digest = sha256(canonical(own)).digest()
+        linked = sha256(previous + digest).digest()
+        next_chain = linked.hex()
+        rows.append((*(own.get(name) for name in ALL_FIELDS), digest.hex(), chain, next_chain))
+        previous, chain = linked, next_chain
+    insert_rows(connection, _EVENT, _ROW_COLUMNS, rows)
+    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
