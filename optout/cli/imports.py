@@ -11,6 +11,7 @@ from typing import IO
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from .. import scopes
 from ..catalog import service as catalog
@@ -55,6 +56,16 @@ def _batch_size(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def _committing(db: Session, progress: Progress) -> Progress:
+    """After each batch of an import: commit it (the service only flushes), then show the rows read."""
+
+    def end_batch(rows: int) -> None:
+        db.commit()
+        progress(rows)
+
+    return end_batch
+
+
 @click.group("consent", cls=AppGroup)
 def consent_group() -> None:
     """Consents given elsewhere."""
@@ -87,10 +98,10 @@ def consent_import_cmd(source: str, batch_size: int) -> None:
             version_at=lambda given_at: state.version_at(given_at, settings.policy_version),
             fresh=state.freshness,
             region=settings.default_region,
-            progress=progress,
+            end_batch=_committing(db, progress),
             batch=batch_size,
         )
-        db.commit()
+        db.commit()  # what the last batch left: nothing but what it committed
         return summary
 
     _run(source, work)
@@ -128,10 +139,10 @@ def suppress_import_cmd(source: str, scope: str, batch_size: int) -> None:
             scope=scope,
             policy_version=current_policy().current.version,
             evidence=f"suppression list {source}",
-            progress=progress,
+            end_batch=_committing(db, progress),
             batch=batch_size,
         )
-        db.commit()
+        db.commit()  # what the last batch left: nothing but what it committed
         return summary
 
     _run(source, work)

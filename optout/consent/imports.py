@@ -106,7 +106,7 @@ def import_consents(
     version_at: Callable[[dt.datetime], str],
     fresh: Freshness,
     region: str = phones.DEFAULT_REGION,
-    progress: Callable[[int], None] | None = None,
+    end_batch: Callable[[int], None] | None = None,
     batch: int = BATCH,
 ) -> ImportSummary:
     """Record the opt-ins in *source* (columns email, topic, given_at, evidence; optionally phone).
@@ -120,8 +120,9 @@ def import_consents(
     (*fresh*) and the imported consent was given under a version that still counts
     (:func:`_verdict`, the rule every row is weighed by).
 
-    In batches of *batch* rows, each one transaction: a crash leaves whole batches, and a re-run
-    records only what is missing. *progress* is called with the rows read so far after each batch.
+    In batches of *batch* rows. *end_batch* is called after each with the rows read so far: the
+    caller commits there, so that each batch is one transaction, a crash leaves whole batches, and
+    a re-run records only what is missing.
     """
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email", "topic", "given_at", "evidence"])
@@ -135,10 +136,9 @@ def import_consents(
 
     def flush() -> None:
         weigh.batch(rows)
-        session.commit()
         rows.clear()
-        if progress is not None:
-            progress(summary.rows_read)
+        if end_batch is not None:
+            end_batch(summary.rows_read)
 
     for row in records(reader, len(header)):
         summary.rows_read += 1
@@ -310,14 +310,14 @@ def import_suppressions(
     topics: Sequence[consent.TopicLike],
     policy_version: str,
     evidence: str,
-    progress: Callable[[int], None] | None = None,
+    end_batch: Callable[[int], None] | None = None,
     batch: int = BATCH,
 ) -> ImportSummary:
     """Record an opt-out of *scope* for every address in *source* (an ``email`` column).
 
-    In batches of *batch* rows, each one transaction (:func:`optout.consent.bulk.opt_out_many`):
-    a crash leaves whole batches, and a re-run records only what is missing. *progress* is called
-    with the rows read so far after each batch."""
+    In batches of *batch* rows (:func:`optout.consent.bulk.opt_out_many`). *end_batch* is called
+    after each with the rows read so far: the caller commits there, so that each batch is one
+    transaction, a crash leaves whole batches, and a re-run records only what is missing."""
     reader = csv.reader(source, strict=True)
     header = read_header(reader, ["email"])
     email_at = column(header, "email") or 0
@@ -330,10 +330,9 @@ def import_suppressions(
         changed = bulk.opt_out_many(session.connection(), pids, scope, context, channels)
         summary.outcomes["recorded"] += len(changed)
         summary.outcomes["skipped-already-opted-out"] += len(pids) - len(changed)
-        session.commit()
         pids.clear()
-        if progress is not None:
-            progress(summary.rows_read)
+        if end_batch is not None:
+            end_batch(summary.rows_read)
 
     for row in records(reader, len(header)):
         summary.rows_read += 1
