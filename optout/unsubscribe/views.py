@@ -15,7 +15,7 @@ sets no cookie, never redirects, and answers with a page.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -31,7 +31,7 @@ from ..reports import reasons as reason_counts
 from ..tokens import LinkClaims, Purpose
 from ..web.extensions import csrf, get_catalog
 from ..web.i18n import current_language, explicit_language
-from ..web.pages import current_policy, read_link
+from ..web.pages import current_policy, read_link, token_urls
 from ..web.session import get_session
 from . import reasons
 
@@ -62,13 +62,12 @@ def _refusal(claims: LinkClaims, campaign: CampaignInfo) -> rules.Blocker | None
     return verdict if verdict in rules.REFUSALS else None
 
 
-_ACTIONS = ("one_click", "everything", "partner", "undo", "reason")
+_ACTIONS = {name: f"unsubscribe.{name}" for name in ("one_click", "everything", "partner", "undo", "reason")}
 
 
 def _actions(token: str) -> dict[str, str]:
     """Where the page's buttons post: this link's own URLs, in the page's language if one was chosen."""
-    lang = explicit_language()
-    return {name: url_for(f"unsubscribe.{name}", token=token, lang=lang) for name in _ACTIONS}
+    return token_urls(token, _ACTIONS, explicit_language())
 
 
 @bp.app_template_filter("keep_end")

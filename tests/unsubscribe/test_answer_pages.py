@@ -195,3 +195,15 @@ def test_a_name_in_a_translated_sentence_is_escaped_and_the_sentence_is_not(app,
         page = client.get(links(f"{lang}.{EMAIL}", campaign).unsubscribe_url + f"?lang={lang}")
         answer = press(client, page.text, buttons(page.text)[0])  # this partner only
         assert said in answer.text and "<b>Reiser" not in answer.text
+
+
+def test_the_buttons_and_the_stylesheet_carry_the_token_the_language_and_the_mount_point(client, newsletter):
+    # The action URLs are built from url_for once per endpoint and mount point, then given each token.
+    token = newsletter.unsubscribe_url.rsplit("/", 1)[1]
+    for root in ("", "/center", ""):
+        page = client.get(newsletter.unsubscribe_url + "?lang=en", environ_overrides={"SCRIPT_NAME": root})
+        assert f'action="{root}/u/{token}?lang=en"' in page.text
+        assert f'action="{root}/u/{token}/everything?lang=en"' in page.text
+        assert f'href="{root}/static/optout.css"' in page.text
+        plain = client.get(newsletter.unsubscribe_url, environ_overrides={"SCRIPT_NAME": root})
+        assert f'action="{root}/u/{token}/everything"' in plain.text
