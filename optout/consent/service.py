@@ -200,14 +200,17 @@ def apply_writes(
     now = utcnow()
     done: list[tuple[str, Action]] = []
     events: list[dict[str, Any]] = []
-    outdated = identities.outdated(connection, pid)
+    outdated: dict[str, str] | None = None  # read only when a write changed nothing: links are rare
     for write in writes:
-        if write.scope in outdated and write.action.value == outdated[write.scope]:
-            # Already so for this identity, but a linked identity decided otherwise since: the
-            # decision is made again now, so that it is the person's latest (never lost to a tie).
+        if not _apply(connection, pid, write, now):
+            # Already so for this identity. If a linked identity decided otherwise since, the
+            # decision is made again now, so that it is the person's latest (never lost to a tie);
+            # a write that changed the row made it the latest already.
+            if outdated is None:
+                outdated = identities.outdated(connection, pid)
+            if outdated.get(write.scope) != write.action.value:
+                continue  # a no-op (already so) writes no event
             connection.execute(_TOUCH, {"b_pid": pid, "b_scope": write.scope, "b_at": now})
-        elif not _apply(connection, pid, write, now):
-            continue  # a no-op (already so) writes no event
         done.append((write.scope, write.action))
         events.append(
             {
