@@ -16,7 +16,7 @@ from ..policy.service import PolicyState
 from ..tokens import LinkClaims, Purpose, TokenInvalid
 from . import i18n
 from .errors import BadLink
-from .extensions import get_catalog, get_policy, get_settings, get_tokens
+from .extensions import get_catalog, get_policy, get_settings, read_token
 from .i18n import current_language
 from .session import get_session
 
@@ -35,7 +35,7 @@ def language_in_sentence(code: str) -> str:
 def read_link(purpose: Purpose, token: str) -> tuple[LinkClaims, CampaignInfo]:
     """Verify *token* and load its campaign; any failure raises :class:`BadLink`."""
     try:
-        claims = get_tokens().read(purpose, token)
+        claims = read_token(purpose, token)
     except TokenInvalid:
         raise BadLink from None
     campaign = get_catalog().campaign(get_session(), claims.campaign_id)
