@@ -16,8 +16,9 @@ from sqlalchemy import Row, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .. import scopes
-from ..models import Action, ConsentEvent
+from ..models import Action, ConsentEvent, Status
 from ..pids import Pid
+from .rules import Choices
 
 _MAX_HOPS = 50  # restores links only point back; this only bounds a damaged ledger
 _EVENT = cast(Table, ConsentEvent.__table__)
@@ -50,15 +51,24 @@ def origin(session: Session, event: Event) -> Event:
     return event
 
 
-def yes_events(session: Session, pid: Pid, topic_keys: Iterable[str]) -> dict[str, Event | None]:
-    """For each topic key, the event that gave *pid*'s standing opt-in to it (None: no recorded yes)."""
-    keys = list(topic_keys)
+def yes_events(
+    session: Session, pid: Pid, topic_keys: Iterable[str], *, standing: Choices | None = None
+) -> dict[str, Event | None]:
+    """For each topic key, the event that gave *pid*'s standing opt-in to it (None: no recorded yes).
+
+    With *standing* (the person's choices, :func:`~optout.consent.service.choices_of`), a topic
+    whose choice is no opt-in is not looked up: each choice row equals its scope's latest event
+    (:mod:`optout.consent.service`), and where *pid*'s own row is an opt-in the person's choice is
+    one too unless a linked identity refused since. So a recipient who never chose, the most
+    common visitor, costs no statement."""
+    asked = list(topic_keys)
+    found: dict[str, Event | None] = dict.fromkeys(asked)
+    keys = [key for key in asked if standing is None or standing.status(scopes.topic(key)) == Status.OPTED_IN]
     if not keys:
-        return {}
+        return found
     wanted = {scopes.topic(key): key for key in keys}
     rows = session.connection().execute(_LATEST, {"pid": pid, "scopes": list(wanted)})
     latest = {wanted[row.scope]: row for row in rows}
-    found: dict[str, Event | None] = {}
     for key in keys:
         event = latest.get(key)
         found[key] = origin(session, event) if event is not None and event.action == Action.OPT_IN else None
