@@ -16,7 +16,9 @@ and Optout's own ``wsgi:app`` on a throw-away SQLite database in a temporary dir
 are minted in-process with ``optout.identity`` / ``optout.tokens`` / ``optout.links`` and the
 same keys, and checked once against ``optout links``.
 
-Load: ``wrk -t1 -c16 -d<duration>s --latency`` with a Lua script that rotates through paths:
+Load: ``wrk -t1 -c16 -d<duration>s --latency`` (``--connections`` changes 16) with a Lua script
+that sends ``Host: optout.example.no`` to every server (Optout answers only the host of
+``OPTOUT_BASE_URL``, as behind its TLS proxy) and rotates through paths:
 ``GET /p/<token>`` over 20,000 recipients for the page, and ``POST /u/<token>`` (body
 ``List-Unsubscribe=One-Click``) over recipients never posted for before in this run, so that
 every POST records a real opt-out (the script checks the ledger grew by one event per POST).
