@@ -9,7 +9,9 @@ It builds the Optout app with ``create_app()`` on a throw-away SQLite database (
 campaign as ``bench/web.py``) and drives it with Flask's test client:
 
 1. wall-clock µs per request (no profiler), interleaved with the bare hello app of
-   ``bench/hello_app.py`` and Optout's ``/healthz``, so the test-client overhead is visible;
+   ``bench/hello_app.py``, Optout's ``/healthz`` and the stack floor's page and one-click
+   (``bench/stack_app.py`` on its own SQLite file), so the test-client overhead is visible and
+   each Optout request has its floor ("stack/this": the median per-round ratio of their times);
 2. SQL statements per request, with their text, and the page's SELECTs replayed through the
    sqlite3 module directly (the database floor);
 3. cProfile of the same requests: self time grouped by package, and the inclusive time of the
@@ -38,6 +40,7 @@ from typing import Any
 
 # Run as a script, bench/ is on sys.path: the hello app and bench/web.py's keys and names.
 import hello_app
+import stack_app
 import web
 from flask import Flask, before_render_template, template_rendered
 from flask.testing import FlaskClient
@@ -171,7 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             it = iter(paths)
             return lambda: s.client.post(next(it), **ONE_CLICK)
 
+        stack_db = Path(tmp) / "stack.sqlite3"
+        stack_app.seed(str(stack_db), (stack_app.recipient_id(i) for i in range(20_000)))
+        stack = stack_app.create_app(str(stack_db)).test_client(use_cookies=False)
+        stack_pages = cycle([f"/p/{stack_app.recipient_id(i)}" for i in range(20_000)])
+        stack_posted = iter(range(20_000, 10**9))  # ids never posted for: every POST adds a row
+
+        def stack_post() -> Any:
+            return stack.post(f"/u/{stack_app.recipient_id(next(stack_posted))}", **ONE_CLICK)
+
         # Warm every path once (first-request schema check, template compilation, pool).
+        checked(stack.get(next(stack_pages)))
+        checked(stack_post())
         checked(s.hello.get("/"))
         checked(s.client.get(next(pages)))
         checked(s.client.get("/healthz"))
@@ -183,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             for label, us in (
                 timed("hello app GET / (floor)", lambda: s.hello.get("/"), n),
                 timed("optout GET /healthz (SELECT 1)", lambda: s.client.get("/healthz"), n),
+                timed("stack floor GET /p/<id> (page)", lambda: stack.get(next(stack_pages)), n),
                 timed("optout GET /p/<token> (page)", lambda: s.client.get(next(pages)), n),
+                timed("stack floor POST /u/<id> (one-click)", stack_post, n),
                 timed("optout POST /u/<token> (one-click)", poster(s.post_paths(n)), n),
             ):
                 results[label].append(us)
@@ -194,6 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{label:<40} {statistics.median(values):8.1f} ({min(values):.1f}..{max(values):.1f})"
                   f"   hello/this {ratio:.2f}   +{statistics.median(values) - statistics.median(floor):.1f} µs"
                   " over hello")  # fmt: skip
+        for kind, stack_label in (("page", "stack floor GET /p/<id> (page)"),
+                                  ("one-click", "stack floor POST /u/<id> (one-click)")):  # fmt: skip
+            optout_label = next(label for label in results if label.startswith("optout") and f"({kind})" in label)
+            ratio = statistics.median(f / v for f, v in zip(results[stack_label], results[optout_label], strict=True))
+            print(f"{kind}: stack/this {ratio:.2f} (Optout's rate as a share of the stack floor's, in-process)")
 
         # 2. SQL statements per request.
         captured: dict[str, list[tuple[str, Any]]] = {}

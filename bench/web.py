@@ -16,7 +16,9 @@ and Optout's own ``wsgi:app`` on a throw-away SQLite database in a temporary dir
 are minted in-process with ``optout.identity`` / ``optout.tokens`` / ``optout.links`` and the
 same keys, and checked once against ``optout links``.
 
-Load: ``wrk -t1 -c16 -d<duration>s --latency`` with a Lua script that rotates through paths:
+Load: ``wrk -t1 -c16 -d<duration>s --latency`` (``--connections`` changes 16) with a Lua script
+that sends ``Host: optout.example.no`` to every server (Optout answers only the host of
+``OPTOUT_BASE_URL``, as behind its TLS proxy) and rotates through paths:
 ``GET /p/<token>`` over 20,000 recipients for the page, and ``POST /u/<token>`` (body
 ``List-Unsubscribe=One-Click``) over recipients never posted for before in this run, so that
 every POST records a real opt-out (the script checks the ledger grew by one event per POST).
@@ -70,6 +72,9 @@ HOST = "127.0.0.1"  # all traffic stays on loopback
 SECRET_KEYS = "bench-old-signing-key-0123456789abcdefghij bench-new-signing-key-0123456789abcdefghij"
 ID_KEY = "bench-id-key-0123456789abcdefghijklmnopqrst"
 BASE_URL = "https://optout.example.no"
+# Optout answers only its public host (Flask's TRUSTED_HOSTS, from OPTOUT_BASE_URL), as behind the
+# TLS proxy; every request to every server sends it, so all five endpoints cost wrk the same.
+PUBLIC_HOST = "optout.example.no"
 CAMPAIGN = "bench"
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 
@@ -86,7 +91,7 @@ LUA = r"""
 -- Rotate through the paths in a file (one per line), starting after an offset.
 -- args: <paths file> <offset> <GET|POST>
 local paths, n, i = {}, 0, 0
-local method, headers, body = "GET", {}, nil
+local method, headers, body = "GET", {Host = "@HOST@"}, nil
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -115,7 +120,7 @@ function done(summary, latency, requests)
     summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
 end
-""".replace("@BODY@", ONE_CLICK_BODY)
+""".replace("@BODY@", ONE_CLICK_BODY).replace("@HOST@", PUBLIC_HOST)
 
 
 class BenchError(RuntimeError):
@@ -170,7 +175,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise BenchError(f"gunicorn ({self.name}) exited with {self.proc.returncode}:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as response:  # noqa: S310 (loopback)
+                ready = urllib.request.Request(self.url + path, headers={"Host": PUBLIC_HOST})  # noqa: S310 (loopback)
+                with urllib.request.urlopen(ready, timeout=2) as response:  # noqa: S310 (loopback)
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -288,7 +294,8 @@ def smoke_test(app_url: str, page_file: Path, campaign_id: int, lang: str) -> No
     """One page and one one-click by hand, outside the measured token lists, before any load."""
     with page_file.open() as f:
         page = f.readline().strip()
-    with urllib.request.urlopen(app_url + page, timeout=10) as response:  # noqa: S310 (loopback)
+    get = urllib.request.Request(app_url + page, headers={"Host": PUBLIC_HOST})  # noqa: S310 (loopback)
+    with urllib.request.urlopen(get, timeout=10) as response:  # noqa: S310 (loopback)
         body = response.read().decode()
         if response.status != 200 or "<form" not in body:
             raise BenchError(f"GET {page} answered {response.status} without a form")
@@ -297,7 +304,7 @@ def smoke_test(app_url: str, page_file: Path, campaign_id: int, lang: str) -> No
     path = unsubscribe_path(tokens.mint(Purpose.UNSUBSCRIBE, pid, campaign_id, lang))
     request = urllib.request.Request(  # noqa: S310 (loopback)
         app_url + path, data=ONE_CLICK_BODY.encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Host": PUBLIC_HOST},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
         if response.status != 200:
@@ -342,7 +349,7 @@ def smoke_test_stack(url: str, page_file: Path) -> None:
             raise BenchError(f"stack GET {page} set no session cookie: {cookie!r}")
     request = urllib.request.Request(  # noqa: S310 (loopback)
         url + "/u/bench-smoke", data=ONE_CLICK_BODY.encode(), method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Host": PUBLIC_HOST},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
         if response.status != 200:

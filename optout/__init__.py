@@ -25,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .preferences.views import bp as preferences_bp
     from .tokens import TokenService
     from .unsubscribe.views import bp as unsubscribe_bp
-    from .web import errors, hosts, i18n, logs, metrics, pages, ratelimit, schemacheck, security, session
+    from .web import cookies, errors, hosts, i18n, logs, metrics, pages, ratelimit, schemacheck, security, session
     from .web.extensions import babel, csrf
     from .web.i18n import select_locale
     from .web.public import bp as public_bp
@@ -65,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Tests register policy versions and look at the next page at once; servers re-read each minute.
     app.extensions["optout.policy"] = PolicyCache(ttl=0.0 if app.testing else 60.0)
     session.init_app(app, settings.database_url)
+    cookies.init_app(app)
     metrics.init_app(app)  # first: its clock starts before every other hook, its count sees the final status
     logs.init_app(app, settings.log_format)  # the request's id, before any hook may log or fail
     csrf.init_app(app)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import fcntl
 import json
+import os
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -112,15 +116,100 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_QUEUE_WAIT = 30.0  # seconds, as the driver's own timeout: past it the write goes to SQLite's lock anyway
+
+
+class QueuedWriter(sqlite3.Connection):
+    """A SQLite connection that queues for the database's one writer on a file lock.
+
+    SQLite lets one connection write at a time; the others retry on their own, sleeping 1, 2, 5,
+    10 ms and longer between tries. Between two gunicorn workers recording one-clicks that made
+    the second worker sleep more than it worked. So before the first write of a transaction (when
+    the connection holds no lock of SQLite's yet) this connection takes an exclusive ``flock`` on
+    ``<database>-writer``, and gives it back once the transaction has committed or rolled back:
+    the next writer wakes as soon as the lock is free. SQLite's own lock still decides; this is
+    only the queue in front of it, so a writer that does not queue (another program) is merely
+    slower, and a writer that waited ``_QUEUE_WAIT`` seconds goes on to SQLite's lock regardless.
+    """
+
+    _queue: int | None = None  # the lock file's descriptor, opened on first use
+    _queued = False
+    queue_path: str | None = None  # set by the engine's connect hook; None: no queue (in-memory)
+
+    def queue_for_write(self) -> None:
+        """Wait for the writer's lock, unless this connection holds it or is in a transaction."""
+        if self._queued or self.in_transaction or self.queue_path is None:
+            return
+        if self._queue is None:
+            self._queue = os.open(self.queue_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline, pause = time.monotonic() + _QUEUE_WAIT, 0.00005
+        while True:
+            try:
+                fcntl.flock(self._queue, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(pause)  # 50 µs, doubling to 1 ms: a turn at the lock lasts a few hundred µs
+                pause = min(pause * 2, 0.001)
+                continue
+            self._queued = True
+            return
+
+    def _leave_queue(self) -> None:
+        if self._queued and self._queue is not None:
+            self._queued = False
+            fcntl.flock(self._queue, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._leave_queue()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._leave_queue()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._leave_queue()
+            if self._queue is not None:
+                os.close(self._queue)
+                self._queue = None
+
+
+def _queue_writes(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
+    if statement.lstrip()[:7].upper().startswith(_WRITES):
+        connection = cursor.connection
+        if isinstance(connection, QueuedWriter):
+            connection.queue_for_write()
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for *url* with the settings each backend needs.
 
     ``hide_parameters``: SQLAlchemy's error messages and SQL log would otherwise show the bound
-    values (pseudonymous ids, scopes, evidence) in the logs."""
+    values (pseudonymous ids, scopes, evidence) in the logs. On a SQLite file, writers queue for
+    the one write lock (:class:`QueuedWriter`)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        path = make_url(url).database
+        engine = create_engine(url, connect_args={"timeout": 30, "factory": QueuedWriter}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            queue_path = os.path.abspath(path) + "-writer"
+
+            def _set_queue(dbapi_connection: Any, _record: Any) -> None:
+                if isinstance(dbapi_connection, QueuedWriter):
+                    dbapi_connection.queue_path = queue_path
+
+            event.listen(engine, "connect", _set_queue)
+            event.listen(engine, "before_cursor_execute", _queue_writes)
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 

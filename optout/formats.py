@@ -10,6 +10,7 @@ formatting needs the region, which is what Babel's ``en`` locale gets wrong (US 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Literal
 
 from babel.dates import format_date, format_time
@@ -45,7 +46,12 @@ def _moment(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 def date_text(value: dt.date | dt.datetime, lang: str, width: Width = "long", *, tz: dt.tzinfo = dt.UTC) -> str:
     """*value*'s day: long «28. februar 2020» / "28 February 2020", short or medium «1. des. 2026» /
     "1 Dec 2026" (Babel's all-digit short date is ambiguous across Europe), numeric «01.12.2026»."""
-    return format_date(_day(value, tz), _DATE_WIDTHS.get(width, "long"), locale=locale_of(lang))
+    return _date_words(_day(value, tz), _DATE_WIDTHS.get(width, "long"), locale_of(lang))
+
+
+@functools.lru_cache(maxsize=1024)  # every page's footer names the policy's day; Babel takes some 8 µs a call
+def _date_words(day: dt.date, width: str, locale: str) -> str:
+    return format_date(day, width, locale=locale)
 
 
 def long_date(value: dt.date | dt.datetime, lang: str) -> str:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, delete, insert, or_, select
+from sqlalchemy import Connection, Row, Table, bindparam, delete, insert, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
@@ -30,6 +30,32 @@ LINK_SCOPE = "link"
 _LINK = cast(Table, IdentityLink.__table__)
 _CHOICE = cast(Table, Choice.__table__)
 
+# Built once: on the request path (every page and every decision asks for links) building and
+# hashing a statement costs several times what SQLite takes to run it.
+_LINKED = select(_LINK.c.email_pid, _LINK.c.phone_pid).where(
+    or_(_LINK.c.email_pid == bindparam("pid"), _LINK.c.phone_pid == bindparam("pid"))
+)
+_CHOICE_ROWS = select(
+    _CHOICE.c.pid,
+    _CHOICE.c.scope,
+    _CHOICE.c.status,
+    _CHOICE.c.policy_version,
+    _CHOICE.c.ends_on,
+    _CHOICE.c.changed_at,
+).where(_CHOICE.c.pid.in_(bindparam("pids", expanding=True)))
+# The choice rows of every id of the person of ``:pid``, in one statement: its own, then those
+# of the ids on the other side of each of its links. Each part probes a primary key or an index,
+# on SQLite and PostgreSQL alike, whatever the size of the tables.
+PERSON_CHOICE_ROWS = union_all(
+    select(*_CHOICE_ROWS.selected_columns).where(_CHOICE.c.pid == bindparam("pid")),
+    *(
+        select(*_CHOICE_ROWS.selected_columns)
+        .join_from(_CHOICE, _LINK, _CHOICE.c.pid == other)
+        .where(this == bindparam("pid"))
+        for this, other in ((_LINK.c.email_pid, _LINK.c.phone_pid), (_LINK.c.phone_pid, _LINK.c.email_pid))
+    ),
+)
+
 
 def scope_of(phone_pid: Pid) -> str:
     """The ledger scope of a link to *phone_pid*."""
@@ -38,9 +64,7 @@ def scope_of(phone_pid: Pid) -> str:
 
 def linked(connection: Connection | Session, pid: Pid) -> list[Pid]:
     """The ids linked to *pid* (either side of a link), sorted."""
-    rows = connection.execute(
-        select(_LINK.c.email_pid, _LINK.c.phone_pid).where(or_(_LINK.c.email_pid == pid, _LINK.c.phone_pid == pid))
-    ).all()
+    rows = connection.execute(_LINKED, {"pid": pid}).all()
     return sorted({Pid(other) for row in rows for other in row if other != pid})
 
 
@@ -58,9 +82,7 @@ def with_links(connection: Connection, pids: Sequence[Pid]) -> set[Pid]:
 
 def choice_rows(connection: Connection, pids: Sequence[Pid]) -> Sequence[Row[Any, Any, Any, Any, Any, Any]]:
     """The choice rows of *pids*: (pid, scope, status, policy version, ends_on, changed_at)."""
-    c = _CHOICE.c
-    stmt = select(c.pid, c.scope, c.status, c.policy_version, c.ends_on, c.changed_at).where(c.pid.in_(pids))
-    return connection.execute(stmt).all()
+    return connection.execute(_CHOICE_ROWS, {"pids": list(pids)}).all()
 
 
 def outdated(connection: Connection, pid: Pid) -> dict[str, str]:

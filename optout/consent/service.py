@@ -277,14 +277,17 @@ def apply_writes(
     now = utcnow()
     done: list[tuple[str, Action]] = []
     events: list[dict[str, Any]] = []
-    outdated = identities.outdated(connection, pid)
+    outdated: dict[str, str] | None = None  # read only when a write changed nothing: links are rare
     for write in writes:
-        if write.scope in outdated and write.action.value == outdated[write.scope]:
-            # Already so for this identity, but a linked identity decided otherwise since: the
-            # decision is made again now, so that it is the person's latest (never lost to a tie).
+        if not _apply(connection, pid, write, now):
+            # Already so for this identity. If a linked identity decided otherwise since, the
+            # decision is made again now, so that it is the person's latest (never lost to a tie);
+            # a write that changed the row made it the latest already.
+            if outdated is None:
+                outdated = identities.outdated(connection, pid)
+            if outdated.get(write.scope) != write.action.value:
+                continue  # a no-op (already so) writes no event
             connection.execute(_TOUCH, {"b_pid": pid, "b_scope": write.scope, "b_at": now})
-        elif not _apply(connection, pid, write, now):
-            continue  # a no-op (already so) writes no event
         done.append((write.scope, write.action))
         events.append(
             {
@@ -310,23 +313,27 @@ def apply_writes(
     return Change(change_id=change_id, actions=tuple(done))
 
 
+_OWN_CHOICES = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version, _CHOICE.c.ends_on).where(
+    _CHOICE.c.pid == bindparam("pid")
+)
+
+
 def own_choices_of(session: Session, pid: Pid) -> Choices:
     """The choices recorded for the one identity *pid*, without those of its linked identities."""
-    # Core on the session's connection: this runs on every page view, and the ORM adds nothing here.
-    stmt = select(_CHOICE.c.scope, _CHOICE.c.status, _CHOICE.c.policy_version, _CHOICE.c.ends_on).where(
-        _CHOICE.c.pid == pid
-    )
-    return Choices.of(session.connection().execute(stmt))
+    # Core on the session's connection, built once: this runs on every page view.
+    return Choices.of(session.connection().execute(_OWN_CHOICES, {"pid": pid}))
 
 
 def choices_of(session: Session, pid: Pid) -> Choices:
     """The person's choices, as *pid* and every identity linked to it recorded them: per scope the
-    most recent (:mod:`optout.consent.merge`; what they mean: :mod:`optout.consent.rules`)."""
-    connection = session.connection()
-    others = identities.linked(connection, pid)
-    if not others:
-        return own_choices_of(session, pid)
-    return Choices.of(merge.latest(row[1:] for row in identities.choice_rows(connection, [pid, *others])))
+    most recent (:mod:`optout.consent.merge`; what they mean: :mod:`optout.consent.rules`).
+
+    One statement reads the rows of every id of the person (links are rare); rows of *pid* alone
+    are its choices as they stand, the merge having nothing to weigh."""
+    rows = session.connection().execute(identities.PERSON_CHOICE_ROWS, {"pid": pid}).all()
+    if all(row.pid == pid for row in rows):
+        return Choices.of(row[1:5] for row in rows)
+    return Choices.of(merge.latest(row[1:] for row in rows))
 
 
 def sendability(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +50,7 @@ class Page:
     paused_until: dt.date | None
     receiving: Sequence[str] = ()  # the topics the send rule lets through today, by name
     not_receiving: Sequence[str] = ()
+    choices: Choices = field(default_factory=Choices)  # the person's choices the page was drawn from
 
     @property
     def ticked(self) -> list[str]:
@@ -115,6 +116,7 @@ def build_page(
         paused_until=rules.paused_until(choices, today),
         receiving=[t.name(lang) for t in topics if verdicts[t.key] is None],
         not_receiving=[t.name(lang) for t in topics if verdicts[t.key] is not None],
+        choices=choices,
     )
 
 

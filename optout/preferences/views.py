@@ -20,7 +20,7 @@ from ..models import Link, Source
 from ..tokens import Purpose
 from ..web.extensions import get_catalog, get_settings
 from ..web.i18n import current_language, explicit_language
-from ..web.pages import current_policy, read_link
+from ..web.pages import current_policy, read_link, token_urls
 from ..web.session import get_session
 from . import page as prefs
 from . import summary as changes
@@ -29,7 +29,7 @@ from .words import long_date
 
 bp = Blueprint("preferences", __name__)
 TOKEN_RULE = PREFERENCES_PREFIX + "<token>"  # the URL scheme is links.py's
-ACTIONS = ("save", "everything", "undo", "pause", "end_pause")
+ACTIONS = {name: f"preferences.{name}" for name in ("save", "everything", "undo", "pause", "end_pause")}
 
 
 def _context(source: Source, campaign_id: int) -> consent.DecisionContext:
@@ -69,7 +69,7 @@ def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseRe
             pause_months=pausing.MONTHS,
             saved=request.args.get("saved") == "1",
             stale=stale,
-            actions={name: url_for(f"preferences.{name}", token=token, lang=lang_arg) for name in ACTIONS},
+            actions=token_urls(token, ACTIONS, lang_arg),
         ),
         status,
     )

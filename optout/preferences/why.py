@@ -34,7 +34,7 @@ def reasons(session: Session, pid: Pid, page: Page, topics: Sequence[TopicInfo],
     """A reason for each ticked topic (what the person gets once no stop or pause holds it back)."""
     ticked = {option.scope.partition(":")[2] for option in page.topics if option.checked}
     chosen = [t for t in topics if t.key in ticked]
-    yes = evidence.yes_events(session, pid, [t.key for t in chosen])
+    yes = evidence.yes_events(session, pid, [t.key for t in chosen], standing=page.choices)
     found = []
     for topic in chosen:
         event = yes[topic.key]

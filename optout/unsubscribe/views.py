@@ -15,7 +15,10 @@ sets no cookie, never redirects, and answers with a page.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from collections.abc import Hashable, Mapping
+from typing import cast
+
+from flask import Blueprint, abort, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -29,9 +32,10 @@ from ..links import UNSUBSCRIBE_PREFIX
 from ..models import Action, Link, Source, UnsubscribeReason
 from ..reports import reasons as reason_counts
 from ..tokens import LinkClaims, Purpose
+from ..web import pagecache
 from ..web.extensions import csrf, get_catalog
 from ..web.i18n import current_language, explicit_language
-from ..web.pages import current_policy, read_link
+from ..web.pages import current_policy, read_link, token_urls
 from ..web.session import get_session
 from . import reasons
 
@@ -62,13 +66,12 @@ def _refusal(claims: LinkClaims, campaign: CampaignInfo) -> rules.Blocker | None
     return verdict if verdict in rules.REFUSALS else None
 
 
-_ACTIONS = ("one_click", "everything", "partner", "undo", "reason")
+_ACTIONS = {name: f"unsubscribe.{name}" for name in ("one_click", "everything", "partner", "undo", "reason")}
 
 
 def _actions(token: str) -> dict[str, str]:
     """Where the page's buttons post: this link's own URLs, in the page's language if one was chosen."""
-    lang = explicit_language()
-    return {name: url_for(f"unsubscribe.{name}", token=token, lang=lang) for name in _ACTIONS}
+    return token_urls(token, _ACTIONS, explicit_language())
 
 
 @bp.app_template_filter("keep_end")
@@ -78,20 +81,26 @@ def keep_end(text: str) -> Markup:
     return Markup('{}{}<span class="nobr">{}</span>').format(head, space, last)
 
 
+_REASONS = tuple((reason.value, LABELS[reason]) for reason in UnsubscribeReason)
+
+
 def _page(
     template: str, token: str, campaign: CampaignInfo, status: int = 200, **values: object
 ) -> ResponseReturnValue:
-    return (
-        render_template(
-            template,
-            campaign=campaign,
-            topic_name=campaign.topic.name(current_language()),
-            actions=_actions(token),
-            reasons=[(reason.value, LABELS[reason]) for reason in UnsubscribeReason],
-            **values,
-        ),
-        status,
-    )
+    """One of this link's pages: the same for every recipient of *campaign* in one language and
+    state but for the token and the change id, so rendered once and filled in (:mod:`..web.pagecache`)."""
+    change_id = values.pop("change_id", None)
+    slots = {"token": token}
+    if isinstance(change_id, str):  # a hex id, the same escaped or not
+        slots["change_id"] = change_id
+    else:
+        values["change_id"] = change_id
+    fixed = {"campaign": campaign, "topic_name": campaign.topic.name(current_language()), **values}
+
+    def build(filled: Mapping[str, str]) -> dict[str, object]:
+        return {"actions": _actions(filled["token"]), "reasons": _REASONS, **filled}
+
+    return pagecache.render(template, cast(Mapping[str, Hashable], fixed), slots, build), status
 
 
 def _done(token: str, campaign: CampaignInfo, change: consent.Change, scope: str) -> ResponseReturnValue:

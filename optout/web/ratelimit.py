@@ -21,7 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 from .. import metrics
 from ..config import ConfigError
 from ..tokens import Purpose, TokenInvalid
-from .extensions import get_tokens
+from .extensions import read_token
 
 _PURPOSES = {"unsubscribe": Purpose.UNSUBSCRIBE, "preferences": Purpose.PREFERENCES}
 _SCOPE = "optout-bad-links"
@@ -50,7 +50,7 @@ def _link_works(purpose: Purpose) -> bool:
     if not isinstance(token, str):
         return False
     try:
-        get_tokens().read(purpose, token)
+        read_token(purpose, token)
     except TokenInvalid:
         return False
     return True

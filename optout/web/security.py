@@ -110,7 +110,23 @@ class _RedactingRecords:
 
 
 class RedactingFlask(Flask):
-    """Flask, logging an unhandled exception with the redacted path (``Exception on /p/… [GET]``)."""
+    """Flask, logging an unhandled exception with the redacted path (``Exception on /p/… [GET]``),
+    and asking whether each hook and view is a coroutine once rather than in every request."""
+
+    _sync: dict[Any, Any]
+
+    def ensure_sync(self, func: Any) -> Any:
+        """Flask's :meth:`~flask.Flask.ensure_sync`, remembered per function (a dozen per request)."""
+        try:
+            cache = self._sync
+        except AttributeError:
+            cache = self._sync = {}
+        found = cache.get(func)
+        if found is None:
+            if len(cache) >= 4096:  # a function made per request (after_this_request) must not pile up
+                cache.clear()
+            found = cache[func] = super().ensure_sync(func)
+        return found
 
     def log_exception(self, exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None]) -> None:
         """Log the exception of the current request, its path redacted."""

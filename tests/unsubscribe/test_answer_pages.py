@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from optout.catalog import service as catalog
+from optout.web.session import get_session
 from tests.unsubscribe.pages import buttons, h1, press, title
 
 EMAIL = "kari@example.no"
@@ -176,3 +178,32 @@ def test_the_mail_clients_one_click_on_a_partner_campaign_is_unchanged(client, p
 def test_only_this_partner_is_refused_on_a_campaign_without_a_partner(client, newsletter, ledger):
     assert client.post(newsletter.unsubscribe_url + "/partner").status_code == 404
     assert ledger() == []
+
+
+def test_a_name_in_a_translated_sentence_is_escaped_and_the_sentence_is_not(app, client, links, make_campaign):
+    # The templates' `_` is bound to the request's catalog: the catalog's text stays markup-safe
+    # (its « » and “ ” as written), the variables put into it are escaped, in each language.
+    with app.app_context():
+        catalog.add_partner(get_session(), "odd", "Fjord & <b>Reiser</b> AS")
+        get_session().commit()
+    campaign = make_campaign("odd-spring", partner="odd", lang="nb")
+    name = "Fjord &amp; &lt;b&gt;Reiser&lt;/b&gt; AS"
+    for lang, said in (
+        ("nb", f"Du får ikke flere tilbud fra {name}. De andre valgene dine er uendret."),
+        ("en", f"You'll get no more offers from {name}. Your other choices are unchanged."),  # ' as written
+    ):
+        page = client.get(links(f"{lang}.{EMAIL}", campaign).unsubscribe_url + f"?lang={lang}")
+        answer = press(client, page.text, buttons(page.text)[0])  # this partner only
+        assert said in answer.text and "<b>Reiser" not in answer.text
+
+
+def test_the_buttons_and_the_stylesheet_carry_the_token_the_language_and_the_mount_point(client, newsletter):
+    # The action URLs are built from url_for once per endpoint and mount point, then given each token.
+    token = newsletter.unsubscribe_url.rsplit("/", 1)[1]
+    for root in ("", "/center", ""):
+        page = client.get(newsletter.unsubscribe_url + "?lang=en", environ_overrides={"SCRIPT_NAME": root})
+        assert f'action="{root}/u/{token}?lang=en"' in page.text
+        assert f'action="{root}/u/{token}/everything?lang=en"' in page.text
+        assert f'href="{root}/static/optout.css"' in page.text
+        plain = client.get(newsletter.unsubscribe_url, environ_overrides={"SCRIPT_NAME": root})
+        assert f'action="{root}/u/{token}/everything"' in plain.text
