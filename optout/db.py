@@ -262,35 +262,35 @@ def listed_objects(name: str, dialect: str, fields: Sequence[str]) -> Select[Any
     return select(*values)
 
 
-def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert *rows* (values of *columns*, in that order) into *table* through the driver itself:
-    ``COPY … FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
+COPY_FROM = 100  # rows: below this many, PostgreSQL gets an INSERT (a one-click's event), not a COPY
 
-    For the ledger's bulk writes, where SQLAlchemy's per-row parameter processing was most of an
-    import's time. Every value still goes through its column type's bind processing (so a time is
-    stored as :class:`UTCDateTime` stores it and an enum is checked), only without the per-row
-    dictionaries; the rows join the connection's transaction."""
+
+def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert *rows* (values of *columns*, in that order) into *table* with no per-row work of
+    SQLAlchemy's: ``COPY … FROM STDIN`` on PostgreSQL for a batch, otherwise one ``INSERT``
+    executed for many by the driver.
+
+    For the ledger's writes, where SQLAlchemy's per-row parameter processing was most of an
+    import's time and a tenth of a one-click's. Every value still goes through its column type's
+    bind processing (so a time is stored as :class:`UTCDateTime` stores it and an enum is
+    checked), only without the per-row dictionaries; the rows join the connection's transaction,
+    and an ``INSERT`` is seen by the engine's events as any statement is (a ``COPY`` is not)."""
     dialect = connection.dialect
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-    if any(processors):
-        rows = _processed(rows, processors)
-    driver = connection.connection.driver_connection
+    values: Iterable[Sequence[Any]] = _processed(rows, processors) if any(processors) else rows
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
-    if dialect.name == "postgresql":
+    if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        driver = connection.connection.driver_connection
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[union-attr]
-            for row in rows:
+            for row in values:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" * len(columns))
-    cursor = driver.cursor()  # type: ignore[union-attr]
-    try:
-        sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the metadata)
-        cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
+    marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the metadata)
+    connection.exec_driver_sql(sql, [tuple(row) for row in values])  # tuple() of a tuple is itself
 
 
-def _processed(rows: Iterable[Sequence[Any]], processors: Sequence[Any]) -> Iterator[list[Any]]:
+def _processed(rows: Iterable[Sequence[Any]], processors: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
     """*rows* with each value bound as its column's type binds it; a batch repeats most values
     (one time, one source), so each column remembers what it made of a value (processors are pure)."""
     work: list[tuple[int, Any, dict[Any, Any]]] = [
@@ -306,4 +306,4 @@ def _processed(rows: Iterable[Sequence[Any]], processors: Sequence[Any]) -> Iter
                 values[at] = made[value] = process(value)
             except TypeError:  # an unhashable value: bind it, remember nothing
                 values[at] = process(value)
-        yield values
+        yield tuple(values)

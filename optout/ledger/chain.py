@@ -55,7 +55,6 @@ FIELDS = (
 LATER_FIELDS = ("link", "restores", "ends_on")
 ALL_FIELDS = FIELDS + LATER_FIELDS
 _EVENT = cast(Table, ConsentEvent.__table__)
-_INSERT = _EVENT.insert()
 _LOCK_HEAD = text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, chain")
 _MOVE_HEAD = text("UPDATE ledger_head SET seq = :seq, chain = :chain WHERE id = 1")
 
@@ -133,22 +132,14 @@ def lock(connection: Connection) -> tuple[int, str]:
     return int(row.seq), str(row.chain)
 
 
-def append(connection: Connection, events: Sequence[dict[str, Any]], head: tuple[int, str] | None = None) -> None:
+def append(connection: Connection, events: Sequence[Mapping[str, Any]], head: tuple[int, str] | None = None) -> None:
     """Chain and insert *events* (column values without seq and hashes) after *head*, what :func:`lock`
-    returned in this transaction with nothing appended since (None: lock and read it now)."""
+    returned in this transaction with nothing appended since (None: lock and read it now).
+
+    Every writer's way in: :func:`append_rows` does the work, through the driver."""
     if not events:
         return
-    seq, chain = head if head is not None else lock(connection)
-    nonces = secrets.token_hex(16 * len(events))  # one call to the system's random source, not one per event
-    for at, event in enumerate(events):
-        seq += 1
-        event["seq"] = seq
-        event["nonce"] = nonces[32 * at : 32 * at + 32]
-        event["digest"] = digest_of(event)
-        event["prev_chain"] = chain
-        chain = event["chain"] = link(chain, event["digest"])
-    connection.execute(_INSERT, list(events))
-    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
+    append_rows(connection, events, head if head is not None else lock(connection))
 
 
 # The columns append_uniform writes: the four that vary per event, their hashes, then the shared ones.
