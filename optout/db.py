@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     DateTime,
+    Dialect,
     Engine,
     Enum,
     MetaData,
@@ -243,23 +244,37 @@ def list_value(values: Sequence[str] | Sequence[Mapping[str, str | None]]) -> st
     return json.dumps(list(values))
 
 
-def listed_objects(name: str, dialect: str, fields: Sequence[str]) -> Select[Any]:
+def listed_objects(name: str, dialect: str, fields: Sequence[str], *, times: Collection[str] = ()) -> Select[Any]:
     """``SELECT`` of *fields* (text) of each object in the list parameter *name*, one JSON array of
     objects (:func:`list_value` of dictionaries): :func:`listed` for rows whose values differ per
     row. ``json_to_recordset`` on PostgreSQL, ``json_extract`` of ``json_each`` on SQLite; a field
-    an object lacks is null."""
+    an object lacks is null.
+
+    The fields in *times* are times, given as :func:`time_value`'s text, that compare equal to a
+    :class:`UTCDateTime` column holding the same time (a timestamp on PostgreSQL, the stored text
+    on SQLite)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import JSON
 
         text = cast(bindparam(name, type_=String), JSON)
-        record = func.json_to_recordset(text).table_valued(*(column(field, String) for field in fields))
+        typed = [column(field, UTCDateTime() if field in times else String()) for field in fields]
+        record = func.json_to_recordset(text).table_valued(*typed)
         given = record.render_derived(with_types=True)
         return select(*(given.c[field] for field in fields))
     each = func.json_each(bindparam(name, type_=String)).table_valued("value")
     values: list[ColumnElement[Any]] = [
-        func.json_extract(each.c.value, f"$.{field}", type_=String).label(field) for field in fields
+        func.json_extract(each.c.value, f"$.{field}", type_=UTCDateTime() if field in times else String()).label(field)
+        for field in fields
     ]
     return select(*values)
+
+
+def time_value(value: dt.datetime, dialect: Dialect) -> str:
+    """*value* (aware) as the text of a time field of :func:`listed_objects`: what *dialect* binds
+    for a :class:`UTCDateTime` (SQLite's stored text), as text (ISO 8601 for PostgreSQL)."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    bound = process(value) if process is not None else value
+    return bound if isinstance(bound, str) else bound.isoformat(sep=" ")
 
 
 COPY_FROM = 100  # rows: below this many, PostgreSQL gets an INSERT (a one-click's event), not a COPY

@@ -76,9 +76,13 @@ def _pid(record: dict[str, Any]) -> Pid:
         raise RecordInvalid(f"phone is not a phone number: {exc.problem}") from None
 
 
-def _scope(record: dict[str, Any]) -> str:
+def _scope(record: dict[str, Any], known: dict[str, bool]) -> str:
+    """The record's scope, if it exists; *known* remembers each scope's answer for the request (a
+    topic or partner is one query, and a request of 1,000 records names a few scopes)."""
     scope = _text(record, "scope") or ""
-    if not catalog.scope_exists(get_session(), scope):
+    if scope not in known:
+        known[scope] = catalog.scope_exists(get_session(), scope)
+    if not known[scope]:
         raise RecordInvalid("scope must be everything, topic:KEY, partner:SLUG or channel:email|phone")
     return scope
 
@@ -96,7 +100,7 @@ def _occurred_at(record: dict[str, Any]) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def _report(record: object) -> intake.ReportedOptOut:
+def _report(record: object, known: dict[str, bool]) -> intake.ReportedOptOut:
     if not isinstance(record, dict):
         raise RecordInvalid("a record must be a JSON object")
     unknown = sorted(set(record) - FIELDS)
@@ -108,7 +112,7 @@ def _report(record: object) -> intake.ReportedOptOut:
     evidence = _text(record, "evidence", required=False)
     if evidence is not None and (len(evidence) > 400 or not evidence.isprintable()):
         raise RecordInvalid("evidence must be printable text of at most 400 characters")
-    return intake.ReportedOptOut(_pid(record), _scope(record), Source(source), _occurred_at(record), evidence)
+    return intake.ReportedOptOut(_pid(record), _scope(record, known), Source(source), _occurred_at(record), evidence)
 
 
 def report_opt_outs() -> ResponseReturnValue:
@@ -116,9 +120,10 @@ def report_opt_outs() -> ResponseReturnValue:
     records = _body()
     results: list[dict[str, Any]] = [{} for _ in records]
     usable: list[tuple[int, intake.ReportedOptOut]] = []
+    known: dict[str, bool] = {}
     for position, record in enumerate(records):
         try:
-            usable.append((position, _report(record)))
+            usable.append((position, _report(record, known)))
         except RecordInvalid as exc:
             results[position] = {"index": position, "outcome": "invalid", "problem": str(exc)}
     session = get_session()

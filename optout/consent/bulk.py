@@ -8,17 +8,21 @@ rules are :func:`service.decide`'s: the same rule of what is a change, the same 
 round trips and less work per row; an identity with a link (rare) goes through
 :func:`service.apply_writes` itself, which weighs the linked identities' choices.
 
-:func:`opt_out_many` writes opt-outs, which no rule refuses. :func:`opt_in_many` writes only the
-consents its caller has already weighed, row by row, with the consent import's rules
-(:mod:`optout.consent.imports`) against the choices it read under the same lock.
+:func:`opt_out_many` writes opt-outs, which no rule refuses, of one scope with one context;
+:func:`opt_out_rows` opt-outs whose scope, source, time and evidence differ per row (the intake
+API's reports, :mod:`optout.consent.intake`). :func:`opt_in_many` writes only the consents its
+caller has already weighed, row by row, with the consent import's rules
+(:mod:`optout.consent.imports`) against the choices it read under the same lock. The two that take
+rows take each ``(pid, scope)`` at most once a call: :func:`rounds` splits a batch into such calls.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Connection
 
@@ -82,6 +86,109 @@ def opt_out_many(
     return changed | changed_alone
 
 
+T = TypeVar("T")
+
+
+def rounds(items: Iterable[T], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """*items* in rounds, in the order given: round k holds the k-th item of each *key* (a person
+    and scope), so that each round writes a key at most once and a later item of a key, in a later
+    round, sees what an earlier one recorded; items of different keys do not weigh on each other."""
+    found: list[list[T]] = []
+    seen: Counter[Hashable] = Counter()
+    for item in items:
+        one = key(item)
+        if seen[one] == len(found):
+            found.append([])
+        found[seen[one]].append(item)
+        seen[one] += 1
+    return found
+
+
+class _Decided(NamedTuple):
+    """One row of :func:`_write_rows`: a choice to hold, and how it was made."""
+
+    pid: Pid
+    scope: str
+    policy_version: str
+    source: Source
+    occurred_at: dt.datetime | None
+    evidence: str | None
+
+
+def _write_rows(
+    connection: Connection,
+    action: Action,
+    rows: Sequence[_Decided],
+    topic_channels: Mapping[str, str],
+    head: tuple[int, str],
+) -> set[tuple[Pid, str]]:
+    """Make every one of *rows* hold *action* in one upsert (each ``(pid, scope)`` at most once),
+    under the ledger lock (*head*); chain one event for each row that changed, in the order given,
+    each with its own source, time and evidence; return their ``(pid, scope)``."""
+    if not rows:
+        return set()
+    now = utcnow()
+    given = [{"pid": one.pid, "scope": one.scope, "policy_version": one.policy_version} for one in rows]
+    values: dict[str, Any] = {"rows": list_value(given), "status": action.value, "at": now, "ends_on": None}
+    found = connection.execute(upsert_choice_rows(connection.dialect.name), values)
+    changed = {(Pid(pid), scope) for pid, scope in found}
+    prefix = secrets.token_hex(8)  # each row is its own change, numbered in the batch
+    done = [one for one in rows if (one.pid, one.scope) in changed]
+    events: list[dict[str, Any]] = [
+        {
+            "pid": one.pid,
+            "scope": one.scope,
+            "channel": channel_of(one.scope, topic_channels),
+            "action": action.value,
+            "source": one.source.value,
+            "campaign_id": None,
+            "lang": None,
+            "policy_version": one.policy_version,
+            "change_id": f"{prefix}{at:016x}",
+            "created_at": now,
+            "occurred_at": one.occurred_at,
+            "evidence": one.evidence,
+            "link": None,
+            "restores": None,
+            "ends_on": None,
+        }
+        for at, one in enumerate(done)
+    ]
+    chain.append_rows(connection, events, head)
+    for source in dict.fromkeys(one.source for one in done):
+        metrics.count_decisions(connection, source, [(one.scope, action) for one in done if one.source is source])
+    return changed
+
+
+class OptOut(NamedTuple):
+    """One opt-out reported by another system (:mod:`optout.consent.intake`): whose, of what, how
+    and when, and the evidence to record."""
+
+    pid: Pid
+    scope: str
+    source: Source
+    occurred_at: dt.datetime
+    evidence: str
+
+
+def opt_out_rows(
+    connection: Connection,
+    opt_outs: Sequence[OptOut],
+    policy_version: str,
+    topic_channels: Mapping[str, str],
+    head: tuple[int, str],
+) -> set[tuple[Pid, str]]:
+    """Record every one of *opt_outs* under the ledger lock (*head*, taken in this transaction
+    before anything was read), the choices given under *policy_version*; return the
+    ``(pid, scope)`` of those that changed a choice, each with its one event (its own source, time
+    and evidence), in the order given.
+
+    Each ``(pid, scope)`` at most once a call (:func:`rounds`). For identities without links only
+    (the caller sends a linked person through :func:`service.decide`)."""
+    rows = [_Decided(one.pid, one.scope, policy_version, one.source, one.occurred_at, one.evidence) for one in opt_outs]
+    return _write_rows(connection, Action.OPT_OUT, rows, topic_channels, head)
+
+
 class Consent(NamedTuple):
     """One imported opt-in, already weighed by the consent import's rules."""
 
@@ -103,37 +210,11 @@ def opt_in_many(
     ``(pid, scope)`` of those that changed a choice, each with its one event, in the order given.
 
     Each ``(pid, scope)`` at most once in a call (one upsert statement cannot change a row twice):
-    a later consent of the same person and topic goes in a later call, after this one's result.
-    For identities without links only (the caller sends a linked person through
+    a later consent of the same person and topic goes in a later call, after this one's result
+    (:func:`rounds`). For identities without links only (the caller sends a linked person through
     :func:`service.decide`)."""
-    if not consents:
-        return set()
-    now = utcnow()
-    rows = [{"pid": one.pid, "scope": one.scope, "policy_version": one.policy_version} for one in consents]
-    values: dict[str, Any] = {"rows": list_value(rows), "status": Action.OPT_IN.value, "at": now, "ends_on": None}
-    found = connection.execute(upsert_choice_rows(connection.dialect.name), values)
-    changed = {(Pid(pid), scope) for pid, scope in found}
-    prefix = secrets.token_hex(8)  # each consent is its own change, numbered in the batch
-    events: list[dict[str, Any]] = [
-        {
-            "pid": one.pid,
-            "scope": one.scope,
-            "channel": channel_of(one.scope, topic_channels),
-            "action": Action.OPT_IN.value,
-            "source": Source.IMPORT.value,
-            "campaign_id": None,
-            "lang": None,
-            "policy_version": one.policy_version,
-            "change_id": f"{prefix}{at:016x}",
-            "created_at": now,
-            "occurred_at": one.occurred_at,
-            "evidence": one.evidence,
-            "link": None,
-            "restores": None,
-            "ends_on": None,
-        }
-        for at, one in enumerate(one for one in consents if (one.pid, one.scope) in changed)
+    rows = [
+        _Decided(one.pid, one.scope, one.policy_version, Source.IMPORT, one.occurred_at, one.evidence)
+        for one in consents
     ]
-    chain.append_rows(connection, events, head)
-    metrics.count_decisions(connection, Source.IMPORT, [(event["scope"], Action.OPT_IN) for event in events])
-    return changed
+    return _write_rows(connection, Action.OPT_IN, rows, topic_channels, head)

@@ -234,18 +234,8 @@ class _Weighing:
         for row in rows:
             if row.pid in alone:
                 self.one(row)
-        # Round k holds the k-th row of each person and topic, so that a later row sees what an
-        # earlier one recorded; rows of different topics or people do not weigh on each other.
-        rounds: list[list[_Row]] = []
-        seen: Counter[tuple[Pid, str]] = Counter()
-        for row in rows:
-            if row.pid not in alone:
-                key = (row.pid, row.topic)
-                if seen[key] == len(rounds):
-                    rounds.append([])
-                rounds[seen[key]].append(row)
-                seen[key] += 1
-        for round_rows in rounds:
+        # A later row of the same person and topic sees what an earlier one recorded.
+        for round_rows in bulk.rounds((row for row in rows if row.pid not in alone), lambda row: (row.pid, row.topic)):
             self.together(round_rows)
 
     def one(self, row: _Row) -> None:
