@@ -166,7 +166,9 @@ def test_a_full_request_runs_as_many_statements_as_a_small_one(app, post, optout
     statements([person(9999)], "recorded")  # the app's first request reads what it then keeps
     small = statements([person(n) for n in range(10)], "recorded")
     full = statements([person(n) for n in range(10, 10 + OPT_OUTS_MAX_RECORDS)], "recorded")
-    assert full == small  # the request's own (the key, the policy, the topics, the audit) and one round's
+    # The request's own (the key, the policy, the topics, the audit) and one round's; on PostgreSQL a
+    # full round's events go by COPY, which the engine's events do not count, a small one's by INSERT.
+    assert small - 1 <= full <= small
     assert small <= 25, counted
     mixed = [person(n) for n in range(2000, 2000 + OPT_OUTS_MAX_RECORDS - 2)]
     mixed += [phone("+47 982 60 580"), {**person(2003), "occurred_at": when(5000)}]  # linked; a second round
