@@ -5,18 +5,15 @@ turned into an opt-in."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 from sqlalchemy import text
 
 from optout.cli import cli
 from optout.ledger.verify import verify
-from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
+from tests.helpers.imports import command_env, kill_when, optout_command
+from tests.helpers.settings import ID_KEY
 
 BATCH = 500  # --batch-size: small batches, so that a few thousand rows make several
 HEADER = "email,topic,given_at,evidence\n"
@@ -138,21 +135,9 @@ def test_a_linked_person_in_a_batch_is_weighed_with_their_links(app, runner, opt
 def test_a_consent_import_killed_half_way_leaves_whole_batches_and_a_rerun_completes_it(app, database_url, tmp_path):
     count = 80 * BATCH
     source = _write(tmp_path / "big.csv", [f"kill{n}@example.no,phone,2024-06-01,form {n}" for n in range(count)])
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("OPTOUT_")},
-        "OPTOUT_DATABASE_URL": database_url,
-        "OPTOUT_SECRET_KEYS": f"{OLD_KEY} {NEW_KEY}",
-        "OPTOUT_ID_KEY": ID_KEY,
-        "OPTOUT_BASE_URL": BASE_URL,
-    }
-    command = [str(Path(sys.executable).with_name("optout")), "consent", "import", "--batch-size", str(BATCH)]
-    command.append(str(source))
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None and len(_events(app)) < BATCH:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    env = command_env(database_url)
+    command = optout_command("consent", "import", "--batch-size", str(BATCH), str(source))
+    kill_when(command, env, lambda: len(_events(app)), BATCH)
     partial = len(_events(app))
     assert partial % BATCH == 0  # whole batches only: a batch is one transaction
     assert 0 < partial < count, "the import finished before it could be killed: make the list longer"
