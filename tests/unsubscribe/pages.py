@@ -8,6 +8,8 @@ import re
 from tests.helpers.settings import BASE_URL
 
 TAG = re.compile(r"<[^>]+>")
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}  # the RFC 8058 body
+CHANGE = re.compile(r'name="change" value="([0-9a-f]{32})"')  # a page's undo form
 
 
 def title(html: str) -> str:

@@ -9,10 +9,9 @@ import pytest
 
 from optout.catalog import service as catalog
 from optout.web.session import get_session
-from tests.unsubscribe.pages import buttons, h1, press, title
+from tests.unsubscribe.pages import ONE_CLICK, buttons, h1, press, title
 
 EMAIL = "kari@example.no"
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 @pytest.fixture

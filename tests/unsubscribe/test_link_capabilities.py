@@ -12,13 +12,12 @@ from sqlalchemy import text
 
 from tests.helpers.settings import BASE_URL
 from tests.helpers.web import csrf_token
+from tests.unsubscribe.pages import CHANGE, ONE_CLICK
 
 # The outcome of these tests cannot depend on the dialect: they run on SQLite only.
 ONE_DIALECT = pytest.mark.dialect_independent("the links a page shows")
 
 EMAIL = "kari@example.no"
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-CHANGE = re.compile(r'name="change" value="([0-9a-f]{32})"')
 
 
 @pytest.fixture

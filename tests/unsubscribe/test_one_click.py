@@ -10,13 +10,12 @@ from itsdangerous import Signer
 from optout.tokens import Purpose
 from tests.helpers.settings import BASE_URL, ID_KEY, OLD_KEY
 from tests.tokens_oracle import V1_SALT, reference_token
+from tests.unsubscribe.pages import ONE_CLICK
 
 # The outcome of these tests cannot depend on the dialect: they run on SQLite only.
 ONE_DIALECT = pytest.mark.dialect_independent(
     "page text and token checks; recording an opt-out runs on both in the other tests here"
 )
-
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 @pytest.fixture

@@ -11,11 +11,9 @@ import pytest
 
 from optout.web import pagecache
 from tests.helpers.settings import BASE_URL
+from tests.unsubscribe.pages import CHANGE, ONE_CLICK
 
 pytestmark = pytest.mark.dialect_independent("how a page is rendered; what the one-click records runs on both")
-
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-CHANGE = re.compile(r'name="change" value="([0-9a-f]{32})"')
 
 
 @pytest.fixture

@@ -6,10 +6,9 @@ import pytest
 
 from optout.config import ConfigError
 from tests.helpers.settings import BASE_URL
+from tests.unsubscribe.pages import ONE_CLICK
 
 pytestmark = pytest.mark.dialect_independent("the limiter counts in memory, not in the database")
-
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from optout.accounts import officers
 from optout.web.session import get_session
 from tests.helpers.settings import BASE_URL
 from tests.helpers.web import csrf_token
-from tests.unsubscribe.pages import buttons, h1, press
+from tests.unsubscribe.pages import ONE_CLICK, buttons, h1, press
 
 EMAIL = "kari@example.no"
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 SEND = {"nb": "Send svaret", "en": "Send answer"}
 
 
