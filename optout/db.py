@@ -7,6 +7,7 @@ a CLI command) commits or rolls back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import fcntl
@@ -191,6 +192,13 @@ def _queue_writes(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
             connection.queue_for_write()
 
 
+def _create_private(path: str) -> None:
+    """Create the SQLite file *path* readable by its owner only, if it does not exist yet: SQLite
+    gives its WAL and shared-memory files the database file's mode, so all three stay private."""
+    with contextlib.suppress(FileExistsError, FileNotFoundError):  # there already, or no folder for it yet
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for *url* with the settings each backend needs.
 
@@ -203,6 +211,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "factory": QueuedWriter}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         if path and path != ":memory:" and not path.startswith("file:"):
+            _create_private(path)
             queue_path = os.path.abspath(path) + "-writer"
 
             def _set_queue(dbapi_connection: Any, _record: Any) -> None:
