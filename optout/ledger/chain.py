@@ -24,7 +24,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Table, text
 
@@ -143,9 +143,41 @@ def append(connection: Connection, events: Sequence[Mapping[str, Any]], head: tu
 
 
 # The columns append_uniform writes: the four that vary per event, their hashes, then the shared ones.
-_OWN = ("seq", "pid", "change_id", "nonce", "digest", "prev_chain", "chain")
+# The columns append_uniform writes ahead of the hashes: the four that vary per event, then the shared ones.
+_OWN = ("seq", "pid", "change_id", "nonce")
 _SHARED = tuple(name for name in ALL_FIELDS if name not in _OWN)
+_HASHES = ("digest", "prev_chain", "chain")
 _HEX = re.compile(r"[0-9a-f]*")
+T = TypeVar("T")
+
+
+def _chain_and_write(
+    connection: Connection,
+    columns: Sequence[str],
+    head: tuple[int, str],
+    items: Sequence[T],
+    encode: Callable[[T, int, str], tuple[bytes, tuple[Any, ...]]],
+) -> None:
+    """Give each of *items* the next seq and a nonce, its digest and chain value after *head*,
+    and write them all through the driver (:func:`optout.db.insert_rows`), then move the head.
+
+    *encode* makes of an item, its seq and its nonce the canonical bytes its digest is taken
+    over and its values of *columns*; the hashes follow them in each row."""
+    seq, chain = head
+    previous = bytes.fromhex(chain)
+    nonces = secrets.token_hex(16 * len(items))  # one call to the system's random source
+    sha256 = hashlib.sha256
+    rows = []
+    for at, item in enumerate(items):
+        seq += 1
+        form, values = encode(item, seq, nonces[32 * at : 32 * at + 32])
+        digest = sha256(form).digest()
+        linked = sha256(previous + digest).digest()
+        next_chain = linked.hex()
+        rows.append((*values, digest.hex(), chain, next_chain))
+        previous, chain = linked, next_chain
+    insert_rows(connection, _EVENT, (*columns, *_HASHES), rows)
+    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
 
 
 def append_uniform(
@@ -158,38 +190,24 @@ def append_uniform(
     *shared* (scope, action, source, times…), after *head* (:func:`lock`'s, nothing appended since).
 
     The events are :func:`append`'s, digest for digest; only the work per event is less (the
-    shared fields encoded once, the rows written through the driver: :func:`optout.db.insert_rows`)."""
+    shared fields encoded once)."""
     if not people:
         return
     if not _HEX.fullmatch("".join(pid + change_id for pid, change_id in people)):
         raise ValueError("pids and change ids must be lower-case hex")
-    encode = uniform_canonical(shared)
+    canonical_of = uniform_canonical(shared)
     shared_values = tuple(shared.get(name) for name in _SHARED)
-    seq, chain = head
-    previous = bytes.fromhex(chain)
-    nonces = secrets.token_hex(16 * len(people))
-    sha256 = hashlib.sha256
-    rows = []
-    for at, (pid, change_id) in enumerate(people):
-        seq += 1
-        nonce = nonces[32 * at : 32 * at + 32]
-        digest = sha256(encode(seq, pid, change_id, nonce)).digest()
-        linked = sha256(previous + digest).digest()
-        next_chain = linked.hex()
-        rows.append((seq, pid, change_id, nonce, digest.hex(), chain, next_chain, *shared_values))
-        previous, chain = linked, next_chain
-    insert_rows(connection, _EVENT, _OWN + _SHARED, rows)
-    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
 
+    def encode(person: tuple[str, str], seq: int, nonce: str) -> tuple[bytes, tuple[Any, ...]]:
+        pid, change_id = person
+        return canonical_of(seq, pid, change_id, nonce), (seq, pid, change_id, nonce, *shared_values)
 
-# The columns append_rows writes: every field, then the hashes.
-_ROW_COLUMNS = (*ALL_FIELDS, "digest", "prev_chain", "chain")
+    _chain_and_write(connection, _OWN + _SHARED, head, people, encode)
 
 
 def append_rows(connection: Connection, events: Sequence[Mapping[str, Any]], head: tuple[int, str]) -> None:
     """Chain and insert *events* (column values without seq, nonce and hashes) after *head*
-    (:func:`lock`'s, nothing appended since), written through the driver
-    (:func:`optout.db.insert_rows`).
+    (:func:`lock`'s, nothing appended since), written through the driver.
 
     The events are :func:`append`'s, digest for digest (each one's own :func:`canonical` form):
     for a batch whose events differ in more than pid and change id (a consent import's times,
@@ -197,18 +215,9 @@ def append_rows(connection: Connection, events: Sequence[Mapping[str, Any]], hea
     changed."""
     if not events:
         return
-    seq, chain = head
-    previous = bytes.fromhex(chain)
-    nonces = secrets.token_hex(16 * len(events))
-    sha256 = hashlib.sha256
-    rows = []
-    for at, event in enumerate(events):
-        seq += 1
-        own = {**event, "seq": seq, "nonce": nonces[32 * at : 32 * at + 32]}
-        digest = sha256(canonical(own)).digest()
-        linked = sha256(previous + digest).digest()
-        next_chain = linked.hex()
-        rows.append((*(own.get(name) for name in ALL_FIELDS), digest.hex(), chain, next_chain))
-        previous, chain = linked, next_chain
-    insert_rows(connection, _EVENT, _ROW_COLUMNS, rows)
-    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
+
+    def encode(event: Mapping[str, Any], seq: int, nonce: str) -> tuple[bytes, tuple[Any, ...]]:
+        own = {**event, "seq": seq, "nonce": nonce}
+        return canonical(own), tuple(own.get(name) for name in ALL_FIELDS)
+
+    _chain_and_write(connection, ALL_FIELDS, head, events, encode)
