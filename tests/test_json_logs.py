@@ -8,7 +8,6 @@ import http.client
 import io
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,17 +22,12 @@ from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.web.session import get_session
+from tests.helpers.processes import free_port, wait_for_port
 from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, settings_for
 
 EMAIL = "liv.json@example.no"
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.dialect_independent("the format of log lines and headers; outages on PostgreSQL in test_logs")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _secrets(app) -> dict[str, str]:
@@ -55,7 +49,7 @@ def _json_lines(text: str) -> list[dict[str, object]]:
 
 
 def test_an_outage_is_a_503_page_and_json_lines_with_the_request_id_and_no_secret():
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/optout"  # nothing answers there
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/optout"  # nothing answers there
     app = create_app({**settings_for(url, OPTOUT_LOG_FORMAT="json"), "PROPAGATE_EXCEPTIONS": False})
     secrets = _secrets(app)
     stream = io.StringIO()
@@ -109,7 +103,7 @@ def json_gunicorn(tmp_path):
     engine = make_engine(url)
     schema.upgrade(engine)
     engine.dispose()
-    port, access, errors = _free_port(), tmp_path / "access.log", tmp_path / "error.log"
+    port, access, errors = free_port(), tmp_path / "access.log", tmp_path / "error.log"
     env = {
         **os.environ,
         "OPTOUT_DATABASE_URL": url,
@@ -122,12 +116,7 @@ def json_gunicorn(tmp_path):
     command += ["-b", f"127.0.0.1:{port}", "--access-logfile", str(access), "--error-logfile", str(errors)]
     server = subprocess.Popen([*command, "optout:create_app()"], env=env, cwd=REPO, stdout=subprocess.DEVNULL)
     try:
-        for _attempt in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         yield port, access, errors, tmp_path / "optout.sqlite3"
     finally:
         server.terminate()

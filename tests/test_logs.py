@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from optout.links import links_for
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.helpers.db import PG_ADMIN_URL, postgres_answers
+from tests.helpers.processes import free_port, wait_for_port
 from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, settings_for
 
 EMAIL = "liv.secret@example.no"
@@ -191,18 +191,11 @@ def test_an_exception_text_with_an_id_or_address_is_redacted(app, captured, pid_
     assert pid not in captured.text and EMAIL not in captured.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def gunicorn(own_database, tmp_path) -> Iterator[tuple[int, Path, Path]]:
     """A real gunicorn serving the app on its own database, with access and error log files."""
     _name, url = own_database
-    port, access, errors = _free_port(), tmp_path / "access.log", tmp_path / "error.log"
+    port, access, errors = free_port(), tmp_path / "access.log", tmp_path / "error.log"
     env = {
         **os.environ,
         "OPTOUT_DATABASE_URL": url,
@@ -214,12 +207,7 @@ def gunicorn(own_database, tmp_path) -> Iterator[tuple[int, Path, Path]]:
     command += ["--access-logfile", str(access), "--error-logfile", str(errors), "optout:create_app()"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _attempt in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         yield port, access, errors
     finally:
         server.terminate()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,27 +14,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from optout import schema
 from optout.db import make_engine
+from tests.helpers.processes import free_port, wait_for_port
 from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY
 
 KEY = "metrics-bearer-key-0123456789-abcdefghijk"
 REPO = Path(__file__).resolve().parent.parent
 HOST = BASE_URL.split("://", 1)[1]
 pytestmark = pytest.mark.dialect_independent("counting requests in worker processes; no query is counted")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int) -> None:
-    for _attempt in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
@@ -75,14 +59,14 @@ def test_every_workers_requests_are_counted_at_metrics_and_at_metrics_serve(tmp_
         "OPTOUT_METRICS_KEY": KEY,
         "PROMETHEUS_MULTIPROC_DIR": str(folder),
     }
-    port, side = _free_port(), _free_port()
+    port, side = free_port(), free_port()
     command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-w", "2"]
     server = subprocess.Popen([*command, "-b", f"127.0.0.1:{port}", "optout:create_app()"], env=env, cwd=REPO)
     serve = [sys.executable, "-m", "optout", "metrics", "serve", "--port", str(side)]
     sidecar = subprocess.Popen(serve, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(port)
-        _wait_for(side)
+        wait_for_port(port)
+        wait_for_port(side)
         for _request in range(20):  # new connections: gunicorn's sync workers share them out
             assert _get(port, "/healthz")[0] == 200
         status, scraped = _get(port, "/metrics", {"Authorization": f"Bearer {KEY}"})

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers.imports import command_env, optout_command
+from tests.helpers.processes import command_env, optout_command
 
 pytestmark = pytest.mark.dialect_independent("the files of a SQLite database")
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from optout.cli import cli
 from optout.ledger.verify import verify
-from tests.helpers.imports import command_env, kill_when, optout_command
+from tests.helpers.processes import command_env, kill_when, optout_command
 from tests.helpers.settings import ID_KEY
 
 BATCH = 500  # --batch-size: small batches, so that a few thousand rows make several

@@ -1,9 +1,11 @@
-"""An import run as an operator runs it (its own process), and killed half way."""
+"""The center as its own process, as an operator runs it: a command (and killing it half way), or
+a server waited for on a free port."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,3 +39,20 @@ def kill_when(command: Sequence[str], env: dict[str, str], written: Callable[[],
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int) -> None:
+    """Return once something accepts connections on loopback *port* (or after about 30 s)."""
+    for _attempt in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
