@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -22,8 +21,8 @@ from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import links_for
 from optout.web.session import get_session
-from tests.helpers.processes import free_port, wait_for_port
-from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, settings_for
+from tests.helpers.processes import command_env, free_port, wait_for_port
+from tests.helpers.settings import BASE_URL, ID_KEY, settings_for
 
 EMAIL = "liv.json@example.no"
 REPO = Path(__file__).resolve().parent.parent
@@ -104,14 +103,7 @@ def json_gunicorn(tmp_path):
     schema.upgrade(engine)
     engine.dispose()
     port, access, errors = free_port(), tmp_path / "access.log", tmp_path / "error.log"
-    env = {
-        **os.environ,
-        "OPTOUT_DATABASE_URL": url,
-        "OPTOUT_SECRET_KEYS": f"{OLD_KEY} {NEW_KEY}",
-        "OPTOUT_ID_KEY": ID_KEY,
-        "OPTOUT_BASE_URL": BASE_URL,
-        "OPTOUT_LOG_FORMAT": "json",
-    }
+    env = {**command_env(url), "OPTOUT_LOG_FORMAT": "json"}
     command = [sys.executable, "-m", "gunicorn", "-c", str(REPO / "gunicorn.conf.py"), "-w", "1"]
     command += ["-b", f"127.0.0.1:{port}", "--access-logfile", str(access), "--error-logfile", str(errors)]
     server = subprocess.Popen([*command, "optout:create_app()"], env=env, cwd=REPO, stdout=subprocess.DEVNULL)

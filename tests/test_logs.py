@@ -27,8 +27,8 @@ from optout.links import links_for
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.helpers.db import PG_ADMIN_URL, postgres_answers
-from tests.helpers.processes import free_port, wait_for_port
-from tests.helpers.settings import BASE_URL, ID_KEY, NEW_KEY, OLD_KEY, settings_for
+from tests.helpers.processes import command_env, free_port, wait_for_port
+from tests.helpers.settings import BASE_URL, settings_for
 
 EMAIL = "liv.secret@example.no"
 LOGGERS = ("", "optout", "werkzeug", "gunicorn.access", "gunicorn.error", "sqlalchemy", "sqlalchemy.engine.Engine")
@@ -196,13 +196,7 @@ def gunicorn(own_database, tmp_path) -> Iterator[tuple[int, Path, Path]]:
     """A real gunicorn serving the app on its own database, with access and error log files."""
     _name, url = own_database
     port, access, errors = free_port(), tmp_path / "access.log", tmp_path / "error.log"
-    env = {
-        **os.environ,
-        "OPTOUT_DATABASE_URL": url,
-        "OPTOUT_SECRET_KEYS": f"{OLD_KEY} {NEW_KEY}",
-        "OPTOUT_ID_KEY": ID_KEY,
-        "OPTOUT_BASE_URL": BASE_URL,
-    }
+    env = command_env(url)
     command = [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "debug"]
     command += ["--access-logfile", str(access), "--error-logfile", str(errors), "optout:create_app()"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
