@@ -40,17 +40,19 @@ class Option:
 
 @dataclass(frozen=True)
 class Page:
-    """Everything the preference template shows."""
+    """Everything the preference template shows; hashable, so a rendered page can be kept by it."""
 
-    topics: Sequence[Option]
+    topics: tuple[Option, ...]
     partner: Option | None  # shown only while its parent topic is ticked
     partner_parent: str | None  # the scope of the partner box's parent topic
     partner_waits: str | None  # said instead of the partner box while the parent is unticked
     everything_stopped: bool
     paused_until: dt.date | None
-    receiving: Sequence[str] = ()  # the topics the send rule lets through today, by name
-    not_receiving: Sequence[str] = ()
-    choices: Choices = field(default_factory=Choices)  # the person's choices the page was drawn from
+    receiving: tuple[str, ...] = ()  # the topics the send rule lets through today, by name
+    not_receiving: tuple[str, ...] = ()
+    # The person's choices the page was drawn from, for the reasons beside it. The template never
+    # reads them, so they are no part of what makes two pages the same.
+    choices: Choices = field(default_factory=Choices, compare=False)
 
     @property
     def ticked(self) -> list[str]:
@@ -108,14 +110,14 @@ def build_page(
             )
     verdicts = {t.key: rules.blocker(choices, t, partner_slug=None, fresh=fresh, today=today) for t in topics}
     return Page(
-        topics=options,
+        topics=tuple(options),
         partner=partner,
         partner_parent=parent,
         partner_waits=waits,
         everything_stopped=choices.refused(scopes.EVERYTHING),
         paused_until=rules.paused_until(choices, today),
-        receiving=[t.name(lang) for t in topics if verdicts[t.key] is None],
-        not_receiving=[t.name(lang) for t in topics if verdicts[t.key] is not None],
+        receiving=tuple(t.name(lang) for t in topics if verdicts[t.key] is None),
+        not_receiving=tuple(t.name(lang) for t in topics if verdicts[t.key] is not None),
         choices=choices,
     )
 

@@ -27,7 +27,7 @@ class Summary:
     """A change shown back to the recipient, with Undo when it is still possible."""
 
     change_id: str
-    lines: Sequence[str]
+    lines: tuple[str, ...]
     undoable: bool
     was_undo: bool
     superseded: bool  # a newer decision has touched its choices since: shown as history
@@ -76,7 +76,7 @@ def summary(
     superseded = undo.superseded(session, pid, events)
     return Summary(
         change_id=change_id,
-        lines=[_describe(session, event, topics, lang) for event in events],
+        lines=tuple(_describe(session, event, topics, lang) for event in events),
         undoable=not superseded and undo.may_undo(events, Link.PREFERENCES, campaign_id),
         was_undo=events[0].source == Source.UNDO,
         superseded=superseded,

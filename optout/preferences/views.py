@@ -7,10 +7,13 @@ offers Undo while nothing newer has happened.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import generate_csrf
 
 from ..consent import pause as pausing
 from ..consent import service as consent
@@ -18,6 +21,7 @@ from ..consent import undo as consent_undo
 from ..links import PREFERENCES_PREFIX
 from ..models import Link, Source
 from ..tokens import Purpose
+from ..web import pagecache
 from ..web.extensions import get_catalog, get_settings
 from ..web.i18n import current_language, explicit_language
 from ..web.pages import current_policy, read_link, token_urls
@@ -51,28 +55,42 @@ def _back(token: str, change_id: str | None) -> ResponseReturnValue:
 
 
 def _render(token: str, *, status: int = 200, stale: bool = False) -> ResponseReturnValue:
+    """The page, rendered once for everyone whose page shows the same (:mod:`..web.pagecache`).
+
+    What differs between two such people goes in as slots: the link's token in the forms'
+    URLs, the CSRF token, the change id that Undo carries and the text of each reason (its day)."""
     claims, campaign = read_link(Purpose.PREFERENCES, token)
     session = get_session()
     pid, lang = claims.pid_hex, current_language()
     lang_arg = explicit_language()
     topics = get_catalog().topics(session)
     page = prefs.build_page(session, pid, campaign, topics, lang, fresh=current_policy().freshness)
-    return (
-        render_template(
-            "preferences/show.html",
-            campaign=campaign,
-            page=page,
-            summary=changes.summary(session, pid, request.args.get("change"), topics, lang, campaign.id),
-            reasons=why.reasons(session, pid, page, topics, lang),
-            partner_promise=why.partner_promise(campaign, get_settings().officer.organisation),
-            paused_until=long_date(page.paused_until, lang) if page.paused_until else None,
-            pause_months=pausing.MONTHS,
-            saved=request.args.get("saved") == "1",
-            stale=stale,
-            actions=token_urls(token, ACTIONS, lang_arg),
-        ),
-        status,
-    )
+    summary = changes.summary(session, pid, request.args.get("change"), topics, lang, campaign.id)
+    reasons = why.reasons(session, pid, page, topics, lang)
+    slots = {"token": token, "csrf": generate_csrf(), "change": summary.change_id if summary else ""}
+    slots.update((f"reason-{n}", reason.text) for n, reason in enumerate(reasons))
+    reason_topics = tuple(reason.topic for reason in reasons)
+    fixed: dict[str, Hashable] = {
+        "campaign": campaign,
+        "page": page,
+        "summary": replace(summary, change_id="") if summary else None,
+        "reason_topics": reason_topics,
+        "partner_promise": why.partner_promise(campaign, get_settings().officer.organisation),
+        "paused_until": long_date(page.paused_until, lang) if page.paused_until else None,
+        "pause_months": pausing.MONTHS,
+        "saved": request.args.get("saved") == "1",
+        "stale": stale,
+    }
+
+    def build(filled: Mapping[str, str]) -> dict[str, object]:
+        return {
+            "actions": token_urls(filled["token"], ACTIONS, lang_arg),
+            "csrf_token": lambda: filled["csrf"],
+            "change_id": filled["change"],
+            "reasons": [why.Reason(topic, filled[f"reason-{n}"]) for n, topic in enumerate(reason_topics)],
+        }
+
+    return pagecache.render("preferences/show.html", fixed, slots, build), status
 
 
 @bp.get(TOKEN_RULE)

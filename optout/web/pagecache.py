@@ -2,16 +2,19 @@
 
 The unsubscribe link's pages (above all the answer to a one-click) are the same for every
 recipient of a campaign, in one language and state, except for the link's token in the buttons'
-URLs, the change id that Undo and the reason form carry, and the language switch's query. So the
-template is rendered once per process for each combination of everything else it reads, with a
-unique marker in place of each of those strings, and each later answer replaces the markers with
-the request's own values, escaped as Jinja would have escaped them.
+URLs, the change id that Undo and the reason form carry, and the language switch's query. The
+preference page is the same for everyone with the same choices, but for those and the CSRF token
+and the dates in "Why did I get this?". So the template is rendered once per process for each
+combination of everything else it reads, with a unique marker in place of each of those strings
+(the slots), and each later answer replaces the markers with the request's own values, escaped
+as Jinja would have escaped them.
 
 What the key holds is everything else a template can see: its name and values, the response's
 language, ``?lang=`` when it names a language, the mount point, and the policy the footer names
 (the rest of the shared page context is the app's settings, fixed for its life). A request whose
 ``?lang=`` names a language we do not have is rendered as usual (its notice echoes the value).
-Only templates that read no session, no CSRF token and no request may be given here.
+Only templates that read the session, the CSRF token or the request through a slot, or not at
+all, may be given here.
 """
 
 from __future__ import annotations
@@ -66,8 +69,9 @@ def render(
     """*template* rendered with *values*, the strings in *slots* filled in per request.
 
     *build* turns the slots (each name to a string, a marker or the request's own value) into
-    the rest of the template's values, such as URLs that hold the token. A slot's value must be
-    the same escaped or not (a link token, a hex id): it is put in as it is."""
+    the rest of the template's values, such as URLs that hold the token. A slot is put in
+    escaped, as Jinja escapes a value (a marker is the same escaped or not), so a slot may stand
+    only where the template writes a value with ``{{ }}``, never inside a filter or a test."""
     if i18n.unknown_language() is not None:
         return render_template(template, **values, **build(slots))
     cache = _cache()
@@ -93,7 +97,7 @@ def render(
         )
         cache.put(key, html)
     for name, value in slots.items():
-        html = html.replace(f"{marker}{name}-", value)
+        html = html.replace(f"{marker}{name}-", str(escape(value)))
     for lang in SUPPORTED:
         switch = f"{marker}switch-{lang}-"
         if switch in html:
