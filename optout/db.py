@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import enum
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -41,6 +42,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from . import prepared
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -292,7 +295,7 @@ COPY_FROM = 100  # rows: below this many, PostgreSQL gets an INSERT (a one-click
 def insert_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert *rows* (values of *columns*, in that order) into *table* with no per-row work of
     SQLAlchemy's: ``COPY … FROM STDIN`` on PostgreSQL for a batch, otherwise one ``INSERT``
-    executed for many by the driver.
+    executed for many by the driver (:func:`optout.prepared.execute`).
 
     For the ledger's writes, where SQLAlchemy's per-row parameter processing was most of an
     import's time and a tenth of a one-click's. Every value still goes through its column type's
@@ -300,7 +303,7 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
     checked), only without the per-row dictionaries; the rows join the connection's transaction,
     and an ``INSERT`` is seen by the engine's events as any statement is (a ``COPY`` is not)."""
     dialect = connection.dialect
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    processors = _processors(table, tuple(columns), dialect)
     values: Iterable[Sequence[Any]] = _processed(rows, processors) if any(processors) else rows
     names = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
     if dialect.name == "postgresql" and len(rows) >= COPY_FROM:
@@ -311,7 +314,13 @@ def insert_rows(connection: Connection, table: Table, columns: Sequence[str], ro
         return
     marks = ", ".join(["?" if dialect.paramstyle == "qmark" else "%s"] * len(columns))
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608 (names from the metadata)
-    connection.exec_driver_sql(sql, [tuple(row) for row in values])  # tuple() of a tuple is itself
+    prepared.execute(connection, sql, [tuple(row) for row in values], many=True)  # tuple() of a tuple is itself
+
+
+@functools.cache
+def _processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -> list[Any]:
+    """The bind processor of each of *columns* (None: the value goes as it is), made once."""
+    return [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
 
 
 def _processed(rows: Iterable[Sequence[Any]], processors: Sequence[Any]) -> Iterator[tuple[Any, ...]]:

@@ -34,12 +34,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from .. import metrics, scopes
 from ..db import list_value, listed, listed_objects, utcnow
 from ..ledger import chain
 from ..models import Action, Channel, Choice, ConsentEvent, Link, Source, Status, Topic
 from ..pids import Pid
+from ..prepared import Prepared
 from . import identities, merge, rules
 from .rules import Blocker, Choices, Freshness, TopicLike
 
@@ -196,19 +198,22 @@ def own_choices_of_many(connection: Connection, pids: Sequence[Pid]) -> dict[Pid
     return {pid: Choices.of(rows) for pid, rows in found.items()}
 
 
-# Built once: building and hashing it anew costs more than running it.
-_RESET = (
+# A decision's statements, built and compiled once (optout.prepared): they run under the ledger lock.
+_RESET = Prepared(
     delete(_CHOICE)
     .where(_CHOICE.c.pid == bindparam("pid"), _CHOICE.c.scope == bindparam("scope"))
     .returning(_CHOICE.c.scope)
 )
-
-
-_TOUCH = (
+_TOUCH = Prepared(
     update(_CHOICE)
     .where(_CHOICE.c.pid == bindparam("b_pid"), _CHOICE.c.scope == bindparam("b_scope"))
     .values(changed_at=bindparam("b_at"))
 )
+
+
+@functools.cache
+def _upsert_one(dialect: str) -> Prepared:
+    return Prepared(cast(ClauseElement, upsert_choice(dialect)))
 
 
 def channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
@@ -226,8 +231,7 @@ def channel_of(scope: str, topic_channels: Mapping[str, str]) -> str | None:
 def _apply(connection: Connection, pid: Pid, write: Write, now: dt.datetime) -> bool:
     """Make *write*'s scope hold its result; return True only if the stored state changed."""
     if write.action is Action.RESET:
-        return connection.execute(_RESET, {"pid": pid, "scope": write.scope}).first() is not None
-    upsert = upsert_choice(connection.dialect.name)
+        return bool(_RESET.run(connection, {"pid": pid, "scope": write.scope}))
     values = {
         "pid": pid,
         "scope": write.scope,
@@ -236,7 +240,7 @@ def _apply(connection: Connection, pid: Pid, write: Write, now: dt.datetime) -> 
         "policy_version": write.policy_version,
         "ends_on": write.ends_on,
     }
-    return connection.execute(upsert, values).first() is not None
+    return bool(_upsert_one(connection.dialect.name).run(connection, values))
 
 
 def topic_channels(session: Session, topics: Sequence[TopicLike] | None) -> dict[str, str]:
@@ -287,7 +291,7 @@ def apply_writes(
                 outdated = identities.outdated(connection, pid)
             if outdated.get(write.scope) != write.action.value:
                 continue  # a no-op (already so) writes no event
-            connection.execute(_TOUCH, {"b_pid": pid, "b_scope": write.scope, "b_at": now})
+            _TOUCH.run(connection, {"b_pid": pid, "b_scope": write.scope, "b_at": now})
         done.append((write.scope, write.action))
         events.append(
             {

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Table, text
 
 from ..db import insert_rows
 from ..models import ConsentEvent
+from ..prepared import Prepared
 
 GENESIS = "0" * 64
 # The fields a digest covers, in this order. Changing it invalidates every stored digest.
@@ -55,8 +56,8 @@ FIELDS = (
 LATER_FIELDS = ("link", "restores", "ends_on")
 ALL_FIELDS = FIELDS + LATER_FIELDS
 _EVENT = cast(Table, ConsentEvent.__table__)
-_LOCK_HEAD = text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, chain")
-_MOVE_HEAD = text("UPDATE ledger_head SET seq = :seq, chain = :chain WHERE id = 1")
+_LOCK_HEAD = Prepared(text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq, chain"))
+_MOVE_HEAD = Prepared(text("UPDATE ledger_head SET seq = :seq, chain = :chain WHERE id = 1"))
 
 
 def timestamp(value: dt.datetime | None) -> str | None:
@@ -128,8 +129,8 @@ def link(prev_chain: str, digest: str) -> str:
 
 def lock(connection: Connection) -> tuple[int, str]:
     """Take the ledger's write lock (held until commit); return the head's (seq, chain)."""
-    row = connection.execute(_LOCK_HEAD).one()
-    return int(row.seq), str(row.chain)
+    [(seq, chain)] = _LOCK_HEAD.run(connection)
+    return int(seq), str(chain)
 
 
 def append(connection: Connection, events: Sequence[Mapping[str, Any]], head: tuple[int, str] | None = None) -> None:
@@ -177,7 +178,7 @@ def _chain_and_write(
         rows.append((*values, digest.hex(), chain, next_chain))
         previous, chain = linked, next_chain
     insert_rows(connection, _EVENT, (*columns, *_HASHES), rows)
-    connection.execute(_MOVE_HEAD, {"seq": seq, "chain": chain})
+    _MOVE_HEAD.run(connection, {"seq": seq, "chain": chain})
 
 
 def append_uniform(
