@@ -16,6 +16,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 
+import flask
 import pytest
 from argon2 import PasswordHasher
 from flask import Flask
@@ -31,6 +32,7 @@ from optout.db import make_engine
 from optout.identity import pseudonymous_id
 from optout.links import Links, links_for
 from optout.models import Campaign
+from optout.web import pagecache
 from optout.web.extensions import get_settings, get_tokens
 from optout.web.session import get_session
 from tests.helpers.db import PG_ADMIN_URL, AuditRow, audit_rows, empty_and_dispose, postgres_answers
@@ -288,3 +290,19 @@ def past_request(app: Flask) -> Callable[..., int]:
 def audit_log(app: Flask) -> Callable[[], list[AuditRow]]:
     """Every audit entry as (actor, action, subject_pid, data), oldest first."""
     return lambda: audit_rows(app)
+
+
+@pytest.fixture
+def afresh(monkeypatch: pytest.MonkeyPatch) -> dict[str, bool]:
+    """Render every cached page (optout.web.pagecache) with Jinja as before the cache, for as long
+    as the returned switch is on."""
+    cached = pagecache.render
+    state = {"on": False}
+
+    def render(template, values, slots, build):
+        if state["on"]:
+            return flask.render_template(template, **values, **build(slots))
+        return cached(template, values, slots, build)
+
+    monkeypatch.setattr(pagecache, "render", render)
+    return state

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 
-import flask
 import pytest
 
-from optout.web import pagecache
 from tests.helpers.web import csrf_token
 
 pytestmark = pytest.mark.dialect_independent("how a page is rendered from the choices it shows")
@@ -17,21 +15,6 @@ pytestmark = pytest.mark.dialect_independent("how a page is rendered from the ch
 SAID_YES = re.compile(r"<dd>(.*?)</dd>")
 CHANGE = re.compile(r'change(=|" value=")[0-9a-f]{32}')  # in Undo's form and the language switch
 CSRF = re.compile(r'name="csrf_token" value="[^"]+"')  # signed with the time: another each second
-
-
-@pytest.fixture
-def afresh(monkeypatch):
-    """Render every page with Jinja as before the cache, for as long as the returned switch is on."""
-    cached = pagecache.render
-    state = {"on": False}
-
-    def render(template, values, slots, build):
-        if state["on"]:
-            return flask.render_template(template, **values, **build(slots))
-        return cached(template, values, slots, build)
-
-    monkeypatch.setattr(pagecache, "render", render)
-    return state
 
 
 @pytest.fixture

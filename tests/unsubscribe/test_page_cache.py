@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 
-import flask
 import pytest
 
-from optout.web import pagecache
 from tests.helpers.settings import BASE_URL
 from tests.unsubscribe.pages import CHANGE, ONE_CLICK
 
@@ -24,21 +22,6 @@ def campaign(make_campaign):
 @pytest.fixture
 def partner_campaign(make_campaign):
     return make_campaign("fjord-spring", partner="fjordreiser", lang="nb")
-
-
-@pytest.fixture
-def afresh(monkeypatch):
-    """Render every page with Jinja as before the cache, for as long as the returned switch is on."""
-    cached = pagecache.render
-    state = {"on": False}
-
-    def render(template, values, slots, build):
-        if state["on"]:
-            return flask.render_template(template, **values, **build(slots))
-        return cached(template, values, slots, build)
-
-    monkeypatch.setattr(pagecache, "render", render)
-    return state
 
 
 def _urls(links, campaign, *emails):
