@@ -68,13 +68,18 @@ def topic_label(scope: str) -> str:
     return kind if kind == "partner" or not key else scope
 
 
-def count_decisions(connection: Connection, source: Source, done: Iterable[tuple[str, Action]]) -> None:
-    """Count the scope/action pairs a decision recorded, once its transaction commits."""
-    labels = collections.Counter((source.value, topic_label(scope), action.value) for scope, action in done)
+def count_decisions(
+    connection: Connection, source: Source, done: Iterable[tuple[str, Action]], *, times: int = 1
+) -> None:
+    """Count the scope/action pairs a decision recorded (each *times*: a batch's many people with
+    one pair), once its transaction commits."""
+    labels: collections.Counter[tuple[str, str, str]] = collections.Counter()
+    for scope, action in done if times else ():
+        labels[source.value, topic_label(scope), action.value] += times
 
     def count() -> None:
-        for label, times in labels.items():
-            DECISIONS.labels(*label).inc(times)
+        for label, n in labels.items():
+            DECISIONS.labels(*label).inc(n)
 
     if labels:
         on_commit(connection, count)

@@ -82,7 +82,7 @@ def opt_out_many(
         "ends_on": None,
     }
     chain.append_uniform(connection, shared, people, head)
-    metrics.count_decisions(connection, context.source, [(scope, action)] * len(people))
+    metrics.count_decisions(connection, context.source, [(scope, action)], times=len(people))
     return changed | changed_alone
 
 
