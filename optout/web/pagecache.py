@@ -46,6 +46,10 @@ class PageCache:
     def get(self, key: Hashable) -> str | None:
         return self._pages.get(key)
 
+    def held(self) -> list[str]:
+        """Every page kept, with markers in place of the slots: no link, CSRF token, change id or reason."""
+        return list(self._pages.values())
+
     def put(self, key: Hashable, html: str) -> None:
         with self._lock:
             if len(self._pages) >= _MAX_PAGES:

@@ -96,3 +96,15 @@ def test_each_browser_gets_its_own_csrf_token(app, links, campaigns):
         _post(client, url, "", {"shown": ["topic:periodic"], "want": []})
         tokens.append(token)
     assert tokens[0] != tokens[1]
+
+
+def test_the_cache_keeps_no_token_csrf_token_change_id_or_day(app, client, links, campaigns, optout, tmp_path):
+    path = tmp_path / "consents.csv"
+    path.write_text("email,topic,given_at,evidence\nkari@example.no,phone,2025-05-01,form\n")
+    assert optout("consent", "import", str(path)).exit_code == 0
+    url = links("kari@example.no", campaigns[0]).preferences_url
+    page = client.get(url + "?lang=en").text
+    changed = client.get(_post(client, url, "", {"shown": ["topic:periodic"], "want": []}).location).text
+    secrets = {url.rsplit("/", 1)[1], csrf_token(page), "1 May 2025", *re.findall(r"[0-9a-f]{32}", changed)}
+    kept = "".join(app.extensions["optout.page_cache"].held())
+    assert kept and not any(secret in kept for secret in secrets)
