@@ -39,7 +39,10 @@ class _Compiled:
 
 
 class Prepared:
-    """*statement* (a Core statement or ``text()``), ready to run with :meth:`run`."""
+    """*statement* (a Core statement or ``text()``), ready to run with :meth:`run`.
+
+    It must give every column it writes a value (no Python-side default is computed) and take no
+    ``IN`` list: both are refused when it is first compiled."""
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
@@ -55,6 +58,8 @@ class Prepared:
                     # Execute would compute a column's Python default; here no one would.
                     raise ValueError("a prepared statement gives every column it writes a value")
                 binds = made.binds  # type: ignore[attr-defined]
+                if any(bind.expanding for bind in binds.values()):
+                    raise ValueError("a prepared statement takes no IN list (optout.db.listed binds one value)")
                 processors = {}
                 for name, bind in binds.items():
                     process = bind.type.dialect_impl(dialect).bind_processor(dialect)

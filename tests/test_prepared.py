@@ -90,6 +90,12 @@ def test_a_statement_that_leaves_a_column_to_its_python_default_is_refused(engin
         without_time.run(connection, {"pid": "e" * 32})
 
 
+def test_a_statement_with_an_in_list_is_refused(engine):
+    in_list = Prepared(select(_CHOICE.c.scope).where(_CHOICE.c.pid.in_(bindparam("pids", expanding=True))))
+    with engine.connect() as connection, pytest.raises(ValueError, match="IN list"):
+        in_list.run(connection, {"pids": ["f" * 32]})
+
+
 @pytest.mark.postgres_only
 def test_a_connection_the_database_dropped_is_invalidated_and_the_next_one_works(engine):
     lock = Prepared(text("UPDATE ledger_head SET seq = seq WHERE id = 1 RETURNING seq"))
