@@ -8,9 +8,11 @@ The supported languages, their aliases and the catalogs outside a request are in
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
@@ -123,11 +125,18 @@ def negotiated_language() -> str | None:
     return None
 
 
-def select_locale() -> str:
+@functools.cache
+def _locale(identifier: str) -> Locale:
+    return Locale.parse(identifier)
+
+
+def select_locale() -> Locale:
     """The locale selector given to Flask-Babel: English as ``en_GB``, so that anything Flask-Babel
-    formats is British, while the catalog found is still ``en`` (gettext falls back from en_GB)."""
+    formats is British, while the catalog found is still ``en`` (gettext falls back from en_GB).
+
+    A ``Locale`` made once per language: Flask-Babel parses a string anew on every request."""
     if not request:
-        return DEFAULT
+        return _locale(DEFAULT)
     language = (
         explicit_language()
         or g.get("token_lang")
@@ -135,4 +144,4 @@ def select_locale() -> str:
         or negotiated_language()
         or DEFAULT
     )
-    return "en_GB" if language == "en" else language
+    return _locale("en_GB" if language == "en" else language)
