@@ -143,7 +143,6 @@ def append(connection: Connection, events: Sequence[Mapping[str, Any]], head: tu
     append_rows(connection, events, head if head is not None else lock(connection))
 
 
-# The columns append_uniform writes: the four that vary per event, their hashes, then the shared ones.
 # The columns append_uniform writes ahead of the hashes: the four that vary per event, then the shared ones.
 _OWN = ("seq", "pid", "change_id", "nonce")
 _SHARED = tuple(name for name in ALL_FIELDS if name not in _OWN)
